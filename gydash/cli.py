@@ -1,0 +1,136 @@
+"""The `gydash` command: validate a data dir, write the sample set, print the summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from gydash import fmt, store, summary, textable
+from gydash.catalog import default_data_dir
+from gydash.contract import DATASET_LABELS
+
+STATUS_WORDS = {"accepted": "已采用", "warning": "有警告", "rejected": "已拒绝", "ignored": "已忽略"}
+
+
+def _data_dir(arg: str | None) -> Path:
+    return Path(arg) if arg else default_data_dir()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    data = store.load(_data_dir(args.data_dir))
+    rows = [
+        [f.entry.rel, DATASET_LABELS.get(f.entry.dataset, ""), f.entry.as_of, f.rows, STATUS_WORDS[f.status]]
+        for f in data.files
+    ]
+    rows += [[e.rel, DATASET_LABELS.get(e.dataset or "", ""), "", "", STATUS_WORDS["ignored"]] for e in data.ignored]
+    print(f"数据目录：{data.data_dir}")
+    print(textable.render(["文件", "数据集", "快照日期", "行数", "状态"], rows))
+    for f in data.files:
+        for p in (*f.errors, *f.warnings):
+            print(f"{'✗ 错误' if p.level == 'error' else '! 警告'}  {p}")
+    for e in data.ignored:
+        print(f"- 忽略  {e.rel}：{e.ignored}")
+    for note in data.notes(date.today()):
+        print(f"! 提示  {note}")
+    counts = {s: sum(1 for f in data.files if f.status == s) for s in ("accepted", "warning", "rejected")}
+    print(
+        f"共 {len(data.files)} 个数据文件：已采用 {counts['accepted']}，有警告 {counts['warning']}，"
+        f"已拒绝 {counts['rejected']}；已忽略 {len(data.ignored)} 个其他文件。"
+    )
+    return 1 if counts["rejected"] else 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from gydash.sample import write_sample
+
+    target = _data_dir(args.data_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        written = write_sample(Path(tmp), seed=args.seed)
+        moves = [(p, target / p.relative_to(tmp)) for p in written]
+        # Never replace a user's file: only earlier sample files may be refreshed.
+        clash = [dst for _, dst in moves if dst.exists() and not _is_sample(dst)]
+        if clash:
+            print("以下文件已存在且不是示例数据，未写入任何文件：", file=sys.stderr)
+            for dst in clash:
+                print(f"  {dst}", file=sys.stderr)
+            return 1
+        for src, dst in moves:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst.with_name(dst.name + ".part"))
+            dst.with_name(dst.name + ".part").replace(dst)
+    print(f"已在 {target} 写入 {len(written)} 个示例数据文件（种子 {args.seed}）。")
+    return 0
+
+
+def _is_sample(path: Path) -> bool:
+    try:
+        return store.read_parquet(path, path.stat().st_size)[1]
+    except (store.ReadError, OSError):
+        return False
+
+
+def _print_summary(obj: dict) -> None:
+    print(f"今天：{obj['today']}    数据截至：{obj['as_of'] or '—'}{'    （示例数据）' if obj['sample'] else ''}")
+    rows = [
+        [
+            t["plan"],
+            t["area"],
+            t["name"],
+            fmt.period(t["actual_year"], t["actual_month"], t["measure"]),
+            fmt.actual(t) + ("（推算）" if t["derived"] else ""),
+            fmt.target(t),
+            fmt.percent(t["progress"]),
+            fmt.percent(t["pace"]),
+            t["status_label"],
+        ]
+        for t in obj["targets"]
+    ]
+    print(textable.render(["方案", "县区", "指标", "期间", "实际", "目标", "完成率", "序时进度", "状态"], rows))
+    for f in obj["rejected_files"]:
+        print(f"✗ 已拒绝 {f['path']}")
+        for reason in f["reasons"]:
+            print(f"    {reason}")
+    for w in obj["warnings"]:
+        print(f"! {w['message']}")
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    obj = summary.build(store.load(_data_dir(args.data_dir)), today)
+    if args.json:
+        print(json.dumps(obj, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(obj)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gydash", description="广元市党建引领科技创新实施方案进度看板 命令行工具")
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="检查数据目录中的每个文件")
+    v.add_argument("data_dir", nargs="?")
+    v.set_defaults(func=cmd_validate)
+    s = sub.add_parser("sample", help="写入示例数据")
+    s.add_argument("data_dir", nargs="?")
+    s.add_argument("--seed", type=int, default=2024)
+    s.set_defaults(func=cmd_sample)
+    m = sub.add_parser("summary", help="输出目标进度汇总")
+    m.add_argument("data_dir", nargs="?")
+    m.add_argument("--json", action="store_true", help="输出 JSON")
+    m.add_argument("--today", help="按此日期计算（YYYY-MM-DD）")
+    m.set_defaults(func=cmd_summary)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

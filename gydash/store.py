@@ -1,0 +1,235 @@
+"""Loading snapshots: each file read and validated once per fingerprint, accepted rows gathered per dataset."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from gydash.catalog import FileEntry, default_data_dir, scan
+from gydash.contract import DATASETS, KEYS
+from gydash.problems import Problem
+from gydash.validate import validate
+
+SAMPLE_KEY = b"gydash_sample"
+MAX_DATA_VERSIONS = 8
+_lock = threading.RLock()
+_files: dict[str, tuple[tuple, LoadedFile]] = {}  # path → (fingerprint, result): one version per path
+_versions: OrderedDict[tuple, Data] = OrderedDict()
+_reads = 0
+
+
+class ReadError(Exception):
+    """A file that is not a readable Parquet file; the message is for staff."""
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    entry: FileEntry
+    frame: pl.DataFrame | None
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    sample: bool = False
+    rows: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.frame is None:
+            return "rejected"
+        return "warning" if self.warnings else "accepted"
+
+
+def reads() -> int:
+    """How many files have been opened and validated in this process (a rerun with no new file adds none)."""
+    return _reads
+
+
+def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
+    """The file as a DataFrame and whether it is marked as sample data, or ReadError with a plain reason."""
+    if size == 0:
+        raise ReadError("文件为空（0 字节），可能复制未完成")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(size - 4, 0))
+        tail = fh.read(4)
+    if head[:2] == b"PK":
+        raise ReadError("这是 Excel（.xlsx）或压缩文件，只是扩展名为 .parquet；请用“数据管理”页或 gydash import 导入")
+    if head != b"PAR1":
+        raise ReadError("不是 Parquet 文件（文件头不符），可能是改了扩展名的其他文件")
+    if tail != b"PAR1" or size < 12:
+        raise ReadError("Parquet 文件不完整（文件尾缺失），可能复制中断或已损坏")
+    try:
+        table = pq.read_table(path)
+        frame = pl.from_arrow(table)
+    except Exception as exc:  # pyarrow raises many kinds; all mean "cannot be read"
+        raise ReadError(f"无法读取 Parquet 文件：{type(exc).__name__}: {str(exc)[:200]}") from exc
+    meta = table.schema.metadata or {}
+    return frame, meta.get(SAMPLE_KEY, b"") not in (b"", b"0", b"false")
+
+
+def _read_and_validate(entry: FileEntry) -> LoadedFile | None:
+    global _reads
+    try:
+        raw, sample = read_parquet(entry.path, entry.size)
+    except ReadError as exc:
+        return LoadedFile(entry, None, (Problem(entry.rel, str(exc)),))
+    except OSError as exc:
+        return LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件：{exc.strerror or exc}"),))
+    finally:
+        with _lock:
+            _reads += 1
+    try:
+        after = entry.path.stat()
+    except OSError:
+        return None
+    if (after.st_size, after.st_mtime_ns) != (entry.size, entry.mtime_ns):
+        return None  # replaced while being read: judge it on the next rerun, not half-copied
+    result = validate(entry.dataset, raw, entry.rel)
+    return LoadedFile(entry, result.frame, tuple(result.errors), tuple(result.warnings), sample, raw.height)
+
+
+def load_file(entry: FileEntry) -> LoadedFile | None:
+    """A file's validation result, from cache when its path, size and mtime are unchanged."""
+    key = str(entry.path)
+    with _lock:
+        hit = _files.get(key)
+    if hit is not None and hit[0] == entry.fingerprint:
+        return hit[1]
+    result = _read_and_validate(entry)
+    if result is not None:
+        with _lock:
+            _files[key] = (entry.fingerprint, result)
+    return result
+
+
+@dataclass
+class Data:
+    """Everything in effect for one state of the data dir (optionally cut off at a date)."""
+
+    data_dir: Path
+    cutoff: date | None
+    files: tuple[LoadedFile, ...]
+    ignored: tuple[FileEntry, ...]
+    frames: dict[str, pl.DataFrame]
+    key: tuple
+    memo: dict = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def accepted(self, dataset: str | None = None) -> list[LoadedFile]:
+        return [f for f in self.files if f.frame is not None and dataset in (None, f.entry.dataset)]
+
+    def rejected(self) -> list[LoadedFile]:
+        return [f for f in self.files if f.frame is None]
+
+    @property
+    def as_of(self) -> date | None:
+        dates = [f.entry.as_of for f in self.accepted()]
+        return max(dates) if dates else None
+
+    @property
+    def uses_sample(self) -> bool:
+        return any(f.sample for f in self.accepted())
+
+    def cached(self, name: str, compute):
+        """Memoise a derived table on this data version, so reruns with no new file recompute nothing."""
+        with self.lock:
+            if name not in self.memo:
+                self.memo[name] = compute()
+            return self.memo[name]
+
+    def notes(self, today: date) -> list[Problem]:
+        return dating_notes(self, today)
+
+
+def _in_effect(files: list[LoadedFile]) -> dict[str, pl.DataFrame]:
+    """Accepted rows per dataset with provenance: _file, _as_of and _order (newer snapshots have higher order)."""
+    frames: dict[str, pl.DataFrame] = {}
+    for dataset in DATASETS:
+        chosen = sorted(
+            (f for f in files if f.frame is not None and f.entry.dataset == dataset),
+            key=lambda f: (f.entry.as_of, f.entry.rel),
+        )
+        parts = [
+            f.frame.with_columns(
+                pl.lit(f.entry.rel).alias("_file"),
+                pl.lit(f.entry.as_of).alias("_as_of"),
+                pl.lit(order, dtype=pl.Int64).alias("_order"),
+            )
+            for order, f in enumerate(chosen)
+        ]
+        if parts:
+            frames[dataset] = pl.concat(parts, how="vertical_relaxed")
+        else:
+            frames[dataset] = empty_frame(dataset)
+    return frames
+
+
+def empty_frame(dataset: str) -> pl.DataFrame:
+    """The shape of a dataset's accepted rows when no file is in effect."""
+    from gydash.coerce import DTYPES
+    from gydash.contract import columns
+
+    schema = {"_row": pl.UInt32} | {c.name: DTYPES[c.type] for c in columns(dataset)}
+    schema |= {"_file": pl.String, "_as_of": pl.Date, "_order": pl.Int64}
+    return pl.DataFrame(schema=schema)
+
+
+def _load_all(entries: list[FileEntry]) -> list[LoadedFile]:
+    with _lock:
+        fresh = [e for e in entries if _files.get(str(e.path), (None,))[0] != e.fingerprint]
+    if len(fresh) > 4:
+        # pyarrow reads release the GIL, so a cold start over many files uses both cores.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(load_file, fresh))
+    loaded = [load_file(e) for e in entries]
+    return [f for f in loaded if f is not None]
+
+
+def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data:
+    """The data in effect now: scans the dir (stat only), reads only new or changed files."""
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    entries = scan(root)
+    dated = [e for e in entries if e.ignored is None and (cutoff is None or e.as_of <= cutoff)]
+    ignored = tuple(e for e in entries if e.ignored is not None)
+    key = (str(root.resolve()), cutoff, tuple(e.fingerprint for e in dated), tuple(e.rel for e in ignored))
+    with _lock:
+        if key in _versions:
+            _versions.move_to_end(key)
+            return _versions[key]
+    files = tuple(_load_all(dated))
+    data = Data(root, cutoff, files, ignored, _in_effect(list(files)), key)
+    with _lock:
+        _versions[key] = data
+        while len(_versions) > MAX_DATA_VERSIONS:
+            _versions.popitem(last=False)
+    return data
+
+
+def dating_notes(data: Data, today: date) -> list[Problem]:
+    """Warnings about the data dir and snapshot dates: missing dir, same-date snapshots, future or undated files."""
+    notes: list[Problem] = []
+    if not data.data_dir.is_dir():
+        return [Problem(str(data.data_dir), "数据目录不存在，请检查路径或 GYDASH_DATA_DIR 设置", level="warning")]
+    if not data.files:
+        notes.append(Problem(str(data.data_dir), "数据目录中还没有可用的数据文件", level="warning"))
+    seen: dict[tuple[str, date], str] = {}
+    for f in sorted(data.files, key=lambda f: (f.entry.dataset, f.entry.as_of, f.entry.rel)):
+        e = f.entry
+        if e.dated_by == "mtime":
+            notes.append(Problem(e.rel, f"文件名中没有日期，按修改时间 {e.as_of} 作为快照日期", level="warning"))
+        if e.as_of > today:
+            notes.append(Problem(e.rel, f"快照日期 {e.as_of} 晚于今天（{today}），请核对文件名", level="warning"))
+        same = seen.get((e.dataset, e.as_of))
+        # Only keyed datasets can have one file's rows override another's; elsewhere a shared date is normal.
+        if same is not None and e.dataset in KEYS:
+            notes.append(
+                Problem(e.rel, f"与 {same} 快照日期相同（{e.as_of}），按文件名排序，本文件优先", level="warning")
+            )
+        seen[(e.dataset, e.as_of)] = e.rel
+    return notes

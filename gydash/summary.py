@@ -1,0 +1,69 @@
+"""The summary object: one dict behind `gydash summary --json`, the pages' headline and the meeting pack."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gydash import progress
+from gydash.store import Data
+
+TARGET_FIELDS = (
+    "plan",
+    "indicator",
+    "area",
+    "year",
+    "month",
+    "actual",
+    "target",
+    "kind",
+    "progress",
+    "pace",
+    "status",
+    "derived",
+    "source_file",
+)
+EXTRA_FIELDS = (
+    "area_code",
+    "name",
+    "unit",
+    "measure",
+    "clause",
+    "actual_year",
+    "actual_month",
+    "final",
+    "status_label",
+    "gap_pp",
+    "source",
+    "revised",
+    "previous_value",
+    "previous_file",
+)
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def target_entries(data: Data) -> list[dict]:
+    rows = progress.target_progress(data)
+    return [{k: _plain(r[k]) for k in (*TARGET_FIELDS, *EXTRA_FIELDS)} for r in rows]
+
+
+def file_report(data: Data, today: date) -> dict:
+    """Rejected files with their reasons, ignored files, and every warning (file warnings and dating notes)."""
+    warnings = [w for f in data.files for w in f.warnings] + data.notes(today)
+    return {
+        "rejected_files": [{"path": f.entry.rel, "reasons": [str(p) for p in f.errors]} for f in data.rejected()],
+        "ignored_files": [{"path": e.rel, "reason": e.ignored} for e in data.ignored],
+        "warnings": [{"path": w.file, "message": str(w)} for w in warnings],
+    }
+
+
+def build(data: Data, today: date) -> dict:
+    return {
+        "today": today.isoformat(),
+        "as_of": _plain(data.as_of),
+        "sample": data.uses_sample,
+        "targets": target_entries(data),
+        **file_report(data, today),
+    }
