@@ -10,7 +10,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from gydash import fmt, store, summary, textable
+from gydash import clock, fmt, store, summary, textable
 from gydash.catalog import default_data_dir
 from gydash.contract import DATASET_LABELS
 
@@ -35,7 +35,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{'✗ 错误' if p.level == 'error' else '! 警告'}  {p}")
     for e in data.ignored:
         print(f"- 忽略  {e.rel}：{e.ignored}")
-    for note in data.notes(date.today()):
+    for note in data.notes(clock.today()):
         print(f"! 提示  {note}")
     counts = {s: sum(1 for f in data.files if f.status == s) for s in ("accepted", "warning", "rejected")}
     print(
@@ -100,7 +100,7 @@ def _print_summary(obj: dict) -> None:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    today = date.fromisoformat(args.today) if args.today else clock.today()
     obj = summary.build(store.load(_data_dir(args.data_dir)), today)
     if args.json:
         print(json.dumps(obj, ensure_ascii=False, indent=2))

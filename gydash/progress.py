@@ -18,8 +18,6 @@ behind when short of pace by at most the plan's tolerance (10 percentage points)
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
 from gydash import plan, resolve
@@ -246,6 +244,3 @@ def headline(rows: list[dict]) -> str:
     parts = [f"{counts[k]} 项{k}" for k in order if k in counts]
     return f"{len(rows)} 项目标：" + "，".join(parts) if rows else "没有目标"
 
-
-def today() -> date:
-    return date.today()
