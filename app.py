@@ -4,10 +4,13 @@ import streamlit as st
 
 from gydash import ui
 
-st.set_page_config(page_title="广元科创党建进度看板", page_icon="📊", layout="wide")
+st.set_page_config(page_title="广元科创党建进度看板", page_icon=":material/insights:", layout="wide")
 
 pages = {
-    "总览": [st.Page("pages/overview.py", title="目标进度", icon="🎯", default=True)],
+    "总览": [st.Page("pages/overview.py", title="目标进度", icon=":material/flag:", default=True)],
+    "县区对比": [st.Page("pages/placeholder_county.py", title="县区对比（建设中）", icon=":material/map:")],
+    "季度汇报": [st.Page("pages/placeholder_meeting.py", title="季度汇报（建设中）", icon=":material/co_present:")],
+    "数据管理": [st.Page(ui.DATA_PAGE, title="数据文件", icon=":material/folder_open:")],
 }
 nav = st.navigation(pages)
 ui.sidebar()

@@ -1,9 +1,77 @@
-"""目标进度: one card per headline target."""
+"""目标进度: headline targets as cards (figure, status, bullet with 序时进度), then detail with trend and provenance."""
 
+import polars as pl
 import streamlit as st
 
-from gydash import progress, ui
+from gydash import charts, fmt, plan, progress, trend, ui
 
-st.title("目标进度")
-rows = progress.target_progress(ui.data())
-st.write(progress.headline(rows))
+d = ui.data()
+plan_id = ui.selected_plan(d)
+rows = progress.target_progress(d, plan_id)
+order = {code: i for i, code in enumerate(plan.indicators()["code"])}
+city = sorted((r for r in rows if r["area_code"] == plan.CITY), key=lambda r: order.get(r["indicator"], 99))
+counties = [r for r in rows if r["area_code"] != plan.CITY]
+
+ui.page_header("目标进度", d)
+st.markdown(f"#### {progress.headline(city)}")
+st.caption(f"{ui.plan_title(d, plan_id)} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，红线为目标")
+
+
+def card(row: dict) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{row['name']}**")
+        ui.status_badge(row)
+        st.markdown(f"### {fmt.actual(row)}\n\n目标 {fmt.target(row)}")
+        st.altair_chart(charts.themed(charts.bullet(row)), width="stretch")
+        st.caption(fmt.gap_words(row))
+
+
+if not city:
+    st.info("当前方案没有全市目标。", icon=":material/info:")
+for col, row in zip(st.columns(max(len(city), 1)), city, strict=False):
+    with col:
+        card(row)
+
+st.divider()
+st.markdown("#### 逐项详情")
+info = plan.plan_info(plan_id, ui.store_targets(d))
+for row in city:
+    with st.container(border=True):
+        left, right = st.columns([2, 3])
+        with left:
+            st.markdown(f"**{row['name']}**（{row['area']}） · 截止 {row['deadline']}")
+            ui.status_badge(row)
+            period = fmt.period(row["actual_year"], row["actual_month"], row["measure"])
+            st.markdown(
+                f"- {period}：**{fmt.actual(row)}**{'（推算）' if row['derived'] else ''}，目标 {fmt.target(row)}\n"
+                f"- 完成率 **{fmt.percent(row['progress'])}**，序时进度 {fmt.percent(row['pace'])}\n"
+                f"- {fmt.gap_words(row)}" + (f"\n- {fmt.run_rate_words(row)}" if fmt.run_rate_words(row) else "")
+            )
+            st.caption(fmt.provenance(row))
+            if fmt.revision(row):
+                st.caption("✎ " + fmt.revision(row))
+        with right:
+            hist = trend.history(d, row)
+            if hist.is_empty():
+                st.info("尚无数据，无法绘制趋势。", icon=":material/info:")
+            else:
+                proj = trend.projection(d, row)
+                st.altair_chart(charts.themed(charts.trend(row, hist, proj, info["start"])), width="stretch")
+                note = f"虚线为预测：{proj['method']}" if proj["method"] else "已到截止期，显示最终数据"
+                if proj["end_value"] is not None and row["kind"] != "growth":
+                    note += f"，预计截止期约 {fmt.number(proj['end_value'], row['unit'])}"
+                st.caption(note)
+
+if counties:
+    st.markdown("#### 县区目标")
+    table = pl.DataFrame(
+        {
+            "县区": [r["area"] for r in counties],
+            "指标": [r["name"] for r in counties],
+            "实际": [fmt.actual(r) for r in counties],
+            "目标": [fmt.target(r) for r in counties],
+            "完成率": [fmt.percent(r["progress"]) for r in counties],
+            "状态": [fmt.status_text(r) for r in counties],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")

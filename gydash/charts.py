@@ -1,0 +1,169 @@
+"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import polars as pl
+
+from gydash import fmt
+from gydash.fmt import STATUS_STYLE
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+TARGET_COLOUR = "#b3261e"
+PACE_COLOUR = "#555555"
+
+
+def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_view(stroke=None)
+
+
+def _scale(row: dict) -> float:
+    return 100.0 if row["kind"] == "growth" else 1.0
+
+
+def bullet(row: dict, height: int = 46) -> alt.LayerChart:
+    """The actual as a bar (status colour), the target as a red tick, 序时进度 as a black marker."""
+    k = _scale(row)
+    actual = (row["actual"] or 0.0) * k
+    target = row["target"] * k
+    pace = (row["pace"] or 0.0) * target if row["pace"] is not None and not row["final"] else None
+    top = max(actual, target) * 1.12 or 1.0
+    colour = STATUS_STYLE[row["status"]][1]
+    unit = "%" if row["kind"] == "growth" else row["unit"]
+    base = pl.DataFrame({"y": ["实际"], "actual": [actual], "target": [target], "pace": [pace], "unit": [unit]})
+    x = alt.X("actual:Q", scale=alt.Scale(domain=[0, top]), axis=alt.Axis(title=None, tickCount=4, labelFontSize=10))
+    enc = {"y": alt.Y("y:N", axis=None)}
+    back = (
+        alt.Chart(base)
+        .mark_bar(color="#eeeeee", size=22)
+        .encode(x=alt.X("top:Q"), **enc)
+        .transform_calculate(top=str(top))
+    )
+    bar = (
+        alt.Chart(base)
+        .mark_bar(color=colour, size=14)
+        .encode(
+            x=x,
+            **enc,
+            tooltip=[alt.Tooltip("actual:Q", title="实际", format=",.2f"), alt.Tooltip("unit:N", title="单位")],
+        )
+    )
+    tick = (
+        alt.Chart(base)
+        .mark_tick(color=TARGET_COLOUR, thickness=3, size=26)
+        .encode(x="target:Q", **enc, tooltip=[alt.Tooltip("target:Q", title="目标", format=",.2f")])
+    )
+    layers = [back, bar, tick]
+    if pace is not None:
+        layers.append(
+            alt.Chart(base)
+            .mark_point(shape="triangle-down", filled=True, color=PACE_COLOUR, size=90, yOffset=-11)
+            .encode(x="pace:Q", **enc, tooltip=[alt.Tooltip("pace:Q", title="序时进度应达", format=",.2f")])
+        )
+    return alt.layer(*layers).properties(height=height)
+
+
+def _target_rule(value: float, label: str) -> alt.LayerChart:
+    df = pl.DataFrame({"v": [value], "label": [label]})
+    rule = alt.Chart(df).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3], size=2).encode(y="v:Q")
+    text = (
+        alt.Chart(df)
+        .mark_text(color=TARGET_COLOUR, align="left", dx=4, dy=-7, fontSize=12)
+        .encode(y="v:Q", text="label:N", x=alt.value(0))
+    )
+    return rule + text
+
+
+def _level_trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None) -> alt.LayerChart:
+    unit = row["unit"]
+    df = hist.select("date", "value", "derived").with_columns(pl.lit("实际").alias("series"))
+    line = (
+        alt.Chart(df)
+        .mark_line(point=True, color="#1f4e79")
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m")),
+            y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("date:T", title="期间", format="%Y-%m"),
+                alt.Tooltip("value:Q", title=f"数值（{unit}）"),
+            ],
+        )
+    )
+    layers = [line, _target_rule(row["target"], f"目标 {fmt.number(row['target'], unit)}")]
+    if start is not None and row["base_value"] is not None:
+        path = pl.DataFrame({"date": [start, row["deadline"]], "value": [row["base_value"], row["target"]]})
+        layers.append(alt.Chart(path).mark_line(color=PACE_COLOUR, strokeDash=[2, 3]).encode(x="date:T", y="value:Q"))
+    if proj["points"]:
+        p = pl.DataFrame({"date": [d for d, _ in proj["points"]], "value": [v for _, v in proj["points"]]})
+        layers.append(alt.Chart(p).mark_line(color="#1f4e79", strokeDash=[6, 4]).encode(x="date:T", y="value:Q"))
+    return alt.layer(*layers)
+
+
+def _flow_trend(row: dict, hist: pl.DataFrame, proj: dict) -> alt.LayerChart:
+    unit = row["unit"]
+    years = sorted(set(hist["year"].to_list()))[-3:]
+    df = hist.filter(pl.col("year").is_in(years)).select(pl.col("year").cast(pl.String).alias("年份"), "month", "value")
+    line = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "month:Q", title="月份（1–N 月累计）", scale=alt.Scale(domain=[1, 12]), axis=alt.Axis(tickCount=12)
+            ),
+            y=alt.Y("value:Q", title=unit),
+            color=alt.Color(
+                "年份:N", scale=alt.Scale(scheme="blues"), legend=alt.Legend(orient="top-left", title=None)
+            ),
+            tooltip=[
+                "年份:N",
+                alt.Tooltip("month:Q", title="截至月份"),
+                alt.Tooltip("value:Q", title=f"累计（{unit}）"),
+            ],
+        )
+    )
+    layers = [line, _target_rule(row["target"], f"全年目标 {fmt.number(row['target'], unit)}")]
+    if proj["points"]:
+        p = pl.DataFrame({"month": [row["actual_month"], 12], "value": [v for _, v in proj["points"]]})
+        layers.append(alt.Chart(p).mark_line(color="#1f4e79", strokeDash=[6, 4]).encode(x="month:Q", y="value:Q"))
+    return alt.layer(*layers)
+
+
+def _growth_trend(row: dict, hist: pl.DataFrame, proj: dict) -> alt.LayerChart:
+    unit = row["unit"]
+    full = hist.filter(pl.col("month") == 12).select(pl.col("year"), "value")
+    bars = (
+        alt.Chart(full)
+        .mark_bar(color="#1f4e79", opacity=0.8)
+        .encode(
+            x=alt.X("year:O", title=None),
+            y=alt.Y("value:Q", title=f"全年（{unit}）"),
+            tooltip=[alt.Tooltip("year:O", title="年份"), alt.Tooltip("value:Q", title=f"全年（{unit}）")],
+        )
+    )
+    layers = [bars]
+    base_year = row["base_year"]
+    base = full.filter(pl.col("year") == base_year)
+    if not base.is_empty():
+        start = base["value"][0]
+        path = pl.DataFrame({"year": list(range(base_year, row["year"] + 1))}).with_columns(
+            (start * (1 + row["target"]) ** (pl.col("year") - base_year)).alias("value")
+        )
+        layers.append(
+            alt.Chart(path)
+            .mark_line(color=TARGET_COLOUR, strokeDash=[6, 3], point=True)
+            .encode(x="year:O", y="value:Q", tooltip=[alt.Tooltip("value:Q", title="按目标增速应达", format=",.2f")])
+        )
+    return alt.layer(*layers)
+
+
+def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height: int = 220) -> alt.LayerChart:
+    """All reported periods, the target line and the projection (dashed) for one target."""
+    if row["kind"] == "growth":
+        chart = _growth_trend(row, hist, proj)
+    elif row["measure"] == "flow":
+        chart = _flow_trend(row, hist, proj)
+    else:
+        chart = _level_trend(row, hist, proj, start)
+    return chart.properties(height=height)

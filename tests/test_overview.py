@@ -1,0 +1,146 @@
+"""The app shell and the 目标进度 overview, run by AppTest on small data dirs built here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gydash import fmt, plan, store, summary
+from gydash.clock import today
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+CITY = "广元市"
+
+
+def _write(path: Path, rows: dict, sample: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pydict(rows)
+    if sample:
+        table = table.replace_schema_metadata({b"gydash_sample": b"1"})
+    pq.write_table(table, path)
+
+
+def _indicator_rows(*rows: tuple[str, int, int, float]) -> dict:
+    return {
+        "indicator": [r[0] for r in rows],
+        "area": [CITY] * len(rows),
+        "year": [r[1] for r in rows],
+        "month": [r[2] for r in rows],
+        "value": [r[3] for r in rows],
+    }
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """hitech_enterprise revised 50 → 52 for 2025-09; tech_sme reported; a rejected file; the rest without data."""
+    d = tmp_path / "data"
+    _write(
+        d / "indicators/2025-09-30.parquet",
+        _indicator_rows(
+            ("hitech_enterprise", 2023, 12, 40.0),
+            ("hitech_enterprise", 2025, 9, 50.0),
+            ("tech_sme", 2023, 12, 300.0),
+            ("tech_sme", 2025, 9, 480.0),
+        ),
+    )
+    _write(d / "indicators/2025-10-15_revised.parquet", _indicator_rows(("hitech_enterprise", 2025, 9, 52.0)))
+    _write(d / "indicators/2025-10-20.parquet", _indicator_rows(("no_such_indicator", 2025, 9, 1.0)))
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(d))
+    monkeypatch.setenv("GYDASH_TODAY", "2025-11-01")
+    return d
+
+
+def _run() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.body for e in at.error] + [w.body for w in at.warning]
+    return "\n".join(parts)
+
+
+def test_overview_shows_summary_figures(data_dir: Path) -> None:
+    at = _run()
+    text = _texts(at)
+    obj = summary.build(store.load(data_dir), today())
+    city = [t for t in obj["targets"] if t["area"] == CITY and t["plan"] == plan.BUILTIN_PLAN]
+    assert len(city) == 5
+    # The page's figures are the summary's figures: each reported actual appears formatted with its unit.
+    for t in city:
+        if t["actual"] is not None:
+            assert fmt.actual(t) in text, t["indicator"]
+    # hitech 52 of 60 → 86.7 %; expected by 2025-09 from 40 at 2023-12: 40 + 20 × 21/24 = 57.5 → pace 95.8 %
+    assert "52 家" in text and "86.7%" in text and "95.8%" in text
+    assert "落后序时进度 9.2 个百分点" in text
+    assert "5 项目标：" in text and "3 项无数据" in text
+
+
+def test_revision_rejected_file_and_no_data_are_visible(data_dir: Path) -> None:
+    at = _run()
+    text = _texts(at)
+    assert "数据已修订：原为 50 家（indicators/2025-09-30.parquet），现为 52 家" in text
+    assert "有 **1** 个数据文件未通过检查" in text
+    assert "无数据" in text
+    assert "示例数据" not in text  # real files: no sample banner
+
+
+def test_sample_files_show_the_banner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = tmp_path / "data"
+    _write(d / "indicators/2025-06-30.parquet", _indicator_rows(("tech_sme", 2025, 6, 400.0)), sample=True)
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(d))
+    at = _run()
+    assert any("示例数据" in w.body for w in at.sidebar.warning)
+
+
+def test_bundled_data_passes_and_shows_final_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
+    at = _run()
+    text = _texts(at)
+    assert "✓ 完成" in text and "✗ 未完成" in text
+    assert any("示例数据" in w.body for w in at.sidebar.warning)
+
+
+def test_plan_selector_switches_to_a_later_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
+    at = _run()
+    box = at.sidebar.selectbox(key="plan")
+    assert box.options == ["《党建引领科技创新高质量发展实施方案》（2024）", "2026年度目标"]
+    box.set_value("2026年度目标").run()
+    assert not at.exception
+    text = _texts(at)
+    # 2026 plan, hitech 66 at 2026-12 from 57 at 2025-12; 61 at 2026-09 → pace (57 + 9 × 9/12) / 66 = 96.6 %
+    assert "61 家" in text and "96.6%" in text
+
+
+def test_every_page_runs(data_dir: Path) -> None:
+    at = _run()
+    for page in ("pages/data.py", "pages/placeholder_county.py", "pages/placeholder_meeting.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
+    at.switch_page("pages/data.py").run()
+    assert "no_such_indicator" in "\n".join(t.value for t in at.text)
+
+
+def test_headline_counts_statuses() -> None:
+    rows = [{"status_label": s} for s in ("达标", "达标", "滞后", "无数据")]
+    assert summary.progress.headline(rows) == "4 项目标：2 项达标，1 项滞后，1 项无数据"
+
+
+def test_frames_are_not_reread_on_rerun(data_dir: Path) -> None:
+    at = _run()
+    before = store.reads()
+    at.run()
+    assert store.reads() == before
+
+
+def test_fmt_trims_amounts() -> None:
+    assert fmt.number(286.30, "亿元") == "286.3 亿元"
+    assert fmt.number(57.0, "家") == "57 家"
