@@ -107,8 +107,10 @@ def _walk(root: Path, folder: Path, dataset: str | None) -> list[FileEntry]:
     except OSError:
         return out
     for child in children:
-        # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links.
-        if dataset is not None and child.is_dir() and not child.is_symlink() and not _in_flight(child.name):
+        # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
+        # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.
+        folder_ok = not _in_flight(child.name) and not child.name.lower().endswith(".parquet")
+        if dataset is not None and child.is_dir() and not child.is_symlink() and folder_ok:
             out.extend(_walk(root, child, dataset))
             continue
         entry = _classify(root, child, dataset)

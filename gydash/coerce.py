@@ -12,7 +12,8 @@ TYPE_WORDS = {"str": "文本", "int": "整数", "float": "数值", "date": "日�
 
 
 def _nested(s: pl.Series) -> bool:
-    return isinstance(s.dtype, pl.List | pl.Array | pl.Struct | pl.Object)
+    # is_nested() covers List, Array, Struct and Map (a Parquet MAP column), none of which casts to text.
+    return s.dtype.is_nested() or isinstance(s.dtype, pl.Object)
 
 
 def _bad_all(s: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, pl.Series]:
@@ -30,10 +31,10 @@ def to_str(s: pl.Series) -> tuple[pl.Series, pl.Series]:
         whole = s.is_finite() & (s == s.floor())
         as_int = s.cast(pl.Int64, strict=False).cast(pl.String)
         out = pl.select(pl.when(whole).then(as_int).otherwise(s.cast(pl.String))).to_series()
-        return _strip(out.alias(s.name)), pl.Series([False] * len(s))
+        return _strip(out.alias(s.name)), pl.Series([False] * len(s), dtype=pl.Boolean)
     if s.dtype != pl.String:
         s = s.cast(pl.String, strict=False)
-    return _strip(s), pl.Series([False] * len(s))
+    return _strip(s), pl.Series([False] * len(s), dtype=pl.Boolean)
 
 
 def _parse_number(s: pl.Series) -> pl.Series:
@@ -57,7 +58,7 @@ def to_float(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_int(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype.is_integer():
-        return s.cast(pl.Int64), pl.Series([False] * len(s))
+        return s.cast(pl.Int64), pl.Series([False] * len(s), dtype=pl.Boolean)
     out, bad = to_float(s)
     non_whole = out.is_not_null() & (out != out.floor()).fill_null(True)
     bad = bad | non_whole.fill_null(False)
@@ -67,9 +68,9 @@ def to_int(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype == pl.Date:
-        return s, pl.Series([False] * len(s))
+        return s, pl.Series([False] * len(s), dtype=pl.Boolean)
     if isinstance(s.dtype, pl.Datetime):
-        return s.dt.date(), pl.Series([False] * len(s))
+        return s.dt.date(), pl.Series([False] * len(s), dtype=pl.Boolean)
     if s.dtype.is_integer() or s.dtype in (pl.String, pl.Null):
         text = s.cast(pl.String).str.strip_chars().str.slice(0, 11).str.strip_chars()
         parsed = pl.select(pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])).to_series()
@@ -80,7 +81,7 @@ def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_bool(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype == pl.Boolean:
-        return s, pl.Series([False] * len(s))
+        return s, pl.Series([False] * len(s), dtype=pl.Boolean)
     if _nested(s):
         return _bad_all(s, pl.Boolean)
     text = s.cast(pl.String, strict=False).str.strip_chars().str.to_lowercase()

@@ -39,6 +39,8 @@ class Problem:
 
 def show_value(value: object) -> str:
     """A value as staff would recognise it, cut short so a 10 000-character cell cannot flood a message."""
+    if hasattr(value, "to_list"):  # a cell of a list column arrives as a polars Series: show its items
+        value = value.to_list()
     text = "（空）" if value is None else str(value)
     if len(text) > MAX_VALUE_CHARS:
         text = text[:MAX_VALUE_CHARS] + f"…（共 {len(text)} 字符）"

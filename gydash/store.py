@@ -90,7 +90,11 @@ def _read_and_validate(entry: FileEntry) -> LoadedFile | None:
         return None
     if (after.st_size, after.st_mtime_ns) != (entry.size, entry.mtime_ns):
         return None  # replaced while being read: judge it on the next rerun, not half-copied
-    result = validate(entry.dataset, raw, entry.rel)
+    try:
+        result = validate(entry.dataset, raw, entry.rel)
+    except Exception as exc:  # a shape of file the checks did not foresee rejects that file, never the others
+        reason = f"无法按数据约定检查此文件：{type(exc).__name__}: {str(exc)[:200]}"
+        return LoadedFile(entry, None, (Problem(entry.rel, reason),), (), sample, raw.height)
     return LoadedFile(entry, result.frame, tuple(result.errors), tuple(result.warnings), sample, raw.height)
 
 

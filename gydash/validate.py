@@ -222,7 +222,13 @@ def _coverage(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
         "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）",
     )
     sums = [credit_code_ok(c) if ok else True for c, ok in zip(codes.to_list(), shape_ok.to_list(), strict=True)]
-    ck.flag(~pl.Series(sums), "credit_code", frame["credit_code"], "统一社会信用代码校验位不符，请核对", "warning")
+    ck.flag(
+        ~pl.Series(sums, dtype=pl.Boolean),
+        "credit_code",
+        frame["credit_code"],
+        "统一社会信用代码校验位不符，请核对",
+        "warning",
+    )
     over = frame["mobile_members_placed"] > frame["mobile_members"]
     ck.flag(
         over.fill_null(False),

@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh data dir per test and a writer of tiny Parquet snapshots into it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from gydash import store
+
+Rows = list[dict] | pl.DataFrame | pa.Table
+
+
+def to_table(rows: Rows) -> pa.Table:
+    if isinstance(rows, pa.Table):
+        return rows
+    if isinstance(rows, pl.DataFrame):
+        return rows.to_arrow()
+    # Columns are the union of every row's keys (pyarrow alone would take the first row's keys only).
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    return pa.table({name: [row.get(name) for row in rows] for name in names})
+
+
+def write_parquet(path: Path, rows: Rows, metadata: dict | None = None, mtime: float | None = None) -> Path:
+    """Write rows as a Parquet file at path (parents created); optional schema metadata and mtime (seconds)."""
+    table = to_table(rows)
+    if metadata is not None:
+        table = table.replace_schema_metadata({str(k).encode(): str(v).encode() for k, v in metadata.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def write(data_dir: Path) -> Callable[..., Path]:
+    """write(dataset, name, rows_or_frame, metadata=None, mtime=None) → path of data_dir/dataset/name."""
+
+    def _write(dataset: str, name: str, rows: Rows, metadata: dict | None = None, mtime: float | None = None) -> Path:
+        return write_parquet(data_dir / dataset / name, rows, metadata, mtime)
+
+    return _write
+
+
+@pytest.fixture
+def load(data_dir: Path) -> Callable[..., store.Data]:
+    """load(cutoff=None) → the data in effect in this test's data dir."""
+
+    def _load(cutoff=None) -> store.Data:
+        return store.load(data_dir, cutoff=cutoff)
+
+    return _load
+
+
+def ind(indicator: str, area: str, year: int, month: int, value: float, **extra) -> dict:
+    """One indicators row."""
+    return {"indicator": indicator, "area": area, "year": year, "month": month, "value": value, **extra}
+
+
+def activity(date: str, area: str = "利州区", kind: str = "policy_briefing", **extra) -> dict:
+    """One activities row (date as text, which the contract accepts)."""
+    return {"date": date, "area": area, "kind": kind, **extra}
+
+
+def coverage_row(org: str, area: str = "利州区", rnd: str = "2025-03", updated_on: str = "2025-03-20", **extra) -> dict:
+    row = {
+        "round": rnd,
+        "updated_on": updated_on,
+        "area": area,
+        "org_name": org,
+        "party_members": 3,
+        "org_coverage": "single",
+        "work_coverage": True,
+    }
+    return row | extra
