@@ -99,8 +99,15 @@ def _print_summary(obj: dict) -> None:
         print(f"! {w['message']}")
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD（如 2026-11-26），收到「{text}」") from None
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
-    today = date.fromisoformat(args.today) if args.today else clock.today()
+    today = args.today or clock.today()
     obj = summary.build(store.load(_data_dir(args.data_dir)), today)
     if args.json:
         print(json.dumps(obj, ensure_ascii=False, indent=2))
@@ -122,7 +129,7 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("summary", help="输出目标进度汇总")
     m.add_argument("data_dir", nargs="?")
     m.add_argument("--json", action="store_true", help="输出 JSON")
-    m.add_argument("--today", help="按此日期计算（YYYY-MM-DD）")
+    m.add_argument("--today", type=_iso_date, help="按此日期计算（YYYY-MM-DD）")
     m.set_defaults(func=cmd_summary)
     return p
 

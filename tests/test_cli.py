@@ -141,6 +141,19 @@ def test_summary_table_is_in_chinese(capsys, mixed_dir):
     assert "✗ 已拒绝 indicators/2025/2025-03-31.parquet" in out
 
 
+def test_summary_rejects_a_malformed_today_with_a_usage_error(capsys, data_dir):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["summary", str(data_dir), "--today", "2026/11/26"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "YYYY-MM-DD" in err and "2026/11/26" in err
+
+
+def test_summary_today_defaults_to_gydash_today(capsys, data_dir):
+    _, out, _ = run(capsys, "summary", str(data_dir), "--json")
+    assert json.loads(out)["today"] == TODAY  # from the environment (set by the fixed_today fixture)
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
