@@ -99,6 +99,12 @@ def test_non_parquet_files_are_listed_as_ignored(data_dir, name):
     assert ".parquet" in entry.ignored
 
 
+def test_parquet_extension_in_any_case_counts(data_dir):
+    touch(data_dir / "loans" / "2025-06-30.PARQUET")
+    [entry] = catalog.scan(data_dir)
+    assert (entry.dataset, entry.as_of, entry.ignored) == ("loans", date(2025, 6, 30), None)
+
+
 def test_files_outside_dataset_folders_are_ignored(data_dir):
     touch(data_dir / "2025-06-30.parquet")
     touch(data_dir / "misc" / "2025-06-30.parquet")

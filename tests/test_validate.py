@@ -176,6 +176,16 @@ BAD_FILES = [
         "loans", without("loans", "amount_wan"), None, "amount_wan", None, "金额(万元)", id="loan-missing-amount-column"
     ),
     pytest.param("loans", bad("loans", area="绵阳"), 2, "area", "绵阳", "不是广元市的县区", id="loan-unknown-area"),
+    pytest.param("loans", bad("loans", date="3月5日"), 2, "date", "3月5日", "应为日期", id="loan-date-not-a-date"),
+    pytest.param(
+        "loans",
+        as_text(bad("loans", amount_wan="五百"), "amount_wan"),
+        2,
+        "amount_wan",
+        "五百",
+        "应为数值",
+        id="loan-amount-not-a-number",
+    ),
     # --- commendations
     pytest.param(
         "commendations",
@@ -207,6 +217,10 @@ BAD_FILES = [
         "出现多次且内容不同",
         id="com-duplicate-key-differs",
     ),
+    pytest.param(
+        "commendations", without("commendations", "name"), None, "name", None, "名称/姓名", id="com-missing-name-column"
+    ),
+    pytest.param("commendations", bad("commendations", area=None), 2, "area", "（空）", "必填", id="com-area-null"),
     # --- coverage
     pytest.param("coverage", bad("coverage", area="广元市"), 2, "area", "广元市", "不能填广元市", id="cov-area-city"),
     pytest.param("coverage", bad("coverage", area="全市"), 2, "area", "全市", "不能填广元市", id="cov-area-city-short"),
@@ -303,6 +317,18 @@ BAD_FILES = [
         "出现多次且内容不同",
         id="cov-duplicate-org-differs",
     ),
+    pytest.param(
+        "coverage",
+        bad("coverage", mobile_members=-2),
+        2,
+        "mobile_members",
+        "-2",
+        "不能小于 0",
+        id="cov-mobile-negative",
+    ),
+    pytest.param(
+        "coverage", bad("coverage", employees=-1), 2, "employees", "-1", "不能小于 0", id="cov-employees-negative"
+    ),
     # --- targets
     pytest.param(
         "targets",
@@ -327,6 +353,12 @@ BAD_FILES = [
     pytest.param("targets", bad("targets", plan=None), 2, "plan", "（空）", "必填", id="tgt-plan-null"),
     pytest.param(
         "targets", bad("targets", target=25.0), 2, "year", "2026", "出现多次且内容不同", id="tgt-duplicate-key-differs"
+    ),
+    pytest.param(
+        "targets", without("targets", "target"), None, "target", None, "目标值", id="tgt-missing-target-column"
+    ),
+    pytest.param(
+        "targets", as_text(bad("targets", year="明年"), "year"), 2, "year", "明年", "应为整数", id="tgt-year-not-int"
     ),
 ]
 
