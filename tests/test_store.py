@@ -90,6 +90,24 @@ def test_column_of_an_unexpected_arrow_type_is_rejected_not_raised(write, load, 
     assert len(data.accepted()) == 1
 
 
+def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(write, load, monkeypatch):
+    real = store.validate
+
+    def fragile(dataset, raw, rel, row_offset=0):
+        if rel.endswith("2025-06-30.parquet"):
+            raise RuntimeError("unforeseen")
+        return real(dataset, raw, rel, row_offset)
+
+    monkeypatch.setattr(store, "validate", fragile)
+    write("indicators", "2025-06-30.parquet", GOOD_ROWS)
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    assert rejected.entry.rel == "indicators/2025-06-30.parquet"
+    assert "无法按数据约定检查" in rejected.errors[0].message and "unforeseen" in rejected.errors[0].message
+    assert [f.entry.rel for f in data.accepted()] == ["indicators/2025-03-31.parquet"]
+
+
 def test_unreadable_file_in_a_folder_without_permission_is_rejected(write, load, data_dir):
     if os.geteuid() == 0:
         pytest.skip("root can read any file")
