@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gydash import clock, fmt, store, summary, textable
 from gydash.catalog import default_data_dir
-from gydash.contract import DATASET_LABELS
+from gydash.contract import DATASET_LABELS, DATASETS
 
 STATUS_WORDS = {"accepted": "已采用", "warning": "有警告", "rejected": "已拒绝", "ignored": "已忽略"}
 
@@ -21,8 +21,17 @@ def _data_dir(arg: str | None) -> Path:
     return Path(arg) if arg else default_data_dir()
 
 
+def _existing_dir(arg: str | None) -> Path:
+    """The data dir to read; a mistyped path is a usage error (exit 2), not an empty, passing data set."""
+    path = _data_dir(arg)
+    if not path.is_dir():
+        print(f"数据目录不存在：{path}（请检查路径或 GYDASH_DATA_DIR 设置）", file=sys.stderr)
+        raise SystemExit(2)
+    return path
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    data = store.load(_data_dir(args.data_dir))
+    data = store.load(_existing_dir(args.data_dir))
     rows = [
         [f.entry.rel, DATASET_LABELS.get(f.entry.dataset, ""), f.entry.as_of, f.rows, STATUS_WORDS[f.status]]
         for f in data.files
@@ -108,12 +117,42 @@ def _iso_date(text: str) -> date:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     today = args.today or clock.today()
-    obj = summary.build(store.load(_data_dir(args.data_dir)), today)
+    obj = summary.build(store.load(_existing_dir(args.data_dir)), today)
     if args.json:
         print(json.dumps(obj, ensure_ascii=False, indent=2))
     else:
         _print_summary(obj)
     return 0
+
+
+class _IntermixedParser(argparse.ArgumentParser):
+    """Lets DATA_DIR come after the options, as in `gydash import FILE --dataset NAME DATA_DIR`."""
+
+    _mixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._mixing:  # parse_known_intermixed_args calls back into parse_known_args
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from gydash import importer
+
+    prepared, path = importer.import_path(
+        args.file, args.dataset, _data_dir(args.data_dir), as_of=args.as_of, name=args.name, dry_run=args.dry_run
+    )
+    return importer.report(prepared, path, dry_run=args.dry_run)
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    from gydash import auth
+
+    return auth.hash_password_cli(stdin=args.stdin)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -131,6 +170,18 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="输出 JSON")
     m.add_argument("--today", type=_iso_date, help="按此日期计算（YYYY-MM-DD）")
     m.set_defaults(func=cmd_summary)
+    i = sub.add_parser("import", help="导入 .xlsx/.csv/.parquet 文件，检查通过后写入新快照")
+    i.__class__ = _IntermixedParser  # a subparser is built by add_parser; only this one mixes positionals
+    i.add_argument("file", help="要导入的文件")
+    i.add_argument("data_dir", nargs="?")
+    i.add_argument("--dataset", required=True, choices=DATASETS, help="数据集")
+    i.add_argument("--as-of", type=_iso_date, help="快照日期 YYYY-MM-DD（默认取文件名中的日期，没有则取今天）")
+    i.add_argument("--name", help="保存名称（默认取自文件名）")
+    i.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    i.set_defaults(func=cmd_import)
+    h = sub.add_parser("hash-password", help="生成工作人员密码哈希，写入 .streamlit/secrets.toml")
+    h.add_argument("--stdin", action="store_true", help="从标准输入读取密码（一行）")
+    h.set_defaults(func=cmd_hash_password)
     return p
 
 

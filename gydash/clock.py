@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 
 
 def today() -> date:
     override = os.environ.get("GYDASH_TODAY")
-    return date.fromisoformat(override) if override else date.today()
+    if not override:
+        return date.today()
+    try:
+        return date.fromisoformat(override)
+    except ValueError:
+        # A typo in a demo setting must not take the dashboard down: say so and use the real date.
+        print(f"GYDASH_TODAY 应写成 YYYY-MM-DD，收到「{override}」，已改用今天的日期", file=sys.stderr)
+        return date.today()

@@ -195,3 +195,20 @@ def test_console_script_runs(tmp_path, write, data_dir):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["today"] == TODAY
+
+
+def test_a_missing_data_dir_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["validate", str(tmp_path / "no-such-dir")])
+    assert stop.value.code == 2
+    assert "数据目录不存在" in capsys.readouterr().err
+
+
+def test_a_malformed_today_setting_falls_back_to_the_real_date(monkeypatch, capsys):
+    from datetime import date
+
+    from gydash import clock
+
+    monkeypatch.setenv("GYDASH_TODAY", "2026/11/26")
+    assert clock.today() == date.today()
+    assert "GYDASH_TODAY" in capsys.readouterr().err

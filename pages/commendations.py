@@ -1,0 +1,131 @@
+"""表扬推荐 (clauses 10–12): each year's commendations against the plan's quotas, names by county, the spread."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from gydash import clock, commendations, plan, store
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+STATUS_ICONS = {"met": "✓ ", "unmet": "✗ ", "in_progress": "… ", "no_quota": ""}
+
+d = store.load()
+today = clock.today()
+
+st.title("表扬推荐")
+st.caption(
+    "方案第 10、11 条：每年表扬引领型党组织 3 个、向省市推报引领型党组织 2 个、推出党建先进典型 2 个、"
+    "推荐表扬优秀党务工作者和优秀共产党员合计 20 名；方案期内全市打造党建示范点 2 个（累计）。"
+    "第 12 条创新领军人才评选只列示，不设定额。同一年度、类别、名称重复报送的，以最新文件为准，不重复计数。"
+)
+
+names = commendations.names(d)
+if names.is_empty():
+    st.info("数据目录中还没有表扬推荐（commendations）数据。")
+    st.stop()
+progress = commendations.progress(d, today)
+in_plan = progress.filter(pl.col("plan").is_not_null())
+
+
+def quota_line(r: dict) -> tuple[float, str]:
+    """The bar's fill and its words, e.g. '表扬引领型党组织：2 / 3 个 · ✗ 未完成'."""
+    label = r["label"] + ("（方案期内累计）" if r["period"] == "cumulative" else "")
+    mark = f"{STATUS_ICONS[r['status']]}{r['status_label']}"
+    if r["quota"] is None:
+        return 0.0, f"{label}：{r['actual']} {r['unit']} · {mark}"
+    fill = min(r["actual"] / r["quota"], 1.0) if r["quota"] else 1.0
+    return fill, f"{label}：{r['actual']} / {r['quota']} {r['unit']} · {mark}"
+
+
+# --- quotas per year --------------------------------------------------------------------------------------------
+
+st.subheader("完成情况（对照方案定额）")
+years = sorted(set(in_plan["year"].to_list()), reverse=True)
+for col, year in zip(st.columns(max(len(years), 1)), years, strict=False):
+    rows = in_plan.filter(pl.col("year") == year)
+    judged = rows.filter(pl.col("quota").is_not_null())
+    met = judged.filter(pl.col("status") == "met").height
+    col.markdown(f"#### {year} 年")
+    col.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
+    for r in rows.iter_rows(named=True):
+        fill, words = quota_line(r)
+        if r["quota"] is None:
+            col.markdown(words)
+        else:
+            col.progress(fill, text=words)
+
+before = progress.filter(pl.col("plan").is_null())
+if before.height:
+    with st.expander(f"方案期外的年度（{'、'.join(str(y) for y in sorted(set(before['year'])))} 年，不考核）"):
+        st.dataframe(
+            before.select(
+                pl.col("year").alias("年度"),
+                pl.col("label").alias("类别"),
+                pl.format("{} {}", "actual", "unit").alias("数量"),
+            ),
+            hide_index=True,
+        )
+
+# --- names ------------------------------------------------------------------------------------------------------
+
+st.subheader("名单（按县区）")
+all_years = sorted(set(names["year"].to_list()), reverse=True)
+year = st.selectbox("年度", all_years, key="year", format_func=lambda y: f"{y} 年")
+chosen = names.filter(pl.col("year") == year)
+order = {n: i for i, n in enumerate(plan.areas()["name"])}
+counts = chosen.group_by("area_name").agg(pl.len().alias("n")).sort(pl.col("area_name").replace_strict(order))
+st.caption("，".join(f"{r['area_name']} {r['n']} 项" for r in counts.iter_rows(named=True)))
+st.dataframe(
+    chosen.sort(pl.col("area_name").replace_strict(order), "category", "name").select(
+        pl.col("area_name").alias("县区"),
+        pl.col("category_label").alias("类别"),
+        pl.col("name").alias("名称/姓名"),
+        pl.col("organization").alias("所在单位"),
+        pl.col("date").cast(pl.String).alias("日期"),
+        pl.col("file").alias("数据文件"),
+    ),
+    hide_index=True,
+    key="names",
+)
+
+# --- spread across counties ---------------------------------------------------------------------------------------
+
+st.subheader("各县区历年获表扬推荐情况")
+spread = commendations.spread(d).with_columns(
+    pl.format("{} 项", "count").alias("文字"),
+    pl.when(pl.col("count") >= 5).then(pl.lit("white")).otherwise(pl.lit("#1f1f1f")).alias("ink"),
+    pl.col("year").cast(pl.String).alias("年度"),
+)
+rows_order = [n for n in plan.areas()["name"] if n in set(spread["area_name"])]
+base = alt.Chart(spread).encode(
+    x=alt.X("年度:O", title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+    y=alt.Y("area_name:N", title=None, sort=rows_order),
+)
+cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+    color=alt.Color(
+        "count:Q",
+        title="项数",
+        scale=alt.Scale(scheme="oranges", domainMin=0),
+        legend=alt.Legend(orient="bottom"),
+    ),
+    tooltip=[alt.Tooltip("area_name:N", title="县区"), alt.Tooltip("年度:O"), alt.Tooltip("文字:N", title="项数")],
+)
+words = [  # white words on the dark cells, dark words elsewhere (a text colour outside the colour scale)
+    base.transform_filter(alt.FieldEqualPredicate(field="ink", equal=ink))
+    .mark_text(fontSize=13, color=ink)
+    .encode(text="文字:N")
+    for ink in ("white", "#1f1f1f")
+]
+st.altair_chart(
+    alt.layer(cells, *words)
+    .properties(height=alt.Step(30))
+    .configure(font=FONT)
+    .configure_axis(labelFontSize=13)
+    .configure_view(stroke=None),
+    width="stretch",
+)
+never = commendations.never_commended(d)
+if never:
+    st.warning(f"从未获得表扬推荐的县区：{'、'.join(never)}（{min(spread['year'])}–{max(spread['year'])} 年）。")
+else:
+    st.caption("每个县区都至少获得过一次表扬推荐。")

@@ -1,0 +1,244 @@
+"""两个覆盖台账 (clause 8): which counties are late on a round, which organisations are still uncovered, the trend."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from gydash import clock, fmt, ledger, plan, store, xlsx
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+STATUS_COLOURS = {"按时": "#c8e6c9", "逾期": "#ffcc80", "未报": "#ef9a9a", "未到期": "#e0e0e0"}
+ZERO_COLOURS = {"已清零": "#c8e6c9", "未清零": "#ffcc80", "无数据": "#e0e0e0"}
+
+d = store.load()
+today = clock.today()
+county_names = [plan.area_name(c) for c in plan.counties()]
+
+st.title("两个覆盖台账")
+st.caption(
+    "方案第 8 条：各县区每年 3 月、10 月各动态更新一次“两个覆盖”台账；未覆盖组织动态清零，流动党员归入支部。"
+    "是否按时以各县区该期的首次报送为准，台账内容以最新报送为准。"
+)
+
+listed = ledger.rounds(d, today)
+if not listed:
+    st.info("数据目录中还没有两个覆盖台账（coverage）数据。")
+    st.stop()
+
+rnd = st.selectbox(
+    "台账期次",
+    list(reversed(listed)),
+    key="round",
+    format_func=lambda r: f"{r} 期（截止 {ledger.round_end(r)}）",
+)
+
+
+def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, rows: list[str], title: str):
+    """A county × round table drawn as coloured cells, each with its word (colour is never the only cue)."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("round:O", title="台账期次", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("area_name:N", title=None, sort=rows),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            f"{colour}:N",
+            title=title,
+            scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+            legend=alt.Legend(orient="bottom", symbolType="square", symbolSize=160, labelFontSize=13),
+        ),
+        tooltip=[c for c in frame.columns if c.startswith("提示")] or None,
+    )
+    words = base.mark_text(fontSize=13).encode(text=f"{text}:N")
+    layered = (cells + words).properties(height=alt.Step(30))
+    return layered.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
+
+
+# --- the answer first ---------------------------------------------------------------------------------------
+
+status = ledger.status(d, today)
+this = status.filter(pl.col("round") == rnd)
+late = this.filter(pl.col("status") == "late")
+missing = this.filter(pl.col("status") == "missing")
+not_due = this.filter(pl.col("status") == "not_due")
+reported = this.filter(pl.col("orgs").is_not_null())
+follow = ledger.follow_up(d, today, rnd)
+totals = ledger.city_totals(d, today).filter(pl.col("round") == rnd).row(0, named=True)
+
+st.subheader(f"{rnd} 期概况")
+cols = st.columns(4)
+cols[0].metric("已报送县区", f"{reported.height} / {this.height} 个")
+cols[1].metric("逾期报送", f"{late.height} 个县区")
+cols[2].metric("未报送", f"{missing.height} 个县区")
+cols[3].metric("仍需跟进的组织", f"{follow.height} 个")
+
+
+def names_with(frame: pl.DataFrame, suffix: str = "") -> str:
+    return "、".join(f"{r['area_name']}{suffix.format(**r)}" for r in frame.iter_rows(named=True))
+
+
+lines = []
+if late.height:
+    lines.append(f"**逾期报送**：{names_with(late, '（逾期 {days_late} 天，首次报送 {first_updated_on}）')}")
+if missing.height:
+    lines.append(f"**未报送**：{names_with(missing)}")
+if not_due.height:
+    lines.append(f"**本期尚未到期、尚未报送**：{names_with(not_due)}（截止 {ledger.round_end(rnd)}）")
+if not (late.height or missing.height or not_due.height):
+    lines.append("各县区均已按时报送。")
+uncovered = follow.filter(pl.col("uncovered"))
+if uncovered.height:
+    by_county = uncovered.group_by("area_name", maintain_order=True).agg(pl.col("org_name"))
+    text = "；".join(
+        f"{r['area_name']} {len(r['org_name'])} 个（{'、'.join(r['org_name'])}）" for r in by_county.rows(named=True)
+    )
+    lines.append(f"**仍未覆盖的组织**：{text}")
+else:
+    lines.append("**仍未覆盖的组织**：无，各县区最新台账均已清零。")
+build = follow.filter(pl.col("should_build"))
+if build.height:
+    lines.append(f"**应建未建**（党员 3 名以上仍未建立党组织）：{build.height} 个，见下方名单。")
+st.markdown("\n\n".join(f"- {line}" for line in lines))
+if missing.height:
+    st.caption("未报送县区的组织情况按其最近一期台账列入下方名单（“所据台账期次”一列注明）。")
+
+# --- county × round --------------------------------------------------------------------------------------------
+
+st.subheader("各县区报送情况")
+matrix = status.with_columns(
+    pl.col("status").replace_strict(ledger.STATUS_LABELS, return_dtype=pl.String).alias("状态"),
+    pl.col("area_name").alias("提示：县区"),
+    pl.col("round").alias("提示：期次"),
+    pl.col("status_label").alias("提示：状态"),
+    pl.col("first_updated_on").cast(pl.String).fill_null("—").alias("提示：首次报送"),
+    pl.col("submissions").fill_null(0).cast(pl.String).add(" 次").alias("提示：报送次数"),
+)
+st.altair_chart(
+    grid(matrix, "状态", STATUS_COLOURS, "status_label", county_names, "报送状态"),
+    width="stretch",
+)
+resent = status.filter(pl.col("submissions") > 1)
+if resent.height:
+    notes = [
+        f"{r['area_name']} {r['round']} 期报送 {r['submissions']} 次，内容以最新文件 {r['latest_file']} 为准，"
+        f"是否按时以首次报送（{r['first_updated_on']}）为准"
+        for r in resent.iter_rows(named=True)
+    ]
+    st.caption("；".join(notes) + "。")
+
+# --- road to zero ----------------------------------------------------------------------------------------------
+
+st.subheader("未覆盖组织动态清零")
+zero = ledger.road_to_zero(d, today).with_columns(
+    pl.when(pl.col("cleared"))
+    .then(pl.lit("已清零"))
+    .when(pl.col("uncovered").is_not_null())
+    .then(pl.lit("未清零"))
+    .otherwise(pl.lit("无数据"))
+    .alias("清零情况"),
+    pl.col("area_name").alias("提示：县区"),
+    pl.col("round").alias("提示：期次"),
+    pl.col("cell").alias("提示：未覆盖组织"),
+)
+st.altair_chart(
+    grid(zero, "清零情况", ZERO_COLOURS, "cell", [*county_names, plan.area_name(plan.CITY)], "清零情况"),
+    width="stretch",
+)
+state = ledger.zero_state(d, today)
+done = state.filter(pl.col("cleared"))
+open_ = state.filter(~pl.col("cleared"))
+parts = []
+if done.height:
+    parts.append("**已清零**：" + names_with(done, "（自 {cleared_since} 期起保持）"))
+if open_.height:
+    parts.append("**尚未清零**：" + names_with(open_, " {uncovered} 个"))
+partial = zero.filter(pl.col("area") == plan.CITY, pl.col("cell").str.ends_with("*"))
+footnote = "；".join(f"{r['round']} 期 {r['counties_reported']}/{len(county_names)}" for r in partial.rows(named=True))
+if parts:
+    st.markdown("按各县区最新一期台账，" + "；".join(parts) + "。")
+st.caption(
+    "全市数为已报送县区之和，全部县区报送且均为 0 才记为已清零。"
+    + (f"* 部分县区未报送（已报送县区数：{footnote}）。" if footnote else "")
+)
+
+# --- the named follow-up list --------------------------------------------------------------------------------
+
+st.subheader("待跟进组织名单")
+st.caption("未覆盖：既未建立党组织也未选派党建指导员/联络员；应建未建：党员 3 名以上但未建立党组织。")
+sheet = ledger.follow_up_sheet(d, today, rnd)
+if sheet.height:
+    st.dataframe(sheet, hide_index=True, key="follow_up")
+    st.download_button(
+        "下载名单（Excel）",
+        xlsx.workbook(sheet, "待跟进组织名单"),
+        file_name=f"两个覆盖待跟进组织名单_{rnd}.xlsx",
+        mime=xlsx.MIME,
+        icon=":material/download:",
+        key="follow_up_xlsx",
+    )
+else:
+    st.success("各县区最新台账中没有未覆盖或应建未建的组织。")
+
+# --- 流动党员 --------------------------------------------------------------------------------------------------
+
+st.subheader("流动党员归入支部")
+mobile = ledger.current(d, today, rnd)
+
+
+def placement_words(r: dict) -> str:
+    if not r["mobile_members"]:
+        return "无流动党员"
+    words = f"{fmt.percent(r['placement_rate'])}（{r['mobile_members_placed']}/{r['mobile_members']} 人）"
+    return words if r["round"] == rnd else f"{words} · {r['round']} 期"
+
+
+mobile = mobile.with_columns(
+    (pl.col("placement_rate") * 100).alias("归入率"),
+    pl.Series(
+        "县区",
+        [f"{r['area_name']}  {placement_words(r)}" for r in mobile.iter_rows(named=True)],
+        dtype=pl.String,
+    ),
+)
+bars = (
+    alt.Chart(mobile)
+    .mark_bar(color="#8d6e63")
+    .encode(
+        y=alt.Y("县区:N", title=None, sort=mobile["县区"].to_list(), axis=alt.Axis(labelLimit=320)),
+        x=alt.X("归入率:Q", title="已归入支部的流动党员占比（%）", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("县区:N"), alt.Tooltip("归入率:Q", format=".1f", title="归入率（%）")],
+    )
+    .properties(height=alt.Step(28))
+)
+st.altair_chart(bars.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None), width="stretch")
+if totals["mobile_members"]:
+    st.caption(
+        f"{rnd} 期已报送的 {totals['counties_reported']} 个县区合计：流动党员 {totals['mobile_members']} 人，"
+        f"已归入支部 {totals['mobile_members_placed']} 人（{fmt.percent(totals['placement_rate'])}）。"
+    )
+
+# --- what changed ----------------------------------------------------------------------------------------------
+
+st.subheader("与上一期相比的变化")
+changed = ledger.changes(d, today, rnd)
+counts = {label: changed.filter(pl.col("change_label") == label).height for label in ledger.CHANGE_LABELS.values()}
+cols = st.columns(4)
+for col, (label, n) in zip(cols, counts.items(), strict=True):
+    col.metric(label, f"{n} 个")
+if changed.height:
+    st.dataframe(
+        changed.select(
+            pl.col("change_label").alias("变化"),
+            pl.col("area_name").alias("县区"),
+            pl.col("org_name").alias("组织名称"),
+            pl.col("before_word").alias("上期情况"),
+            pl.col("after_word").alias("本期情况"),
+            pl.col("party_members").alias("党员人数（人）"),
+            pl.col("prev_round").alias("对比期次"),
+        ),
+        hide_index=True,
+        key="changes",
+    )
+else:
+    st.caption("本期没有组织新纳入、移出台账，也没有覆盖状态的变化。")
+if reported.height < this.height:
+    st.caption(f"{names_with(this.filter(pl.col('orgs').is_null()))} 本期尚无台账，未参与比较。")

@@ -1,0 +1,165 @@
+"""AppTests of 两个覆盖台账 and 表扬推荐 against small data dirs made here, and the Excel download read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from gydash import ledger, store, xlsx
+
+ROOT = Path(__file__).resolve().parent.parent
+COVERAGE = str(ROOT / "pages" / "coverage.py")
+COMMENDATIONS = str(ROOT / "pages" / "commendations.py")
+TODAY = "2025-11-26"
+
+
+def put(root: Path, dataset: str, name: str, rows: list[dict]) -> None:
+    path = root / dataset / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def org(name: str, rnd: str, updated_on: str, area: str, covered: bool = True, members: int = 3) -> dict:
+    return {
+        "round": rnd,
+        "updated_on": date.fromisoformat(updated_on),
+        "area": area,
+        "org_name": name,
+        "party_members": members,
+        "org_coverage": "single" if covered else "none",
+        "work_coverage": covered,
+        "mobile_members": 2,
+        "mobile_members_placed": 1,
+    }
+
+
+@pytest.fixture
+def data_root(tmp_path, monkeypatch) -> Path:
+    """2025-03 and 2025-10 for 利州区 and 旺苍县 (旺苍县 12 days late in October, one firm still uncovered);
+    commendations for 2024 and 2025 in 利州区 only."""
+    root = tmp_path / "data"
+    put(
+        root, "coverage", "2025-03-10_利州区.parquet", [org("甲公司", "2025-03", "2025-03-10", "利州区", covered=False)]
+    )
+    put(root, "coverage", "2025-10-10_利州区.parquet", [org("甲公司", "2025-10", "2025-10-10", "利州区")])
+    put(root, "coverage", "2025-03-11_旺苍县.parquet", [org("乙公司", "2025-03", "2025-03-11", "旺苍县")])
+    put(
+        root,
+        "coverage",
+        "2025-11-12_旺苍县.parquet",
+        [org("乙公司", "2025-10", "2025-11-12", "旺苍县"), org("丙公司", "2025-10", "2025-11-12", "旺苍县", False, 4)],
+    )
+    rows = [
+        {"year": 2024, "category": "leading_org_commended", "name": f"组织{i}", "area": "利州区"} for i in range(2)
+    ] + [{"year": 2025, "category": "outstanding_member", "name": f"党员{i}", "area": "利州区"} for i in range(20)]
+    put(root, "commendations", "2025-12-01.parquet", rows)
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(root))
+    monkeypatch.setenv("GYDASH_TODAY", TODAY)
+    return root
+
+
+def run(path: str) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table(at: AppTest, column: str):
+    """The dataframe showing `column` (st.dataframe keys only reach the tree when selection is on)."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, column
+    return found[0]
+
+
+def text(at: AppTest) -> str:
+    parts = [e.value for kind in (at.markdown, at.caption, at.warning, at.info, at.success) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_coverage_page_answers_who_is_late_and_what_is_uncovered(data_root):
+    at = run(COVERAGE)
+    assert at.selectbox(key="round").value == "2025-10"
+    page = text(at)
+    assert "旺苍县（逾期 12 天" in page
+    assert "丙公司" in page and "未报送" in page  # five counties sent nothing for 2025-10
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["已报送县区"] == "2 / 7 个"
+    assert metrics["逾期报送"] == "1 个县区"
+    assert metrics["新实现覆盖"] == "1 个"  # 甲公司
+    assert metrics["新纳入台账"] == "1 个"  # 丙公司
+    follow = table(at, "跟进原因")
+    assert list(follow["组织名称"]) == ["丙公司"]
+    assert list(follow["跟进原因"]) == ["未覆盖、应建未建"]
+
+
+def test_coverage_page_switches_round(data_root):
+    at = run(COVERAGE)
+    at.selectbox(key="round").set_value("2025-03").run()
+    assert not at.exception
+    assert list(table(at, "跟进原因")["组织名称"]) == ["甲公司"]
+    assert {m.label: m.value for m in at.metric}["逾期报送"] == "0 个县区"
+
+
+def test_coverage_download_opens_back_with_chinese_headers(data_root, monkeypatch):
+    served: list[tuple[bytes, str]] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        served.append((path_or_data, mimetype))
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    at = run(COVERAGE)
+    button = at.get("download_button")[0]
+    assert button.proto.url.endswith(".xlsx")
+    content = next(data for data, mime in served if mime == xlsx.MIME)
+    back = pl.read_excel(io.BytesIO(content))
+    assert back.columns == list(ledger.FOLLOW_UP_HEADERS.values())
+    first = back.row(0, named=True)
+    assert (first["县区"], first["组织名称"], first["党员人数（人）"], first["自何期起"]) == (
+        "旺苍县",
+        "丙公司",
+        4,
+        "2025-10",
+    )
+    expected = ledger.follow_up_sheet(store.load(data_root), date.fromisoformat(TODAY))
+    assert back.height == expected.height
+
+
+def test_commendations_page_shows_quota_bars_names_and_spread(data_root):
+    at = run(COMMENDATIONS)
+    bars = [p.proto.text for p in at.get("progress")]
+    assert "表扬引领型党组织：2 / 3 个 · ✗ 未完成" in bars
+    assert "优秀党务工作者、优秀共产党员：20 / 20 名 · ✓ 达标" in bars
+    assert at.selectbox(key="year").value == 2025
+    assert len(table(at, "名称/姓名")) == 20
+    at.selectbox(key="year").set_value(2024).run()
+    assert not at.exception
+    assert list(table(at, "名称/姓名")["名称/姓名"]) == ["组织0", "组织1"]
+    assert "从未获得表扬推荐的县区：昭化区、朝天区、旺苍县、青川县、剑阁县、苍溪县" in text(at)
+
+
+@pytest.mark.parametrize("page", [COVERAGE, COMMENDATIONS], ids=["coverage", "commendations"])
+def test_pages_explain_an_empty_data_dir(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GYDASH_TODAY", TODAY)
+    at = run(page)
+    assert "还没有" in text(at)
+
+
+@pytest.mark.parametrize("page", [COVERAGE, COMMENDATIONS], ids=["coverage", "commendations"])
+def test_pages_run_on_the_bundled_sample(monkeypatch, page):
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
+    at = run(page)
+    if page == COVERAGE:
+        assert "**未报送**：青川县" in text(at)
+        assert at.selectbox(key="round").value == "2026-10"
