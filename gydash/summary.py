@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gydash import commendations, ledger, progress
+from gydash import commendations, duties, ledger, progress
 from gydash.store import Data
 
 TARGET_FIELDS = (
@@ -65,6 +65,7 @@ def build(data: Data, today: date) -> dict:
         "as_of": _plain(data.as_of),
         "sample": data.uses_sample,
         "targets": target_entries(data),
+        "duties": duties.summary_entries(data, today),
         "coverage": ledger.summary_entries(data, today),
         "commendations": commendations.summary_entries(data, today),
         **file_report(data, today),

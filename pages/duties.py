@@ -1,0 +1,309 @@
+"""责任落实: the plan's recurring duties — what is overdue, a compliance calendar per rule, the events behind a cell."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from gydash import clock, duties, plan, store
+from gydash.contract import DATASET_LABELS
+
+# Fill colours are light so black text stays legible; the symbol and word in each cell carry the state too.
+STATUS_FILL = {"met": "#c8e6c9", "unmet": "#ffcdd2", "in_progress": "#ffe9a8", "not_due": "#eeeeee"}
+LEGEND = alt.Legend(orient="bottom", symbolType="square", symbolSize=180, symbolStrokeColor="#888", symbolStrokeWidth=1)
+SCOPE_WORDS = {
+    "each_county": "各县区",
+    "city_and_counties": "市委及各县区",
+    "city": "市委",
+    "city_all_areas": "全市（含各县区）",
+}
+EVENT_HEADERS = {
+    "date": "日期",
+    "area": "县区",
+    "organizer": "组织单位",
+    "title": "名称",
+    "kind": "类型",
+    "enterprises_served": "服务企业数（家）",
+    "participants": "参与人数（人）",
+    "enterprise": "企业",
+    "amount_wan": "金额（万元）",
+    "bank": "银行",
+    "cumulative": "累计",
+    "id": "编号",
+    "file": "来源文件",
+}
+
+
+def rule_title(code: str) -> str:
+    r = duties.rule_info(code)
+    every = "每年" if r["period"] == "year" else "每月"
+    return (
+        f"{r['name_zh']}（第 {r['clause']} 条：{SCOPE_WORDS[r['scope']]}{every}"
+        f"不少于 {duties.number(r['required'])} {r['unit']}）"
+    )
+
+
+def cell_text(row: dict) -> str:
+    """'✓ 3/2', '✗ 1/2', '… 1/2 进行中', '○ 0/2 未到期' — a symbol and the numbers, never colour alone."""
+    text = f"{duties.STATUS_SYMBOLS[row['status']]} {duties.number(row['actual'])}/{duties.number(row['required'])}"
+    return text + {"in_progress": " 进行中", "not_due": " 未到期"}.get(row["status"], "")
+
+
+def column_label(period: str) -> str:
+    return f"{int(period[5:])} 月" if len(period) == 7 else f"{period} 年"
+
+
+def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: list[str]) -> alt.LayerChart:
+    shown = frame.with_columns(
+        pl.Series("text", [cell_text(r) for r in frame.iter_rows(named=True)], dtype=pl.String),
+        pl.col("period").map_elements(column_label, return_dtype=pl.String).alias("column"),
+    ).select("area", "period", "column", "text", "status_label", "actual", "required", "unit", "events")
+    labels = [column_label(p) for p in period_order]
+    pick = alt.selection_point(name="cell", fields=["area", "period"], on="click", clear="dblclick")
+    base = alt.Chart(shown.to_pandas()).encode(
+        x=alt.X("column:O", sort=labels, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("area:N", sort=area_order, title=None),
+    )
+    statuses = list(duties.STATUS_LABELS)
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "status_label:N",
+            title="状态",
+            scale=alt.Scale(
+                domain=[duties.STATUS_LABELS[s] for s in statuses], range=[STATUS_FILL[s] for s in statuses]
+            ),
+            legend=LEGEND,
+        ),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
+        tooltip=[
+            alt.Tooltip("area:N", title="县区"),
+            alt.Tooltip("column:N", title="期间"),
+            alt.Tooltip("actual:Q", title="实际", format=",.2~f"),
+            alt.Tooltip("required:Q", title="最低要求", format=",.2~f"),
+            alt.Tooltip("unit:N", title="单位"),
+            alt.Tooltip("events:Q", title="计入记录（条）"),
+            alt.Tooltip("status_label:N", title="状态"),
+        ],
+    )
+    text = base.mark_text(fontSize=13, color="#1f1f1f").encode(text="text:N")
+    height = 46 * len(area_order) + 110  # the legend and the axis take their share of the height
+    return alt.layer(cells.add_params(pick), text).properties(height=height)
+
+
+def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
+    """Per month: bars of the actual with symbol labels, and a dashed line at the monthly minimum."""
+    shown = frame.with_columns(
+        pl.col("month").map_elements(lambda m: f"{m} 月", return_dtype=pl.String).alias("month_label"),
+        pl.Series(
+            "text",
+            [f"{duties.STATUS_SYMBOLS[r['status']]}{duties.number(r['actual'])}" for r in frame.iter_rows(named=True)],
+            dtype=pl.String,
+        ),
+    ).to_pandas()
+    months = [f"{m} 月" for m in range(1, 13)]
+    statuses = list(duties.STATUS_LABELS)
+    x = alt.X("month_label:O", sort=months, scale=alt.Scale(domain=months), title=None, axis=alt.Axis(labelAngle=0))
+    bars = (
+        alt.Chart(shown)
+        .mark_bar(stroke="#555", strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=alt.Y("actual:Q", title=unit),
+            color=alt.Color(
+                "status_label:N",
+                title="状态",
+                scale=alt.Scale(
+                    domain=[duties.STATUS_LABELS[s] for s in statuses], range=[STATUS_FILL[s] for s in statuses]
+                ),
+                legend=LEGEND,
+            ),
+            tooltip=[
+                alt.Tooltip("month_label:N", title="月份"),
+                alt.Tooltip("actual:Q", title=f"实际（{unit}）"),
+                alt.Tooltip("required:Q", title=f"最低要求（{unit}）"),
+                alt.Tooltip("status_label:N", title="状态"),
+            ],
+        )
+    )
+    labels = alt.Chart(shown).mark_text(dy=-8, fontSize=12).encode(x=x, y="actual:Q", text="text:N")
+    line = (
+        alt.Chart(shown)
+        .mark_line(color="#b3261e", strokeDash=[6, 4], point=False)
+        .encode(x=x, y="required:Q", tooltip=[alt.Tooltip("required:Q", title=f"最低要求（{unit}）")])
+    )
+    return alt.layer(bars, line, labels).properties(height=300)
+
+
+def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.LayerChart:
+    """Cumulative total through the year as steps, against the year's minimum."""
+    data = points.to_pandas()
+    top = max(required, float(points["cumulative"].max() or 0)) * 1.12
+    year = points["date"].min().year
+    whole_year = alt.Scale(domain=[f"{year}-01-01", f"{year}-12-31"])
+    line = (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after", color="#1565c0", point=True)
+        .encode(
+            x=alt.X("date:T", title=None, scale=whole_year, axis=alt.Axis(format="%-m月", labelAngle=0)),
+            y=alt.Y("cumulative:Q", title=f"累计（{unit}）", scale=alt.Scale(domain=[0, top])),
+            tooltip=[
+                alt.Tooltip("date:T", title="日期", format="%Y-%m-%d"),
+                alt.Tooltip("cumulative:Q", title=f"累计（{unit}）", format=",.2~f"),
+            ],
+        )
+    )
+    goal = pl.DataFrame({"required": [required], "label": [f"全年最低 {duties.number(required)} {unit}"]})
+    rule = alt.Chart(goal.to_pandas()).mark_rule(color="#b3261e", strokeDash=[6, 4]).encode(y="required:Q")
+    note = (
+        alt.Chart(goal.to_pandas())
+        .mark_text(align="left", x=4, dy=-8, color="#b3261e", fontSize=12)
+        .encode(y="required:Q", text="label:N")
+    )
+    return alt.layer(line, rule, note).properties(height=320)
+
+
+def events_table(events: pl.DataFrame, unit: str, counted: str) -> None:
+    if events.is_empty():
+        st.info("该期间没有计入的记录。")
+        return
+    # Optional columns nobody filled (服务企业数 of a briefing) would only show "None".
+    columns = [c for c in EVENT_HEADERS if c in events.columns and c != "kind" and events[c].null_count() < len(events)]
+    shown = events.with_columns(pl.col("date").dt.strftime("%Y-%m-%d")).select(columns)
+    shown = shown.rename({c: EVENT_HEADERS[c] for c in columns})
+    if "累计" in shown.columns:
+        shown = shown.rename({"累计": f"累计（{unit}）"})
+    amounts = {c: st.column_config.NumberColumn(format="localized") for c in shown.columns if "万元" in c}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=amounts)
+    st.caption(counted)
+
+
+def pick_cell(chosen: list[dict]) -> None:
+    """A click on the calendar moves the cell selectboxes (they stay the way to choose without a mouse)."""
+    if not chosen:
+        return
+    picked = (chosen[0].get("area"), chosen[0].get("period"))
+    if picked != st.session_state.get("duty_last_click") and None not in picked:
+        st.session_state["duty_last_click"] = picked
+        st.session_state["duty_cell_area"] = picked[0]
+        st.session_state["duty_cell_period"] = picked[1]
+
+
+def forget_cell_period() -> None:
+    """A new year shows that year's cell below the calendar (for yearly rules, the year itself)."""
+    st.session_state.pop("duty_cell_period", None)
+
+
+d = store.load()
+today = clock.today()
+table = duties.evaluate(d, today)
+
+st.title("责任落实")
+st.caption(
+    f"方案第 5、7、16、17 条规定的经常性工作，逐条按县区、按期间核对。今天：{today}。"
+    "✓ 已完成　✗ 未完成（期间已结束且未达最低要求）　… 进行中　○ 未到期"
+)
+
+# --- what is overdue now ----------------------------------------------------------------------------------------
+st.subheader("当前未完成事项")
+overdue = duties.overdue(d, today)
+if overdue:
+    lines = [f"- ✗ {o['text']}" for o in overdue]
+    st.markdown("\n".join(lines[:12]))
+    if len(lines) > 12:
+        with st.expander(f"其余 {len(lines) - 12} 项（较早期间）"):
+            st.markdown("\n".join(lines[12:]))
+else:
+    st.success("✓ 目前没有逾期未完成的责任。")
+through = duties.reported_through(d)
+st.caption(
+    "；".join(f"{DATASET_LABELS[ds]}数据截至 {day or '（尚无数据）'}" for ds, day in through.items())
+    + "。此后的期间可能只是尚未报送。"
+)
+if d.rejected():
+    st.warning(f"有 {len(d.rejected())} 个数据文件被拒绝，其中的记录未计入（详见数据管理页）。")
+
+if table.is_empty():
+    st.info("尚无可核对的责任。")
+    st.stop()
+
+# --- compliance calendar ----------------------------------------------------------------------------------------
+st.subheader("完成情况日历")
+codes = duties.rule_codes()
+left, right = st.columns([3, 1])
+rule = left.selectbox("规则", codes, format_func=rule_title, key="duty_rule")
+info = duties.rule_info(rule)
+years = sorted(table["year"].unique().to_list(), reverse=True)
+year = right.selectbox("年份", years, format_func=lambda y: f"{y} 年", key="duty_year", on_change=forget_cell_period)
+
+rule_rows = table.filter(pl.col("rule") == rule)
+monthly = info["period"] == "month"
+grid = rule_rows.filter(pl.col("year") == year) if monthly else rule_rows
+areas_in_rule = [plan.area_name(a) for a in dict.fromkeys(rule_rows["area_code"])]
+periods = list(dict.fromkeys(grid["period"]))
+if grid.is_empty():
+    st.info(f"{year} 年没有这项规则的核对记录。")
+else:
+    st.caption(f"{year} 年各月" if monthly else "各年度（年度规则按全部年份显示）")
+    event = st.altair_chart(
+        calendar_chart(grid, areas_in_rule, periods),
+        width="stretch",
+        on_select="rerun",
+        selection_mode="cell",
+        key="duty_calendar",
+    )
+    pick_cell((event.selection or {}).get("cell", []) if event else [])
+
+    # --- the events behind one cell ----------------------------------------------------------------------------
+    st.markdown("**查看某一格计入的记录**（点击日历中的格子，或在下方选择）")
+    a, p = st.columns(2)
+    if st.session_state.get("duty_cell_area") not in areas_in_rule:
+        st.session_state.pop("duty_cell_area", None)
+    if st.session_state.get("duty_cell_period") not in periods:
+        st.session_state.pop("duty_cell_period", None)
+    due = grid.filter(pl.col("status") != "not_due")["period"].to_list()
+    if str(year) in periods:
+        st.session_state.setdefault("duty_cell_period", str(year))
+    st.session_state.setdefault("duty_cell_period", due[-1] if due else periods[0])
+    area = a.selectbox("县区", areas_in_rule, key="duty_cell_area")
+    period = p.selectbox("期间", periods, format_func=duties.period_label, key="duty_cell_period")
+    chosen = duties.cell(d, rule, area, period, today)
+    events = duties.cell_events(d, rule, area, period, today)
+    st.markdown(f"**{duties.describe(chosen)}**")
+    counted = f"共 {len(events)} 条记录计入" + (
+        f"，合计 {duties.number(chosen['actual'])} {info['unit']}" if info["measure"] != "count" else ""
+    )
+    events_table(events, info["unit"], counted)
+
+# --- the city's own monthly and yearly duties ------------------------------------------------------------------
+st.subheader(f"{year} 年全市重点指标")
+tabs = st.tabs(["科技服务专场（每月）", "天府科创贷（全年累计）", "科普活动（全年累计）"])
+
+with tabs[0]:
+    month_rows = table.filter((pl.col("year") == year) & (pl.col("area_code") == plan.CITY))
+    for code in ("tech_service_events", "tech_service_enterprises"):
+        rows = month_rows.filter(pl.col("rule") == code)
+        if rows.is_empty():
+            st.info(f"{year} 年没有这项规则的核对记录。")
+            continue
+        r = duties.rule_info(code)
+        st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（红色虚线）")
+        st.altair_chart(monthly_chart(rows, r["unit"]), width="stretch")
+    st.caption("柱上标注：✓ 达到、✗ 未达到、… 本月进行中、○ 未到期；红色虚线为每月最低要求。")
+
+for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), strict=True):
+    with tab:
+        try:
+            yearly = duties.cell(d, code, plan.CITY, str(year), today)
+        except KeyError:
+            st.info(f"{year} 年没有这项规则的核对记录。")
+            continue
+        r = duties.rule_info(code)
+        st.markdown(f"**{duties.describe(yearly)}**")
+        points = duties.running_total(d, code, plan.CITY, year, today)
+        st.altair_chart(running_chart(points, yearly["required"], r["unit"]), width="stretch")
+        listed = duties.cell_events(d, code, plan.CITY, str(year), today)
+        total = f"共 {len(listed)} 条记录" + (
+            f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
+        )
+        events_table(listed, r["unit"], total)
