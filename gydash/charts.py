@@ -167,3 +167,92 @@ def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height:
     else:
         chart = _level_trend(row, hist, proj, start)
     return chart.properties(height=height)
+
+
+def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: str | None = None) -> alt.LayerChart:
+    """Counties ranked by value, labelled with value and unit, the county average as a rule, own targets as ticks."""
+    df = table.filter(pl.col("value").is_not_null()).with_columns(
+        pl.col("value").map_elements(lambda v: fmt.number(v, unit), return_dtype=pl.String).alias("label"),
+        (pl.col("area_code") == (highlight or "")).alias("mine"),
+        pl.col("attainment").map_elements(lambda a: f"目标完成 {a * 100:.0f}%", return_dtype=pl.String).alias("att"),
+    )
+    order = df.sort("value", descending=True)["area"].to_list()
+    y = alt.Y("area:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13))
+    bars = (
+        alt.Chart(df)
+        .mark_bar(size=18)
+        .encode(
+            x=alt.X("value:Q", title=unit),
+            y=y,
+            color=alt.condition("datum.mine", alt.value("#b3261e"), alt.value("#1f4e79")),
+            tooltip=[alt.Tooltip("area:N", title="县区"), alt.Tooltip("label:N", title="数值")],
+        )
+    )
+    labels = bars.mark_text(align="left", dx=4, fontSize=12, color="#1f1f1f").encode(text="label:N")
+    layers = [bars, labels]
+    if avg is not None:
+        rule = pl.DataFrame({"avg": [avg], "label": [f"县区平均 {fmt.number(avg, unit)}"]})
+        layers.append(alt.Chart(rule).mark_rule(color=PACE_COLOUR, strokeDash=[4, 3]).encode(x="avg:Q"))
+        layers.append(
+            alt.Chart(rule)
+            .mark_text(color=PACE_COLOUR, align="left", dx=3, dy=-8, y=0)
+            .encode(x="avg:Q", text="label:N")
+        )
+    targets = df.filter(pl.col("target").is_not_null())
+    if not targets.is_empty():
+        layers.append(
+            alt.Chart(targets)
+            .mark_tick(color=TARGET_COLOUR, thickness=3, size=24)
+            .encode(
+                x="target:Q",
+                y=y,
+                tooltip=[alt.Tooltip("target:Q", title="县区目标"), alt.Tooltip("att:N", title="完成")],
+            )
+        )
+    return alt.layer(*layers).properties(height=max(36 * df.height, 120))
+
+
+def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None = None) -> alt.LayerChart:
+    """The 7 counties as tiles in their rough positions (no base map), coloured by value, value written inside."""
+    df = table.with_columns(
+        pl.col("value")
+        .map_elements(lambda v: fmt.number(v, unit), return_dtype=pl.String)
+        .fill_null("无数据")
+        .alias("label"),
+        (pl.col("area_code") == (highlight or "")).alias("mine"),
+    )
+    base = alt.Chart(df).encode(
+        x=alt.X("tile_x:O", axis=None),
+        y=alt.Y("tile_y:O", axis=None),
+        tooltip=[alt.Tooltip("area:N", title="县区"), alt.Tooltip("label:N", title=title)],
+    )
+    tiles = base.mark_rect(cornerRadius=6, stroke="#ffffff", strokeWidth=4).encode(
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title=unit, orient="bottom")),
+    )
+    outline = base.transform_filter("datum.mine").mark_rect(
+        cornerRadius=6, fill=None, stroke=TARGET_COLOUR, strokeWidth=3
+    )
+    name = base.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
+        text="short:N", color=alt.condition("datum.value > 0", alt.value("#1f1f1f"), alt.value("#1f1f1f"))
+    )
+    value = base.mark_text(dy=12, fontSize=13).encode(text="label:N")
+    return alt.layer(tiles, outline, name, value).properties(width=330, height=270)
+
+
+def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
+    """Each county's own trend, same scale, for spotting who is flat or falling."""
+    return (
+        alt.Chart(trends)
+        .mark_line(point=True, color="#1f4e79")
+        .encode(
+            x=alt.X("period:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
+            y=alt.Y("value:Q", title=unit),
+            tooltip=[
+                alt.Tooltip("short:N", title="县区"),
+                alt.Tooltip("period:O", title="期间"),
+                alt.Tooltip("value:Q", title=unit),
+            ],
+        )
+        .properties(width=140, height=90)
+        .facet(facet=alt.Facet("short:N", title=None, header=alt.Header(labelFontSize=13)), columns=4)
+    )

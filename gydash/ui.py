@@ -52,6 +52,26 @@ def _on_plan_change() -> None:
     st.query_params["plan"] = st.session_state["plan"]
 
 
+def selected_area() -> str | None:
+    """The county an official follows ("my county"), from ?area=… (code, full or short name) or this session."""
+    raw = st.query_params.get("area") or st.session_state.get("area")
+    code = plan.area_lookup().get(raw) if raw else None
+    if code is None or code == plan.CITY:
+        return None
+    st.session_state["area"] = code
+    return code
+
+
+def set_area(code: str | None) -> None:
+    """Follow a county (or none); kept in the URL so the link opens the same county on any page."""
+    if code:
+        st.session_state["area"] = code
+        st.query_params["area"] = code
+    else:
+        st.session_state.pop("area", None)
+        st.query_params.pop("area", None)
+
+
 def sidebar() -> None:
     d = data()
     with st.sidebar:
@@ -66,6 +86,10 @@ def sidebar() -> None:
             key="plan",
             on_change=_on_plan_change,
         )
+        area = selected_area()
+        if area:
+            st.query_params["area"] = area  # page switches drop the URL's query; put it back
+            st.markdown(f"**关注县区** {plan.area_name(area)}")
         if d.uses_sample:
             st.warning("**示例数据**：当前显示的是系统自带的示例数据，不是真实统计。", icon=":material/science:")
         rejected = d.rejected()
@@ -92,3 +116,51 @@ def status_badge(row: dict, where=st) -> None:
 def under_construction(title: str, issue_note: str) -> None:
     st.markdown(f"## {title}")
     st.info(f"本页建设中：{issue_note}", icon=":material/construction:")
+
+
+def _secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml (StreamlitSecretNotFoundError) or one that cannot be parsed
+        return {}
+
+
+def staff_sign_in() -> str | None:
+    """The signed-in staff member allowed to upload, or None after showing the sign-in (or how to enable it)."""
+    from gydash import auth
+
+    cfg = auth.config(_secrets())
+    for problem in cfg.problems:
+        st.warning(problem, icon=":material/key:")
+    if not cfg.enabled:
+        st.info(auth.HOW_TO_ENABLE, icon=":material/lock:")
+        return None
+    if cfg.oidc:
+        if not st.user.is_logged_in:
+            st.button("登录后上传", on_click=st.login, key="staff_login", icon=":material/login:")
+            return None
+        email = st.user.get("email")
+        if not auth.email_allowed(cfg, email):
+            st.warning(f"{email or '当前账号'} 不在工作人员名单中，不能上传。", icon=":material/lock:")
+            st.button("退出登录", on_click=st.logout, key="staff_logout")
+            return None
+        st.caption(f"已登录：{email}")
+        return email
+    user = st.session_state.get("staff_user")
+    if user in cfg.users:
+        left, right = st.columns([5, 1])
+        left.caption(f"已登录：{user}")
+        right.button("退出登录", key="staff_logout", on_click=lambda: st.session_state.pop("staff_user", None))
+        return user
+    with st.form("staff_sign_in", clear_on_submit=True, width=420):
+        st.markdown("**工作人员登录后才能上传**")
+        name = st.text_input("用户名", key="staff_name")
+        password = st.text_input("密码", type="password", key="staff_password")
+        submitted = st.form_submit_button("登录", icon=":material/login:")
+    if submitted:
+        result = auth.sign_in(cfg, name, password)
+        if result.ok:
+            st.session_state["staff_user"] = result.user
+            st.rerun()
+        st.error(result.message, icon=":material/error:")
+    return None

@@ -1,0 +1,106 @@
+"""县区对比: the scoreboard (红黑榜) for a quarter, then one indicator compared across counties with a tile map."""
+
+import polars as pl
+import streamlit as st
+
+from gydash import charts, counties, fmt, plan, scoreboard, ui
+
+d = ui.data()
+plan_id = ui.selected_plan(d)
+ui.page_header("县区对比", d)
+
+names = {code: plan.area_name(code) for code in plan.counties()}
+current = ui.selected_area()
+choice = st.selectbox(
+    "关注县区（链接中带上 ?area= 即可直接打开）",
+    [None, *names],
+    index=([None, *names].index(current) if current in names else 0),
+    format_func=lambda c: "全部县区" if c is None else names[c],
+)
+if choice != current:
+    ui.set_area(choice)
+
+quarters = scoreboard.quarter_ends(d, ui.today())
+if not quarters:
+    st.info("还没有数据，无法生成红黑榜。", icon=":material/info:")
+    st.stop()
+q = st.selectbox("季度末", quarters, format_func=lambda x: f"{scoreboard.quarter_label(x)}（截至 {x}）")
+board = scoreboard.with_change(d, q, plan_id)
+
+st.markdown(f"#### 红黑榜 · {scoreboard.quarter_label(q)}")
+parts = scoreboard.components()
+weights = "，".join(f"{r['name_zh']} {r['weight'] * 100:.0f}%" for r in parts.iter_rows(named=True))
+st.caption(f"综合得分 = 加权平均 × 100（{weights}）；无可评项不计入并按比例调整权重。只使用 {q} 及以前的数据。")
+
+
+def pct(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.0f}%"
+
+
+table = pl.DataFrame(
+    {
+        "名次": [str(r) if r is not None else "—" for r in board["rank"]],
+        "较上季": board["change"].to_list(),
+        "县区": [("★ " if c == choice else "") + a for c, a in zip(board["area_code"], board["area"], strict=True)],
+        "综合得分": [fmt.number(s, digits=1) if s is not None else "—" for s in board["score"]],
+        "责任落实": [pct(v) for v in board["duties_score"]],
+        "台账按时": [pct(v) for v in board["ledger_score"]],
+        "未覆盖组织": [f"{u} 个" if u is not None else "—" for u in board["uncovered"]],
+        "县区目标": [pct(v) for v in board["targets_score"]],
+        "主要失分项": ["；".join(x) if len(x) else "无" for x in board["drags"]],
+    }
+)
+st.dataframe(table, hide_index=True, width="stretch")
+
+with st.expander("各县区失分明细（点击跳转到详情页）", expanded=choice is not None):
+    for r in board.iter_rows(named=True):
+        if choice is not None and r["area_code"] != choice:
+            continue
+        if not r["drags"]:
+            st.markdown(f"**{r['area']}**：没有失分项 ✓")
+            continue
+        st.markdown(f"**{r['area']}**（第 {r['rank']} 名，{r['change']}）")
+        for text, page in zip(r["drags"], r["drag_pages"], strict=True):
+            st.page_link(page, label=text, icon=":material/arrow_forward:", query_params={"area": r["area_code"]})
+
+st.divider()
+st.markdown("#### 指标对比")
+catalogue = plan.indicators()
+codes = [c for c in catalogue["code"] if counties.periods(d, c)]
+if not codes:
+    st.info("还没有县区指标数据。", icon=":material/info:")
+    st.stop()
+left, right = st.columns(2)
+indicator = left.selectbox("指标", codes, format_func=lambda c: plan.indicator(c)["name"])
+meta = plan.indicator(indicator)
+period = right.selectbox(
+    "期间", counties.periods(d, indicator), format_func=lambda p: fmt.period(p[0], p[1], meta["measure"])
+)
+cmp = counties.compare(d, indicator, period[0], period[1], plan_id)
+avg = counties.average(cmp)
+unit = meta["unit"]
+
+c1, c2 = st.columns([3, 2])
+with c1:
+    st.altair_chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), width="stretch")
+    st.caption("蓝条为数值，虚线为县区平均，红色短线为县区自己的分解目标（如有）。")
+with c2:
+    st.altair_chart(charts.themed(charts.tile_map(cmp, unit, meta["name"], choice)), width="content")
+    st.caption("按大致地理位置排列的县区方块图（非地图），颜色越深数值越大。")
+
+detail = pl.DataFrame(
+    {
+        "名次": [str(r) if r is not None else "—" for r in cmp["rank"]],
+        "县区": cmp["area"].to_list(),
+        "数值": [fmt.number(v, unit) for v in cmp["value"]],
+        "上年同期": [fmt.number(v, unit) for v in cmp["previous"]],
+        "同比": [("+" if (v or 0) >= 0 else "") + fmt.percent(v) if v is not None else "—" for v in cmp["yoy"]],
+        "县区目标": [fmt.number(v, unit) for v in cmp["target"]],
+        "目标完成": [fmt.percent(v) for v in cmp["attainment"]],
+        "数据文件": [f or "—" for f in cmp["source_file"]],
+    }
+)
+st.dataframe(detail, hide_index=True, width="stretch")
+
+st.markdown("##### 各县区走势")
+st.altair_chart(charts.themed(charts.small_multiples(counties.trends(d, indicator), unit)), width="content")

@@ -1,0 +1,186 @@
+"""County comparison, the scoreboard (红黑榜) and the ?area= round trip, on small data dirs built here."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gydash import counties, scoreboard, store
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTIES = ["利州区", "昭化区", "朝天区", "旺苍县", "青川县", "剑阁县", "苍溪县"]
+
+
+def _write(path: Path, rows: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pydict(rows), path)
+
+
+def _indicators(d: Path, name: str, rows: list[tuple[str, int, int, float]], indicator: str = "tech_sme") -> None:
+    _write(
+        d / "indicators" / name,
+        {
+            "indicator": [indicator] * len(rows),
+            "area": [r[0] for r in rows],
+            "year": [r[1] for r in rows],
+            "month": [r[2] for r in rows],
+            "value": [r[3] for r in rows],
+        },
+    )
+
+
+def test_compare_ranks_ties_missing_and_year_on_year(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    _indicators(
+        d,
+        "2025-06-30.parquet",
+        [
+            ("利州区", 2025, 6, 50.0),
+            ("昭化区", 2025, 6, 30.0),
+            ("朝天区", 2025, 6, 30.0),
+            ("旺苍县", 2025, 6, 10.0),
+            ("利州区", 2024, 6, 40.0),
+        ],
+    )
+    _write(
+        d / "targets/2025-01-01.parquet",
+        {"plan": ["2024"], "indicator": ["tech_sme"], "area": ["利州区"], "year": [2025], "target": [100.0]},
+    )
+    table = counties.compare(store.load(d), "tech_sme", 2025, 6)
+    by = {r["area"]: r for r in table.iter_rows(named=True)}
+    # Competition ranks: 50 → 1; 30, 30 → 2, 2; 10 → 4; counties without a figure are unranked, never zero.
+    assert [by[a]["rank"] for a in ("利州区", "昭化区", "朝天区", "旺苍县")] == [1, 2, 2, 4]
+    assert by["青川县"]["rank"] is None and by["青川县"]["value"] is None
+    assert table["area"].to_list()[-3:] == ["青川县", "剑阁县", "苍溪县"]
+    assert by["利州区"]["yoy"] == pytest.approx(50 / 40 - 1)  # 40 → 50 is +25 %
+    assert by["利州区"]["attainment"] == pytest.approx(0.5)  # 50 of its own target 100
+    assert counties.average(table) == pytest.approx((50 + 30 + 30 + 10) / 4)
+
+
+def _briefings(d: Path, counts: dict[str, int], year: int) -> None:
+    rows = [(area, date(year, 5, 1 + i)) for area, n in counts.items() for i in range(n)]
+    _write(
+        d / f"activities/{year}-12-31.parquet",
+        {
+            "date": [r[1] for r in rows],
+            "area": [r[0] for r in rows],
+            "kind": ["policy_briefing"] * len(rows),
+            "id": [f"B{year}-{i}" for i in range(len(rows))],
+        },
+    )
+
+
+def _meetings(d: Path, areas: list[str], year: int) -> None:
+    _write(
+        d / f"activities/{year}-12-30_meetings.parquet",
+        {
+            "date": [date(year, 3, 1)] * len(areas),
+            "area": areas,
+            "kind": ["promotion_meeting"] * len(areas),
+            "id": [f"M{year}-{a}" for a in areas],
+        },
+    )
+
+
+def _ledger(d: Path, area: str, rnd: str, updated: date, uncovered: int) -> None:
+    n = 3 + uncovered
+    _write(
+        d / f"coverage/{updated}_{area}_{rnd}.parquet",
+        {
+            "round": [rnd] * n,
+            "updated_on": [updated] * n,
+            "area": [area] * n,
+            "org_name": [f"{area}组织{i}" for i in range(n)],
+            "party_members": [3] * n,
+            "org_coverage": ["single"] * 3 + ["none"] * uncovered,
+            "work_coverage": [True] * 3 + [False] * uncovered,
+        },
+    )
+
+
+@pytest.fixture
+def board_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    # 2024: every county 2 briefings and 1 meeting, except 朝天区 with 1 briefing (unmet).
+    _briefings(d, {a: (1 if a == "朝天区" else 2) for a in COUNTIES}, 2024)
+    _meetings(d, ["广元市", *COUNTIES], 2024)
+    for a in COUNTIES:
+        _ledger(d, a, "2024-03", date(2024, 3, 20), 0)
+        late = a == "旺苍县"
+        _ledger(d, a, "2024-10", date(2024, 11, 5) if late else date(2024, 10, 20), 2 if a == "剑阁县" else 0)
+    return d
+
+
+def test_scoreboard_hand_worked(board_dir: Path) -> None:
+    b = scoreboard.board(store.load(board_dir), date(2024, 12, 31))
+    by = {r["area"]: r for r in b.iter_rows(named=True)}
+    # Weights 0.4 duties, 0.3 ledger, 0.2 uncovered; no county targets, so weights rescale over 0.9.
+    # 朝天区: duties 1 of 2 periods met (briefing unmet, meeting met) → 0.5; ledger 1.0; uncovered 1.0
+    #   → (0.4×0.5 + 0.3 + 0.2) / 0.9 × 100 = 77.8
+    assert by["朝天区"]["duties_score"] == pytest.approx(0.5)
+    assert by["朝天区"]["score"] == pytest.approx((0.4 * 0.5 + 0.3 + 0.2) / 0.9 * 100)
+    # 旺苍县: 2024-10 first update 11-05 is late → ledger 1 of 2 on time → 0.5 → (0.4 + 0.15 + 0.2) / 0.9 = 83.3
+    assert by["旺苍县"]["ledger_score"] == pytest.approx(0.5)
+    assert by["旺苍县"]["score"] == pytest.approx((0.4 + 0.3 * 0.5 + 0.2) / 0.9 * 100)
+    # 剑阁县: 2 uncovered in its latest round → 1 − 0.4 = 0.6 → (0.4 + 0.3 + 0.12) / 0.9 = 91.1
+    assert by["剑阁县"]["uncovered"] == 2
+    assert by["剑阁县"]["score"] == pytest.approx((0.4 + 0.3 + 0.2 * 0.6) / 0.9 * 100)
+    # The four clean counties tie at 100 and share rank 1; then 剑阁 5, 旺苍 6, 朝天 7.
+    assert [by[a]["rank"] for a in ("利州区", "剑阁县", "旺苍县", "朝天区")] == [1, 5, 6, 7]
+    assert any("政策宣讲 1/2" in t for t in by["朝天区"]["drags"])
+    assert any("逾期 5 天" in t for t in by["旺苍县"]["drags"])
+    assert any("2 个未覆盖" in t for t in by["剑阁县"]["drags"])
+
+
+def test_scoreboard_uses_only_snapshots_up_to_the_quarter_end(board_dir: Path) -> None:
+    # A correction dated 2025-01-10 adds 朝天区's second 2024 briefing: it must not change the 2024Q4 board.
+    _write(
+        board_dir / "activities/2025-01-10.parquet",
+        {"date": [date(2024, 6, 1)], "area": ["朝天区"], "kind": ["policy_briefing"], "id": ["late-entry"]},
+    )
+    data = store.load(board_dir)
+    q4 = {r["area"]: r for r in scoreboard.board(data, date(2024, 12, 31)).iter_rows(named=True)}
+    q1 = {r["area"]: r for r in scoreboard.board(data, date(2025, 3, 31)).iter_rows(named=True)}
+    assert q4["朝天区"]["duties_score"] == pytest.approx(0.5)
+    assert q1["朝天区"]["duties_score"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("rank", "previous", "text"),
+    [(1, 3, "↑2"), (4, 3, "↓1"), (2, 2, "—"), (2, None, "新"), (None, 1, "—")],
+    ids=["up", "down", "same", "new", "unranked"],
+)
+def test_rank_change_words(rank, previous, text) -> None:
+    assert scoreboard.change_text(rank, previous) == text
+
+
+@pytest.mark.parametrize(
+    ("day", "end"),
+    [
+        (date(2025, 11, 26), date(2025, 9, 30)),
+        (date(2025, 3, 31), date(2025, 3, 31)),
+        (date(2025, 2, 1), date(2024, 12, 31)),
+    ],
+)
+def test_quarter_end(day: date, end: date) -> None:
+    assert scoreboard.quarter_end(day) == end
+
+
+def test_area_query_parameter_round_trip(board_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(board_dir))
+    monkeypatch.setenv("GYDASH_TODAY", "2025-01-15")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["area"] = "旺苍"  # a short name in a link works as well as the code
+    at.run()
+    assert any("关注县区" in m.value and "旺苍县" in m.value for m in at.sidebar.markdown)
+    at.switch_page("pages/counties.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox[0].value == "510821"
+    assert any("★ 旺苍县" in str(df.value) for df in at.dataframe)
+    at.switch_page("pages/overview.py").run()  # the county follows the official to another page
+    assert at.query_params["area"] in ("510821", ["510821"])
