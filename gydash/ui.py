@@ -18,6 +18,21 @@ BADGE_COLOURS = {
 DATA_PAGE = "pages/data.py"
 
 
+def route_through_app() -> None:
+    """Make a deep link (/duties?area=…) on a freshly started server go through app.py.
+
+    Streamlit starts in its old "pages/ folder" mode whenever a pages/ folder exists and leaves it only once
+    st.navigation runs; until someone opens the root URL, a deep link would run the page alone (no sidebar, no
+    layout, file names as the menu). Every page calls this first: it switches the server to the router and
+    reruns, so app.py handles the same URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def data() -> Data:
     """The data in effect; store.load only stats files, so a rerun with no new file reads nothing."""
     return store.load()

@@ -4,7 +4,9 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, commendations, plan, store
+from gydash import clock, commendations, plan, store, ui
+
+ui.route_through_app()
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_ICONS = {"met": "✓ ", "unmet": "✗ ", "in_progress": "… ", "no_quota": ""}

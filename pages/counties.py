@@ -5,6 +5,8 @@ import streamlit as st
 
 from gydash import charts, counties, fmt, plan, scoreboard, ui
 
+ui.route_through_app()
+
 d = ui.data()
 plan_id = ui.selected_plan(d)
 ui.page_header("县区对比", d)

@@ -4,7 +4,9 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, fmt, ledger, plan, store, xlsx
+from gydash import clock, fmt, ledger, plan, store, ui, xlsx
+
+ui.route_through_app()
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_COLOURS = {"按时": "#c8e6c9", "逾期": "#ffcc80", "未报": "#ef9a9a", "未到期": "#e0e0e0"}

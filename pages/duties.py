@@ -6,8 +6,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, duties, plan, store
+from gydash import clock, duties, plan, store, ui
 from gydash.contract import DATASET_LABELS
+
+ui.route_through_app()
 
 # Fill colours are light so black text stays legible; the symbol and word in each cell carry the state too.
 STATUS_FILL = {"met": "#c8e6c9", "unmet": "#ffcdd2", "in_progress": "#ffe9a8", "not_due": "#eeeeee"}

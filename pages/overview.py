@@ -5,6 +5,8 @@ import streamlit as st
 
 from gydash import charts, fmt, plan, progress, trend, ui
 
+ui.route_through_app()
+
 d = ui.data()
 plan_id = ui.selected_plan(d)
 rows = progress.target_progress(d, plan_id)
