@@ -142,17 +142,6 @@ def ledger_rows(data: Data) -> pl.DataFrame:
     return data.cached("ledger_rows", lambda: db.query(sql, t=data.frames["coverage"]).drop("_file"))
 
 
-def ledger_submissions(data: Data) -> pl.DataFrame:
-    """Per county and round: the first update (judges timeliness), the newest file, how many files."""
-    sql = """
-        select area, round, min(updated_on) as first_updated_on, arg_min(_file, updated_on) as first_file,
-               arg_max(_file, _order) as latest_file, max(_as_of) as latest_as_of,
-               count(distinct _file) as submissions
-        from t group by area, round order by round, area
-    """
-    return data.cached("ledger_submissions", lambda: db.query(sql, t=data.frames["coverage"]))
-
-
 def targets(data: Data) -> pl.DataFrame:
     """Targets in effect: the built-in plan's rows, added to or replaced by the targets dataset (newest wins)."""
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import resolve
+from gydash import ledger, resolve
 
 LIZHOU, ZHAOHUA, CANGXI, CITY = "510802", "510811", "510824", "510800"
 
@@ -228,7 +228,8 @@ def test_newest_county_file_replaces_its_round_entirely(write, load):
         ("2025-03", LIZHOU, "甲公司", 5),
         ("2025-03", ZHAOHUA, "丙公司", 3),
     ]
-    subs = resolve.ledger_submissions(data)
+    # Timeliness is the ledger module's judgement (first update), over the same rows.
+    subs = ledger.status(data, date(2025, 5, 1))
     lizhou = one(subs, area=LIZHOU, round="2025-03")
     assert lizhou["first_updated_on"] == date(2025, 3, 20)
     assert lizhou["first_file"] == "coverage/2025-03-20_利州区.parquet"
