@@ -1,0 +1,186 @@
+"""Staff sign-in for uploads: argon2 password hashes from secrets, and a per-name limit on failed attempts.
+
+Credentials live in .streamlit/secrets.toml (never committed), for example::
+
+    [gydash_staff]
+    users = { zhangsan = "$argon2id$v=19$m=65536,t=3,p=4$..." }
+
+There is no default password: with no valid hash configured, upload is disabled. `gydash hash-password` prints a
+hash to paste there. When an [auth] section configures OIDC (Streamlit's st.login), staff are instead the signed-in
+users whose e-mail is listed in [gydash_staff] emails = [...]; an empty list lets nobody upload.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+SECTION = "gydash_staff"
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 60.0
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("gydash: equal time for unknown names")
+
+
+def hash_password(password: str) -> str:
+    if not password:
+        raise ValueError("密码不能为空")
+    return _hasher.hash(password)
+
+
+@dataclass(frozen=True)
+class StaffConfig:
+    users: dict[str, str]  # name → argon2 hash
+    emails: tuple[str, ...]  # allowed e-mails when OIDC is used
+    oidc: bool
+    problems: tuple[str, ...] = ()  # entries ignored, said in Chinese
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.emails) if self.oidc else bool(self.users)
+
+
+def _is_hash(value: object) -> bool:
+    if not isinstance(value, str) or not value.startswith("$argon2"):
+        return False
+    try:
+        extract_parameters(value)  # a malformed hash (or the example file's placeholder) is not a credential
+    except InvalidHashError:
+        return False
+    return True
+
+
+def oidc_configured(secrets: Mapping) -> bool:
+    """Streamlit's st.login needs [auth] with redirect_uri and cookie_secret (and a provider)."""
+    section = secrets.get("auth")
+    return isinstance(section, Mapping) and bool(section.get("redirect_uri")) and bool(section.get("cookie_secret"))
+
+
+def config(secrets: Mapping) -> StaffConfig:
+    """Staff accounts from a secrets mapping (st.secrets or a dict); bad entries are left out and named."""
+    section = secrets.get(SECTION) or {}
+    users, problems = {}, []
+    raw_users = section.get("users") or {}
+    if not isinstance(raw_users, Mapping):
+        problems.append(f'[{SECTION}] users 应为「用户名 = "哈希"」的表')
+        raw_users = {}
+    for name, value in raw_users.items():
+        if _is_hash(value):
+            users[str(name)] = value
+        else:
+            problems.append(
+                f"用户「{name}」的密码不是 argon2 哈希（不接受明文密码），已忽略；请用 gydash hash-password 生成"
+            )
+    emails = tuple(str(e).strip().lower() for e in (section.get("emails") or []) if str(e).strip())
+    return StaffConfig(users, emails, oidc_configured(secrets), tuple(problems))
+
+
+class RateLimiter:
+    """In-process count of failed sign-ins per name: after `max_failures`, wait `lockout` seconds."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, lockout: float = LOCKOUT_SECONDS, clock=time.monotonic):
+        self.max_failures, self.lockout, self.clock = max_failures, lockout, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, name: str) -> float:
+        """Seconds until `name` may try again (0 when allowed)."""
+        with self._lock:
+            times = self._failures.get(_key(name), [])
+            if len(times) < self.max_failures:
+                return 0.0
+            left = times[-1] + self.lockout - self.clock()
+            if left <= 0:
+                self._failures.pop(_key(name), None)
+                return 0.0
+            return left
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._failures.setdefault(_key(name), []).append(self.clock())
+
+    def failures(self, name: str) -> int:
+        with self._lock:
+            return len(self._failures.get(_key(name), []))
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(_key(name), None)
+
+
+def _key(name: str) -> str:
+    return name.strip().lower()
+
+
+limiter = RateLimiter()
+
+
+@dataclass(frozen=True)
+class SignIn:
+    ok: bool
+    message: str
+    user: str | None = None
+
+
+def sign_in(cfg: StaffConfig, name: str, password: str, limit: RateLimiter | None = None) -> SignIn:
+    """Check a name and password against the configured hashes, refusing while the name is locked out."""
+    limit = limit or limiter
+    name = name.strip()
+    if not cfg.users:
+        return SignIn(False, "没有配置工作人员账号，上传已停用")
+    wait = limit.wait_seconds(name)
+    if wait > 0:
+        return SignIn(False, f"失败次数过多，请 {int(wait) + 1} 秒后再试")
+    stored = cfg.users.get(name)
+    try:
+        # An unknown name is checked against a dummy hash, so timing does not tell which names exist.
+        _hasher.verify(stored or _DUMMY_HASH, password)
+        ok = stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        limit.failed(name)
+        left = limit.max_failures - limit.failures(name)
+        more = f"，再错 {left} 次需等待 {int(limit.lockout)} 秒" if left > 0 else f"，请 {int(limit.lockout)} 秒后再试"
+        return SignIn(False, "用户名或密码不正确" + more)
+    limit.succeeded(name)
+    return SignIn(True, f"已登录：{name}", name)
+
+
+HOW_TO_ENABLE = (
+    "上传已停用：还没有配置工作人员账号（系统没有默认密码）。启用方法：管理员在服务器上运行 "
+    "`uv run gydash hash-password` 生成密码哈希，按 `.streamlit/secrets.toml.example` 的格式写入 "
+    "`.streamlit/secrets.toml` 的 `[gydash_staff]` 节，然后刷新本页。在此之前可以用命令行 "
+    "`uv run gydash import 文件 --dataset 数据集` 导入。"
+)
+
+
+def email_allowed(cfg: StaffConfig, email: str | None) -> bool:
+    return bool(email) and email.strip().lower() in cfg.emails
+
+
+def hash_password_cli(stdin: bool = False) -> int:
+    """`gydash hash-password`: ask for a password twice (or read one line from stdin) and print its hash."""
+    import getpass
+    import sys
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("新密码：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一致，未生成。", file=sys.stderr)
+            return 1
+    if len(password) < 8:
+        print("密码至少 8 个字符，未生成。", file=sys.stderr)
+        return 1
+    hashed = hash_password(password)
+    print(hashed)
+    example = f'users = {{ "用户名" = "{hashed}" }}'
+    print(f"\n写入 .streamlit/secrets.toml 的 [{SECTION}] 节，例如：\n{example}", file=sys.stderr)
+    return 0
