@@ -1,4 +1,4 @@
-"""The `gydash` command: validate a data dir, write the sample set, print the summary."""
+"""The `gydash` command: validate a data dir, write the sample set, print the summary, write the meeting pack."""
 
 from __future__ import annotations
 
@@ -149,6 +149,44 @@ def cmd_import(args: argparse.Namespace) -> int:
     return importer.report(prepared, path, dry_run=args.dry_run)
 
 
+def _quarter(text: str):
+    from gydash import quarter
+
+    try:
+        return quarter.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from gydash import pack, progress, quarter, render, sections
+
+    root = _existing_dir(args.data_dir)
+    today = clock.today()
+    if args.quarter > today:
+        print(f"{quarter.label(args.quarter)} 尚未结束（今天 {today}），不能生成该季度材料", file=sys.stderr)
+        return 2
+    cut = quarter.load(root, args.quarter)
+    if not cut.data.accepted():
+        print(f"{cut.label} 季度末（{args.quarter}）以前没有可用的数据文件", file=sys.stderr)
+        return 1
+    plans = progress.plan_ids(cut.data)
+    if args.plan not in plans:
+        print(f"没有方案「{args.plan}」，可选：{'、'.join(plans)}", file=sys.stderr)
+        return 2
+    built = sections.build(root, args.quarter, args.plan)
+    try:
+        content = pack.write(built, args.format)
+    except render.FontMissing as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    print(f"已生成 {out}（{built.title}，{built.stamp.line()}）")
+    return 0
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     from gydash import auth
 
@@ -179,6 +217,14 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--name", help="保存名称（默认取自文件名）")
     i.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     i.set_defaults(func=cmd_import)
+    r = sub.add_parser("report", help="生成季度会议材料（PPTX 或 PDF）")
+    r.__class__ = _IntermixedParser
+    r.add_argument("data_dir", nargs="?")
+    r.add_argument("--quarter", required=True, type=_quarter, help="季度，如 2025Q3")
+    r.add_argument("--format", required=True, choices=("pptx", "pdf"), help="文件格式")
+    r.add_argument("-o", "--output", required=True, help="输出文件")
+    r.add_argument("--plan", default="2024", help="方案（默认 2024）")
+    r.set_defaults(func=cmd_report)
     h = sub.add_parser("hash-password", help="生成工作人员密码哈希，写入 .streamlit/secrets.toml")
     h.add_argument("--stdin", action="store_true", help="从标准输入读取密码（一行）")
     h.set_defaults(func=cmd_hash_password)

@@ -1,0 +1,543 @@
+"""The meeting's sections — one screen in presenter mode, one slide, one PDF page each — built for one quarter.
+
+A section is a title, one chart (with the table it draws, for CSV), talking points and the numbers as tables.
+Every figure comes from the functions the pages use (progress, duties, ledger, commendations, scoreboard,
+changes), applied to the quarter's cut of the data (``quarter.load``) judged the morning after the quarter end,
+so the pack says what the dashboard said for that quarter. Sections, in order: 主要目标, 责任落实, 两个覆盖清零,
+表扬推荐, 县区红黑榜, 较上季度变化, 下一步工作. The whole pack is cached on the quarter's data version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+
+from gydash import (
+    changes,
+    charts,
+    commendations,
+    duties,
+    fmt,
+    ledger,
+    plan,
+    progress,
+    quarter,
+    render,
+    resolve,
+    scoreboard,
+    talking,
+)
+from gydash.quarter import Quarter, Stamp
+
+WIDTH = 560  # chart width in pixels for the pack: small enough that labels stay large on a slide
+DUTY_COLOURS = {"met": "#81c784", "unmet": "#e57373", "in_progress": "#ffd54f"}
+ZERO_COLOURS = {"已清零": "#c8e6c9", "未清零": "#ffcc80", "无数据": "#e0e0e0"}
+QUOTA_COLOURS = {"met": "#2e7d32", "unmet": "#c62828", "in_progress": "#1565c0", "no_quota": "#757575"}
+QUOTA_SYMBOLS = {"met": "✓", "unmet": "×", "in_progress": "…", "no_quota": ""}
+
+
+@dataclass
+class Chart:
+    name: str  # file-name stem for downloads, e.g. "2025Q4_主要目标"
+    chart: alt.TopLevelMixin
+    data: pl.DataFrame  # what the chart draws, for the CSV download
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    points: list[str]
+    chart: Chart | None = None
+    tables: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Pack:
+    plan_id: str
+    plan_title: str
+    quarter: Quarter
+    stamp: Stamp
+    sections: list[Section]
+    changes: changes.Changes
+
+    @property
+    def title(self) -> str:
+        return f"{quarter.words(self.quarter.end)}工作汇报"
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+
+def theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The shared chart theme with type a little larger, for a projector and a printed page."""
+    return (
+        charts.themed(chart)
+        .configure_axis(labelFontSize=14, titleFontSize=14, labelLimit=300)
+        .configure_title(fontSize=16, anchor="start", offset=8)
+        .configure_legend(labelFontSize=14, titleFontSize=14, orient="bottom")
+    )
+
+
+def plan_title(data, plan_id: str) -> str:
+    info = plan.plan_info(plan_id, resolve.targets(data))
+    return f"《{info['title']}》（{plan_id}）" if info.get("issuer") else info["title"]
+
+
+# --- 主要目标 ------------------------------------------------------------------------------------------------------
+
+
+def city_targets(q: Quarter, plan_id: str) -> list[dict]:
+    """The plan's city-wide targets in catalogue order, as the overview shows them."""
+    order = {code: i for i, code in enumerate(plan.indicators()["code"])}
+    rows = [r for r in progress.target_progress(q.data, plan_id) if r["area_code"] == plan.CITY]
+    return sorted(rows, key=lambda r: order.get(r["indicator"], 99))
+
+
+def target_table(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "指标": [r["name"] for r in rows],
+            "期间": [fmt.period(r["actual_year"], r["actual_month"], r["measure"]) for r in rows],
+            "实际": [fmt.actual(r) + ("（推算）" if r["derived"] else "") for r in rows],
+            "目标": [fmt.target(r) for r in rows],
+            "完成率": [fmt.percent(r["progress"]) for r in rows],
+            "序时进度": [fmt.percent(r["pace"]) for r in rows],
+            "状态": [fmt.status_text(r) for r in rows],
+            "数据文件": [r["source_file"] or "—" for r in rows],
+        },
+        schema=dict.fromkeys(("指标", "期间", "实际", "目标", "完成率", "序时进度", "状态", "数据文件"), pl.String),
+    )
+
+
+def targets_section(q: Quarter, plan_id: str) -> Section:
+    rows = city_targets(q, plan_id)
+    points = talking.targets(rows, progress.headline(rows))
+    section = Section("targets", "主要目标完成情况", points, tables=[("主要目标", target_table(rows))])
+    if rows:
+        bullets = [
+            charts.bullet(r).properties(
+                width=WIDTH,
+                title=alt.TitleParams(
+                    render.safe(f"{r['name']}  {fmt.actual(r)} / 目标 {fmt.target(r)}  {fmt.status_text(r)}")
+                ),
+            )
+            for r in rows
+        ]
+        chart = theme(alt.vconcat(*bullets, spacing=14))
+        section.chart = Chart(f"{q.label}_主要目标", chart, target_table(rows))
+        sources = list(dict.fromkeys(r["source"] for r in rows if r.get("source")))
+        clauses = list(dict.fromkeys(str(r["clause"]) for r in rows))
+        section.note = (
+            "条形为实际，红色竖线为目标，▼为序时进度应达位置（已到期的目标不再显示）。"
+            + (f"来源：{'、'.join(sources)}；" if sources else "")
+            + f"方案条款：{'、'.join(clauses)}；数据文件见上表。"
+        )
+    revised = [fmt.revision(r) for r in rows if fmt.revision(r)]
+    if revised:
+        section.note += "；".join(revised) + "。"
+    return section
+
+
+# --- 责任落实 ------------------------------------------------------------------------------------------------------
+
+
+def duty_window(q: Quarter) -> pl.DataFrame:
+    """Duty cells of the 12 months to the quarter end (the scoreboard's window), plus the ones still running."""
+    ev = duties.evaluate(q.data, q.today)
+    lo = q.end.replace(year=q.end.year - 1)
+    return ev.filter((pl.col("period_end") > lo) & (pl.col("period_start") <= q.end))
+
+
+def duties_chart(window: pl.DataFrame) -> alt.Chart:
+    order = duties.rule_codes()
+    counts = (
+        window.filter(pl.col("status").is_in(list(DUTY_COLOURS)))
+        .group_by("rule", "name", "status", "status_label")
+        .agg(pl.len().alias("cells"))
+        .with_columns(
+            pl.col("rule").replace_strict({c: i for i, c in enumerate(order)}, return_dtype=pl.Int64).alias("ord"),
+            pl.col("status")
+            .replace_strict({s: i for i, s in enumerate(DUTY_COLOURS)}, return_dtype=pl.Int64)
+            .alias("status_ord"),
+        )
+        .sort("ord", "status_ord")
+    )
+    names = list(dict.fromkeys(counts["name"]))
+    present = [s for s in DUTY_COLOURS if s in set(counts["status"])]
+    labels = [duties.STATUS_LABELS[s] for s in present]
+    base = alt.Chart(counts).encode(
+        y=alt.Y("name:N", sort=names, title=None),
+        x=alt.X("cells:Q", stack="zero", title="核对项数（县区 × 期间）"),
+        order=alt.Order("status_ord:Q"),
+    )
+    bars = base.mark_bar(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            "status_label:N",
+            title="状态",
+            sort=labels,
+            scale=alt.Scale(domain=labels, range=[DUTY_COLOURS[s] for s in present]),
+        )
+    )
+    text = base.mark_text(dx=-4, align="right", fontSize=13, color="#1f1f1f").encode(text="cells:Q")
+    return alt.layer(bars, text).properties(width=WIDTH, height=alt.Step(34)), counts.drop("ord", "status_ord")
+
+
+def duties_section(q: Quarter) -> Section:
+    window = duty_window(q)
+    overdue = [r | {"text": duties.describe(r)} for r in window.filter(pl.col("status") == "unmet").rows(named=True)]
+    overdue.sort(key=lambda r: r["period_end"], reverse=True)
+    city_year = [
+        r
+        for r in window.filter(
+            (pl.col("area_code") == plan.CITY) & (pl.col("period_kind") == "year") & (pl.col("year") == q.end.year)
+        ).rows(named=True)
+        if r["scope"] == "city_all_areas"
+    ]
+    lo = q.end.replace(year=q.end.year - 1) + timedelta(days=1)
+    span = f"{lo} 至 {q.end}"
+    points = talking.duties_points(window, overdue, city_year, f"近 12 个月（{span}）")
+    summary = (
+        window.filter(pl.col("status") != "not_due")
+        .group_by("rule", "name", maintain_order=True)
+        .agg(
+            pl.col("clause").first(),
+            (pl.col("status") == "met").sum().alias("met"),
+            (pl.col("status") == "unmet").sum().alias("unmet"),
+            (pl.col("status") == "in_progress").sum().alias("running"),
+        )
+        .select(
+            pl.col("name").alias("工作"),
+            pl.col("clause").alias("方案条款"),
+            pl.format("{} 项", "met").alias("已完成"),
+            pl.format("{} 项", "unmet").alias("未完成"),
+            pl.format("{} 项", "running").alias("进行中"),
+        )
+    )
+    listed = pl.DataFrame(
+        {"未完成事项": [r["text"] for r in overdue], "期间截止": [str(r["period_end"]) for r in overdue]},
+        schema={"未完成事项": pl.String, "期间截止": pl.String},
+    )
+    section = Section(
+        "duties",
+        "责任落实",
+        points,
+        tables=[("各项工作完成情况", summary), ("未完成事项（近 12 个月）", listed)],
+        note=f"按方案第 5、7、16、17 条逐县区、逐期间核对，期间为 {span}；判断日为 {q.today}（季度末次日）。",
+    )
+    if not window.is_empty():
+        chart, data = duties_chart(window)
+        section.chart = Chart(f"{q.label}_责任落实", theme(chart), data)
+    return section
+
+
+# --- 两个覆盖清零 --------------------------------------------------------------------------------------------------
+
+
+def ledger_chart(zero: pl.DataFrame, rounds: list[str]) -> alt.LayerChart:
+    names = [plan.area_name(c) for c in (*plan.counties(), plan.CITY)]
+    base = alt.Chart(zero).encode(
+        x=alt.X("round:O", title="台账期次", sort=rounds, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("area_name:N", title=None, sort=names),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "state:N",
+            title="未覆盖组织",
+            scale=alt.Scale(domain=list(ZERO_COLOURS), range=list(ZERO_COLOURS.values())),
+        )
+    )
+    words = base.mark_text(fontSize=14, color="#1f1f1f").encode(text="cell:N")
+    return alt.layer(cells, words).properties(width=WIDTH, height=alt.Step(32))
+
+
+def due_round(q: Quarter) -> str | None:
+    """The newest ledger round whose month has ended by the quarter end (the one judged this quarter); the
+    newest listed round when none has ended yet."""
+    listed = ledger.rounds(q.data, q.today)
+    due = [r for r in listed if ledger.round_end(r) <= q.end]
+    return due[-1] if due else (listed[-1] if listed else None)
+
+
+def ledger_section(q: Quarter) -> Section:
+    rnd = due_round(q)
+    if rnd is None:
+        return Section("ledger", "两个覆盖台账与动态清零", ["尚无“两个覆盖”台账数据"])
+    status = ledger.status(q.data, q.today)
+    this = status.filter(pl.col("round") == rnd)
+    current = ledger.current(q.data, q.today, rnd)
+    points = talking.ledger_points(rnd, this, current)
+    zero = ledger.road_to_zero(q.data, q.today)
+    rounds = [r for r in dict.fromkeys(zero.sort("round")["round"]) if r <= rnd][-4:]
+    zero = zero.filter(pl.col("round").is_in(rounds)).with_columns(
+        pl.when(pl.col("cleared"))
+        .then(pl.lit("已清零"))
+        .when(pl.col("uncovered").is_not_null())
+        .then(pl.lit("未清零"))
+        .otherwise(pl.lit("无数据"))
+        .alias("state")
+    )
+    table = (
+        this.select("area", "area_name", "status_label")
+        .join(current.drop("status_label", "area_name"), on="area", how="left", maintain_order="left")
+        .select(
+            pl.col("area_name").alias("县区"),
+            pl.col("status_label").alias(f"{rnd} 期报送"),
+            pl.col("round").alias("所据期次"),
+            pl.col("orgs").alias("组织数"),
+            pl.col("uncovered").alias("未覆盖"),
+            pl.col("should_build_not_built").alias("应建未建"),
+            pl.col("mobile_members").alias("流动党员"),
+            pl.col("mobile_members_placed").alias("已归入支部"),
+        )
+    )
+    section = Section(
+        "ledger",
+        "两个覆盖台账与动态清零",
+        points,
+        tables=[(f"{rnd} 期各县区台账", table)],
+        note="按时与否以各县区该期首次报送为准，内容以最新报送为准；全市数为已报送县区之和（* 表示部分县区未报送）。",
+    )
+    chart_data = zero.select("area_name", "round", "uncovered", "cell", "state")
+    section.chart = Chart(f"{q.label}_两个覆盖清零", theme(ledger_chart(zero, rounds)), chart_data)
+    return section
+
+
+# --- 表扬推荐 ------------------------------------------------------------------------------------------------------
+
+
+def commendation_rows(q: Quarter) -> pl.DataFrame:
+    return commendations.progress(q.data, q.today).filter(pl.col("year") == q.end.year)
+
+
+def commendations_chart(rows: pl.DataFrame) -> alt.LayerChart:
+    df = rows.with_columns(
+        pl.struct("actual", "quota", "unit", "status")
+        .map_elements(
+            lambda r: (
+                (
+                    f"{r['actual']}/{r['quota']} {r['unit']} "
+                    if r["quota"] is not None
+                    else f"{r['actual']} {r['unit']} "
+                )
+                + QUOTA_SYMBOLS[r["status"]]
+            ),
+            return_dtype=pl.String,
+        )
+        .alias("words"),
+    ).select("label", "actual", "quota", "unit", "status", "status_label", "words")
+    order = df["label"].to_list()
+    statuses = [s for s in QUOTA_COLOURS if s in set(df["status"])]
+    words = {s: commendations.STATUS_LABELS[s] for s in statuses}
+    y = alt.Y("label:N", sort=order, title=None)
+    bars = (
+        alt.Chart(df)
+        .mark_bar(size=20)
+        .encode(
+            y=y,
+            x=alt.X("actual:Q", title="数量"),
+            color=alt.Color(
+                "status_label:N",
+                title="状态",
+                scale=alt.Scale(domain=[words[s] for s in statuses], range=[QUOTA_COLOURS[s] for s in statuses]),
+            ),
+        )
+    )
+    ticks = alt.Chart(df).mark_tick(color=charts.TARGET_COLOUR, thickness=3, size=30).encode(y=y, x="quota:Q")
+    text = (
+        alt.Chart(df)
+        .mark_text(align="left", dx=6, fontSize=14)
+        .encode(y=y, x=alt.X("max_x:Q"), text="words:N")
+        .transform_calculate(max_x="max(datum.actual, datum.quota || 0)")
+    )
+    return alt.layer(bars, ticks, text).properties(width=WIDTH - 120, height=alt.Step(40)), df
+
+
+def commendations_section(q: Quarter) -> Section:
+    rows = commendation_rows(q)
+    never = commendations.never_commended(q.data)
+    points = talking.commendation_points(rows, q.end.year, never)
+    table = rows.select(
+        pl.col("label").alias("类别"),
+        pl.col("clause").alias("方案条款"),
+        pl.when(pl.col("quota").is_null())
+        .then(pl.lit("—"))
+        .otherwise(pl.format("{} {}", "quota", "unit"))
+        .alias("定额"),
+        pl.format("{} {}", "actual", "unit").alias("完成"),
+        pl.col("status_label").alias("状态"),
+    )
+    section = Section(
+        "commendations",
+        f"表扬推荐（{q.end.year} 年）",
+        points,
+        tables=[(f"{q.end.year} 年定额完成情况", table)],
+        note="同一年度、类别、名称重复报送的以最新文件为准，不重复计数；党建示范点为方案期内累计。",
+    )
+    if not rows.is_empty():
+        chart, data = commendations_chart(rows)
+        section.chart = Chart(f"{q.label}_表扬推荐", theme(chart), data)
+    return section
+
+
+# --- 县区红黑榜 ----------------------------------------------------------------------------------------------------
+
+
+def scoreboard_chart(board: pl.DataFrame) -> alt.LayerChart:
+    df = board.filter(pl.col("score").is_not_null()).select(
+        "area_code",
+        "area",
+        "rank",
+        "change",
+        "score",
+        pl.format("{}. {}", "rank", "area").alias("who"),
+        pl.struct("score", "change")
+        .map_elements(
+            lambda r: (
+                f"{fmt.number(r['score'], digits=1)} 分" + ("" if r["change"] in ("—", None) else f"  {r['change']}")
+            ),
+            return_dtype=pl.String,
+        )
+        .alias("words"),
+    )
+    order = df.sort("rank", "area_code")["who"].to_list()  # the table's order
+    y = alt.Y("who:N", sort=order, title=None)
+    bars = (
+        alt.Chart(df)
+        .mark_bar(size=22, color="#1f4e79")
+        .encode(y=y, x=alt.X("score:Q", title="综合得分", scale=alt.Scale(domain=[0, 100])))
+    )
+    text = alt.Chart(df).mark_text(align="left", dx=6, fontSize=14).encode(y=y, x="score:Q", text="words:N")
+    return alt.layer(bars, text).properties(width=WIDTH - 100, height=alt.Step(36)), df
+
+
+def _board(q: Quarter, end: date, plan_id: str) -> pl.DataFrame | None:
+    """scoreboard.board, or None when it cannot rank (it fails when no county has any score at all)."""
+    try:
+        return scoreboard.board(q.data, end, plan_id)
+    except pl.exceptions.InvalidOperationError:
+        return None
+
+
+def county_board(q: Quarter, plan_id: str) -> pl.DataFrame | None:
+    """The board at the quarter end with the rank change since the previous one (scoreboard.with_change, kept
+    working for the first quarters with data, when the previous board has nothing to rank)."""
+    now = _board(q, q.end, plan_id)
+    if now is None:
+        return None
+    before = _board(q, q.previous_end, plan_id)
+    previous = dict(zip(before["area_code"], before["rank"], strict=True)) if before is not None else {}
+    return now.with_columns(
+        pl.col("area_code").replace_strict(previous, default=None, return_dtype=pl.Int64).alias("previous_rank")
+    ).with_columns(
+        pl.struct("rank", "previous_rank")
+        .map_elements(lambda r: scoreboard.change_text(r["rank"], r["previous_rank"]), return_dtype=pl.String)
+        .alias("change")
+    )
+
+
+def scoreboard_section(q: Quarter, plan_id: str) -> Section:
+    board = county_board(q, plan_id)
+    if board is None:
+        return Section("scoreboard", f"县区红黑榜（{q.label}）", [f"{q.label} 尚无可评分的县区"])
+    points = talking.scoreboard_points(board, q.label)
+
+    def pct(v: float | None) -> str:
+        return "—" if v is None else f"{v * 100:.0f}%"
+
+    table = pl.DataFrame(
+        {
+            "名次": [str(r) if r is not None else "—" for r in board["rank"]],
+            "较上季": board["change"].to_list(),
+            "县区": board["area"].to_list(),
+            "综合得分": [fmt.number(s, digits=1) if s is not None else "—" for s in board["score"]],
+            "责任落实": [pct(v) for v in board["duties_score"]],
+            "台账按时": [pct(v) for v in board["ledger_score"]],
+            "未覆盖组织": [f"{u} 个" if u is not None else "—" for u in board["uncovered"]],
+            "县区目标": [pct(v) for v in board["targets_score"]],
+            "主要失分项": ["；".join(x) if len(x) else "无" for x in board["drags"]],
+        }
+    )
+    parts = scoreboard.components()
+    weights = "，".join(f"{r['name_zh']} {r['weight'] * 100:.0f}%" for r in parts.iter_rows(named=True))
+    section = Section(
+        "scoreboard",
+        f"县区红黑榜（{q.label}）",
+        points,
+        tables=[("红黑榜", table)],
+        note=(
+            f"综合得分 = 加权平均 × 100（{weights}）；无可评项不计入并按比例调整权重；"
+            f"较上季为与 {q.previous_label} 相比的名次变化。"
+        ),
+    )
+    if board["score"].is_not_null().any():
+        chart, data = scoreboard_chart(board)
+        section.chart = Chart(f"{q.label}_县区红黑榜", theme(chart), data)
+    return section
+
+
+# --- 较上季度变化 / 下一步 -----------------------------------------------------------------------------------------
+
+
+def changes_section(ch: changes.Changes) -> Section:
+    return Section(
+        "changes",
+        f"较上季度变化（{ch.since} → {ch.quarter}）",
+        talking.change_points(ch),
+        tables=[("变化清单", ch.table())],
+        note="两端均为季度末的数据（只用当时及以前的快照），逐项比较目标状态、责任完成、台账清零和数据修订。",
+    )
+
+
+def _next_round(q: Quarter) -> tuple[str, str] | None:
+    """The ledger round whose month falls in the next quarter, with its deadline, if any."""
+    first = q.end + timedelta(days=1)
+    last = plan.month_end(*(first.year, first.month + 2))
+    for month in ledger.ROUND_MONTHS:
+        end = plan.month_end(first.year, month)
+        if first <= end <= last:
+            return f"{first.year}-{month:02d}", str(end)
+    return None
+
+
+def next_steps_section(q: Quarter, plan_id: str, targets: Section, ledger_sec: Section) -> Section:
+    rows = city_targets(q, plan_id)
+    this_year = duty_window(q).filter(pl.col("year") == q.end.year)
+    overdue = this_year.filter(pl.col("status") == "unmet").rows(named=True)
+    running = this_year.filter(pl.col("status") == "in_progress").rows(named=True)
+    rnd = due_round(q)
+    current = ledger.current(q.data, q.today, rnd) if rnd else pl.DataFrame()
+    info = plan.plan_info(plan_id, resolve.targets(q.data))
+    passed = info["deadline"] is not None and info["deadline"] <= q.end
+    points = talking.next_steps(rows, overdue, running, current, _next_round(q), commendation_rows(q), passed)
+    return Section("next", "下一步工作", points, note="根据本季度末的差距自动生成，供讨论时参考。")
+
+
+# --- the pack ------------------------------------------------------------------------------------------------------
+
+
+def build(data_dir: Path | str, end: date | str, plan_id: str = plan.BUILTIN_PLAN) -> Pack:
+    """Every section for the quarter ending `end`, from snapshots dated up to then (cached per data version)."""
+    q = quarter.load(data_dir, end)
+
+    def compute() -> Pack:
+        ch = changes.since_last_quarter(q, plan_id)
+        targets = targets_section(q, plan_id)
+        ledger_sec = ledger_section(q)
+        sections = [
+            targets,
+            duties_section(q),
+            ledger_sec,
+            commendations_section(q),
+            scoreboard_section(q, plan_id),
+            changes_section(ch),
+            next_steps_section(q, plan_id, targets, ledger_sec),
+        ]
+        return Pack(plan_id, plan_title(q.data, plan_id), q, quarter.stamp(q.data, plan_id, q.end), sections, ch)
+
+    return q.data.cached(f"pack:{plan_id}", compute)

@@ -1,0 +1,263 @@
+"""The meeting pack opened back: PPTX with python-pptx, PDF text with pypdf — stamps, titles, Chinese, numbers."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ind
+from fontTools.ttLib import TTFont
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
+from pypdf import PdfReader
+from pypdf.generic import NameObject
+
+from gydash import cli, fmt, pack, plan, progress, render, scoreboard, sections, store
+
+ROOT = Path(__file__).resolve().parent.parent
+END = date(2025, 12, 31)
+TITLES = ["主要目标完成情况", "责任落实", "两个覆盖台账与动态清零", "表扬推荐（2025 年）", "县区红黑榜（2025Q4）"]
+TITLES += ["较上季度变化（2025Q3 → 2025Q4）", "下一步工作"]
+
+
+def squash(text: str) -> str:
+    """Text to compare without whitespace (line breaks fall anywhere in Chinese text)."""
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """Each page's text. fpdf2 writes the CFF font with 2-byte codes, declared in an embedded CMap that pypdf
+    reads as a 1-byte encoding; telling it Identity-H (2-byte codes, Unicode from the ToUnicode map) gives the
+    text that poppler's pdftotext extracts from the file as it is."""
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font.get_object()[NameObject("/Encoding")] = NameObject("/Identity-H")
+    return [page.extract_text() for page in reader.pages]
+
+
+def cjk_cmap() -> dict[int, str]:
+    f = render.font()
+    with TTFont(f.path, fontNumber=f.index, lazy=True) as face:
+        return face.getBestCmap()
+
+
+@pytest.fixture(scope="module")
+def built() -> sections.Pack:
+    return sections.build(ROOT / "data", END, "2024")
+
+
+@pytest.fixture(scope="module")
+def slides(built) -> Presentation:
+    return Presentation(io.BytesIO(pack.pptx(built)))
+
+
+@pytest.fixture(scope="module")
+def pdf_bytes(built) -> bytes:
+    return pack.pdf(built)
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(pdf_bytes) -> list[str]:
+    return pdf_text(pdf_bytes)
+
+
+def slide_text(slide) -> str:
+    return "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+
+
+def test_sections_in_order(built) -> None:
+    assert [s.title for s in built.sections] == TITLES
+    assert built.title == "2025 年第四季度工作汇报"
+    assert built.stamp.quarter == "2025Q4" and built.stamp.as_of == END and built.stamp.sample
+
+
+def test_pptx_is_16_9_with_a_title_slide_a_slide_per_section_and_the_appendix(built, slides) -> None:
+    assert slides.slide_width * 9 == slides.slide_height * 16
+    texts = [slide_text(s) for s in slides.slides]
+    assert "2025 年第四季度工作汇报" in texts[0] and "《党建引领科技创新高质量发展实施方案》（2024）" in texts[0]
+    for title, text in zip(TITLES, texts[1:8], strict=True):
+        assert text.startswith(title), (title, text[:40])
+    assert texts[8].startswith("数据来源")
+    assert len(texts) == 1 + len(TITLES) + 1  # 81 files fit on one appendix slide
+    for rel, short in built.stamp.files:
+        assert f"{rel}  {short}" in texts[8]
+    stamp = built.stamp.line()
+    for number, text in enumerate(texts, 1):
+        assert stamp in text and f"{number} / {len(texts)}" in text
+    assert "2025Q4" in stamp and "数据截至 2025-12-31" in stamp and "快照 81 个" in stamp and "示例数据" in stamp
+
+
+def test_pptx_section_slides_carry_their_chart_points_and_east_asian_font(built, slides) -> None:
+    for section, slide in zip(built.sections, list(slides.slides)[1:8], strict=True):
+        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert len(pictures) == (1 if section.chart else 0), section.key
+        text = slide_text(slide)
+        assert section.points[0].replace("✗", "×") in text
+        assert slide.notes_slide.notes_text_frame.text.startswith(section.points[0])
+    runs = [r for s in slides.slides[1].shapes if s.has_text_frame for p in s.text_frame.paragraphs for r in p.runs]
+    eastern = {r._r.rPr.find(qn("a:ea")).get("typeface") for r in runs}
+    assert eastern == {pack.SLIDE_FONT}
+    assert "全市高新技术企业 2025 年末 57 家，完成目标 95.0%，已到期：未完成" in slide_text(slides.slides[1])
+
+
+def test_every_pdf_page_is_stamped_and_the_appendix_lists_the_files(built, pdf_pages) -> None:
+    assert len(pdf_pages) >= 1 + len(TITLES) + 1
+    stamp = squash(built.stamp.line())
+    for page in pdf_pages:
+        assert stamp in squash(page)
+    joined = squash("\n".join(pdf_pages))
+    for number, title in enumerate(TITLES, 1):
+        assert squash(f"{number}. {title}") in joined
+    appendix = squash("\n".join(p for p in pdf_pages if "SHA-256" in p))
+    for rel, short in built.stamp.files:
+        assert squash(rel) in appendix and short in appendix
+
+
+def test_pdf_numbers_are_the_dashboards_for_that_quarter(pdf_pages) -> None:
+    text = squash("\n".join(pdf_pages))
+    cut = store.load(ROOT / "data", cutoff=END)  # what every page shows for this quarter
+    city = [r for r in progress.target_progress(cut, "2024") if r["area_code"] == plan.CITY]
+    assert len(city) == 5
+    for r in city:
+        assert squash(f"{r['name']}") in text
+        assert squash(fmt.actual(r)) in text and fmt.percent(r["progress"]) in text
+    board = scoreboard.with_change(cut, END, "2024")
+    for r in board.iter_rows(named=True):
+        assert squash(f"{r['area']}{fmt.number(r['score'], digits=1)}") in text
+    assert squash("全市高新技术企业2025年末57家，完成目标95.0%，已到期：未完成") in text
+
+
+def test_pdf_embeds_the_cjk_font_and_every_character_has_a_glyph(built, pdf_bytes) -> None:
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(k.startswith("/FontFile") for k in descriptor), font["/BaseFont"]
+            names.add(str(font["/BaseFont"]))
+    assert names and all("NotoSansCJK" in n for n in names)
+    cmap = cjk_cmap()
+    words = [built.title, built.plan_title, built.stamp.line()]
+    for s in built.sections:
+        words += [s.title, s.note, *s.points]
+        words += [str(v) for _, t in s.tables for row in t.iter_rows() for v in row if v is not None]
+    missing = {c for w in words for c in pack.safe(w) if not c.isspace() and ord(c) not in cmap}
+    assert not missing
+
+
+def _strings(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+def test_chart_text_has_glyphs_in_the_cjk_font(built) -> None:
+    cmap = cjk_cmap()
+    for s in built.sections:
+        if s.chart is not None:
+            missing = {c for w in _strings(s.chart.chart.to_dict()) for c in w if ord(c) not in cmap and c != "\n"}
+            assert not missing, (s.key, missing)
+
+
+def test_chart_png_is_drawn_once_per_spec(built) -> None:
+    chart = built.section("scoreboard").chart.chart
+    first = render.png(chart, width=None)
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and render.png_size(first)[0] > 600
+    assert render.png(chart, width=None) is first
+
+
+@pytest.fixture
+def small_dir(data_dir, write) -> Path:
+    write(
+        "indicators",
+        "2025-09-30.parquet",
+        [ind("hitech_enterprise", "广元市", 2023, 12, 40.0), ind("hitech_enterprise", "广元市", 2025, 9, 52.0)],
+    )
+    return data_dir
+
+
+def test_a_later_snapshot_changes_nothing_in_a_past_quarters_pack(small_dir, write, tmp_path) -> None:
+    first = pack.pdf(sections.build(small_dir, "2025Q3"))
+    text = squash("".join(pdf_text(first)))
+    assert squash("全市高新技术企业2025年9月末52家，完成目标86.7%，落后序时进度9.2个百分点") in text
+    # Later a correction arrives, dated after the quarter; regenerating 2025Q3 (here from a copy of the
+    # directory, so nothing is served from memory) gives the same file, byte for byte.
+    later = tmp_path / "later"
+    shutil.copytree(small_dir, later)
+    (later / "indicators" / "2025-10-20_revised.parquet").write_bytes(b"")  # rejected files are not used either
+    write("indicators", "2025-10-15_revised.parquet", [ind("hitech_enterprise", "广元市", 2025, 9, 55.0)])
+    shutil.copy(small_dir / "indicators" / "2025-10-15_revised.parquet", later / "indicators")
+    again = pack.pdf(sections.build(later, "2025Q3"))
+    assert again == first
+    q4 = sections.build(later, "2025Q4")  # the next quarter does use the correction
+    assert any(p.startswith("全市高新技术企业 2025 年 9 月末 55 家") for p in q4.section("targets").points)
+    assert "indicators/2025-10-15_revised.parquet" in dict(q4.stamp.files)
+
+
+def test_cli_report_writes_pptx_and_pdf(small_dir, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("GYDASH_TODAY", "2025-11-01")
+    out = tmp_path / "out" / "pack.pdf"
+    assert cli.main(["report", "--quarter", "2025Q3", "--format", "pdf", "-o", str(out), str(small_dir)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "2025Q3" in capsys.readouterr().out
+    deck = tmp_path / "pack.pptx"
+    assert cli.main(["report", str(small_dir), "--quarter", "2025q3", "--format", "pptx", "-o", str(deck)]) == 0
+    assert len(Presentation(str(deck)).slides) == 1 + 7 + 1
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--quarter", "2025Q5", "--format", "pdf"], 2, "YYYYQn"),
+        (["--quarter", "2025Q4", "--format", "pdf"], 2, "尚未结束"),
+        (["--quarter", "2025Q3", "--format", "doc"], 2, "invalid choice"),
+        (["--quarter", "2024Q3", "--format", "pdf"], 1, "没有可用的数据文件"),
+        (["--quarter", "2025Q3", "--format", "pdf", "--plan", "2030"], 2, "没有方案「2030」，可选：2024"),
+    ],
+    ids=["bad-quarter", "running-quarter", "bad-format", "no-data", "unknown-plan"],
+)
+def test_cli_report_refuses(small_dir, tmp_path, monkeypatch, capsys, args, code, message) -> None:
+    monkeypatch.setenv("GYDASH_TODAY", "2025-11-01")
+    try:
+        got = cli.main(["report", *args, "-o", str(tmp_path / "x"), str(small_dir)])
+    except SystemExit as exc:
+        got = exc.code
+    assert got == code
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.fixture
+def no_font(monkeypatch):
+    render.font.cache_clear()
+    monkeypatch.setenv(render.FONT_ENV, "/nonexistent/font.ttc")
+    yield
+    monkeypatch.delenv(render.FONT_ENV)
+    render.font.cache_clear()
+
+
+def test_a_missing_font_is_a_clear_message_not_tofu(small_dir, tmp_path, monkeypatch, capsys, no_font) -> None:
+    with pytest.raises(render.FontMissing, match="fonts-noto-cjk"):
+        render.font()
+    monkeypatch.setenv("GYDASH_TODAY", "2025-11-01")
+    out = tmp_path / "x.pdf"
+    assert cli.main(["report", "--quarter", "2025Q3", "--format", "pdf", "-o", str(out), str(small_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "未找到中文字体" in err and "fonts-noto-cjk" in err and "GYDASH_CJK_FONT" in err
+    assert not out.exists()
+
+
+def test_safe_replaces_only_missing_symbols() -> None:
+    assert render.safe("✗ 未完成 ✓ 完成 ▲ 滞后") == "× 未完成 ✓ 完成 ▲ 滞后"
