@@ -128,6 +128,48 @@ def status_badge(row: dict, where=st) -> None:
     where.badge(status_text(row), color=BADGE_COLOURS[row["status"]])
 
 
+def _csv(frame) -> bytes:
+    """A table as CSV with a BOM, so Excel and WPS open the Chinese text correctly (polars or pandas)."""
+    text = frame.write_csv() if hasattr(frame, "write_csv") else frame.to_csv(index=False)
+    return text.encode("utf-8-sig")
+
+
+def chart(chart, frame=None, name: str = "chart", **kwargs):
+    """Show an Altair chart with a small 下载 menu under it: the chart as PNG and the data it draws as CSV.
+    Both files are made only when clicked (PNG drawn by vl-convert, cached on the chart spec), so reruns stay
+    fast. Other keyword arguments go to st.altair_chart (width, on_select, key …); its return value is returned."""
+    from gydash import render
+
+    kwargs.setdefault("width", "stretch")
+    event = st.altair_chart(chart, **kwargs)
+    with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{name}"):
+        try:
+            render.font()
+        except render.FontMissing as exc:
+            st.caption(str(exc))
+        else:
+            st.download_button(
+                "图片（PNG）",
+                data=lambda: render.png(chart),
+                file_name=f"{name}.png",
+                mime="image/png",
+                on_click="ignore",
+                key=f"dl_{name}_png",
+                icon=":material/image:",
+            )
+        if frame is not None:
+            st.download_button(
+                "数据（CSV）",
+                data=lambda: _csv(frame),
+                file_name=f"{name}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key=f"dl_{name}_csv",
+                icon=":material/table_view:",
+            )
+    return event
+
+
 def under_construction(title: str, issue_note: str) -> None:
     st.markdown(f"## {title}")
     st.info(f"本页建设中：{issue_note}", icon=":material/construction:")

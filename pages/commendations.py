@@ -118,13 +118,14 @@ words = [  # white words on the dark cells, dark words elsewhere (a text colour 
     .encode(text="文字:N")
     for ink in ("white", "#1f1f1f")
 ]
-st.altair_chart(
+ui.chart(
     alt.layer(cells, *words)
     .properties(height=alt.Step(30))
     .configure(font=FONT)
     .configure_axis(labelFontSize=13)
     .configure_view(stroke=None),
-    width="stretch",
+    spread.select("area_name", "year", "count"),
+    "表扬推荐_各县区历年",
 )
 never = commendations.never_commended(d)
 if never:

@@ -84,10 +84,11 @@ unit = meta["unit"]
 
 c1, c2 = st.columns([3, 2])
 with c1:
-    st.altair_chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), width="stretch")
+    ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}")
     st.caption("蓝条为数值，虚线为县区平均，红色短线为县区自己的分解目标（如有）。")
 with c2:
-    st.altair_chart(charts.themed(charts.tile_map(cmp, unit, meta["name"], choice)), width="content")
+    tiles = charts.themed(charts.tile_map(cmp, unit, meta["name"], choice))
+    ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", width="content")
     st.caption("按大致地理位置排列的县区方块图（非地图），颜色越深数值越大。")
 
 detail = pl.DataFrame(
@@ -105,4 +106,5 @@ detail = pl.DataFrame(
 st.dataframe(detail, hide_index=True, width="stretch")
 
 st.markdown("##### 各县区走势")
-st.altair_chart(charts.themed(charts.small_multiples(counties.trends(d, indicator), unit)), width="content")
+trends = counties.trends(d, indicator)
+ui.chart(charts.themed(charts.small_multiples(trends, unit)), trends, f"各县区走势_{meta['name']}", width="content")

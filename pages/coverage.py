@@ -114,9 +114,10 @@ matrix = status.with_columns(
     pl.col("first_updated_on").cast(pl.String).fill_null("—").alias("提示：首次报送"),
     pl.col("submissions").fill_null(0).cast(pl.String).add(" 次").alias("提示：报送次数"),
 )
-st.altair_chart(
+ui.chart(
     grid(matrix, "状态", STATUS_COLOURS, "status_label", county_names, "报送状态"),
-    width="stretch",
+    status.select("area_name", "round", "status_label", "first_updated_on", "submissions", "orgs", "uncovered"),
+    "两个覆盖_各县区报送情况",
 )
 resent = status.filter(pl.col("submissions") > 1)
 if resent.height:
@@ -141,9 +142,10 @@ zero = ledger.road_to_zero(d, today).with_columns(
     pl.col("round").alias("提示：期次"),
     pl.col("cell").alias("提示：未覆盖组织"),
 )
-st.altair_chart(
+ui.chart(
     grid(zero, "清零情况", ZERO_COLOURS, "cell", [*county_names, plan.area_name(plan.CITY)], "清零情况"),
-    width="stretch",
+    zero.select("area_name", "round", "uncovered", "cell", "counties_reported"),
+    "两个覆盖_未覆盖组织动态清零",
 )
 state = ledger.zero_state(d, today)
 done = state.filter(pl.col("cleared"))
@@ -211,7 +213,11 @@ bars = (
     )
     .properties(height=alt.Step(28))
 )
-st.altair_chart(bars.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None), width="stretch")
+ui.chart(
+    bars.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None),
+    mobile.select("area_name", "round", "mobile_members", "mobile_members_placed", "placement_rate"),
+    f"两个覆盖_流动党员归入支部_{rnd}",
+)
 if totals["mobile_members"]:
     st.caption(
         f"{rnd} 期已报送的 {totals['counties_reported']} 个县区合计：流动党员 {totals['mobile_members']} 人，"

@@ -247,8 +247,10 @@ if grid.is_empty():
     st.info(f"{year} 年没有这项规则的核对记录。")
 else:
     st.caption(f"{year} 年各月" if monthly else "各年度（年度规则按全部年份显示）")
-    event = st.altair_chart(
+    event = ui.chart(
         calendar_chart(grid, areas_in_rule, periods),
+        grid.select(*duties.SUMMARY_FIELDS, "unit", "events"),
+        f"责任落实日历_{info['name_zh']}_{year}",
         width="stretch",
         on_select="rerun",
         selection_mode="cell",
@@ -290,7 +292,11 @@ with tabs[0]:
             continue
         r = duties.rule_info(code)
         st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（红色虚线）")
-        st.altair_chart(monthly_chart(rows, r["unit"]), width="stretch")
+        ui.chart(
+            monthly_chart(rows, r["unit"]),
+            rows.select(*duties.SUMMARY_FIELDS, "unit"),
+            f"{r['name_zh']}_{year}",
+        )
     st.caption("柱上标注：✓ 达到、✗ 未达到、… 本月进行中、○ 未到期；红色虚线为每月最低要求。")
 
 for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), strict=True):
@@ -303,7 +309,7 @@ for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), stric
         r = duties.rule_info(code)
         st.markdown(f"**{duties.describe(yearly)}**")
         points = duties.running_total(d, code, plan.CITY, year, today)
-        st.altair_chart(running_chart(points, yearly["required"], r["unit"]), width="stretch")
+        ui.chart(running_chart(points, yearly["required"], r["unit"]), points, f"{r['name_zh']}_{year}_累计")
         listed = duties.cell_events(d, code, plan.CITY, str(year), today)
         total = f"共 {len(listed)} 条记录" + (
             f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""

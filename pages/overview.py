@@ -19,12 +19,27 @@ st.markdown(f"#### {progress.headline(city)}")
 st.caption(f"{ui.plan_title(d, plan_id)} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，红线为目标")
 
 
+def bullet_table(row: dict) -> pl.DataFrame:
+    """What a bullet draws, for its CSV: the figure, the target and the pace, with units."""
+    return pl.DataFrame(
+        {
+            "指标": [row["name"]],
+            "期间": [fmt.period(row["actual_year"], row["actual_month"], row["measure"])],
+            "实际": [fmt.actual(row)],
+            "目标": [fmt.target(row)],
+            "完成率": [fmt.percent(row["progress"])],
+            "序时进度": [fmt.percent(row["pace"])],
+            "状态": [row["status_label"]],
+        }
+    )
+
+
 def card(row: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**{row['name']}**")
         ui.status_badge(row)
         st.markdown(f"### {fmt.actual(row)}\n\n目标 {fmt.target(row)}")
-        st.altair_chart(charts.themed(charts.bullet(row)), width="stretch")
+        ui.chart(charts.themed(charts.bullet(row)), bullet_table(row), f"目标进度_{row['name']}")
         st.caption(fmt.gap_words(row))
 
 
@@ -58,7 +73,11 @@ for row in city:
                 st.info("尚无数据，无法绘制趋势。", icon=":material/info:")
             else:
                 proj = trend.projection(d, row)
-                st.altair_chart(charts.themed(charts.trend(row, hist, proj, info["start"])), width="stretch")
+                ui.chart(
+                    charts.themed(charts.trend(row, hist, proj, info["start"])),
+                    hist.select("date", "year", "month", "value", "derived", "file"),
+                    f"目标趋势_{row['name']}",
+                )
                 note = f"虚线为预测：{proj['method']}" if proj["method"] else "已到截止期，显示最终数据"
                 if proj["end_value"] is not None and row["kind"] != "growth":
                     note += f"，预计截止期约 {fmt.number(proj['end_value'], row['unit'])}"
