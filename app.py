@@ -14,7 +14,7 @@ pages = {
         st.Page("pages/commendations.py", title="表扬推荐", icon=":material/military_tech:"),
     ],
     "县区对比": [st.Page("pages/counties.py", title="县区对比", icon=":material/map:")],
-    "季度汇报": [st.Page("pages/placeholder_meeting.py", title="季度汇报（建设中）", icon=":material/co_present:")],
+    "季度汇报": [st.Page("pages/meeting.py", title="季度汇报", icon=":material/co_present:")],
     "数据管理": [st.Page(ui.DATA_PAGE, title="数据管理", icon=":material/folder_open:")],
 }
 nav = st.navigation(pages)

@@ -127,7 +127,7 @@ def test_every_page_runs(data_dir: Path) -> None:
         "pages/coverage.py",
         "pages/commendations.py",
         "pages/counties.py",
-        "pages/placeholder_meeting.py",
+        "pages/meeting.py",
         "pages/data.py",
     ]
     for page in pages:

@@ -1,0 +1,148 @@
+"""季度汇报: pick a quarter, present it one section per screen, download the pack (PPTX, PDF), see what changed."""
+
+import streamlit as st
+
+from gydash import pack, quarter, render, sections, ui
+
+ui.route_through_app()
+
+PRESENTER_CSS = """
+<style>
+.st-key-presenter h1 { font-size: 2.6rem; line-height: 1.25; }
+.st-key-presenter li, .st-key-presenter li p { font-size: 1.55rem; line-height: 1.55; margin-bottom: 0.45rem; }
+.st-key-presenter [data-testid="stCaptionContainer"] p { font-size: 1rem; }
+</style>
+"""
+
+d = ui.data()
+plan_id = ui.selected_plan(d)
+ui.page_header("季度汇报", d)
+
+quarters = quarter.available(d, ui.today())
+if not quarters:
+    st.info("还没有已结束且有数据的季度，无法生成汇报材料。", icon=":material/info:")
+    st.stop()
+by_label = {quarter.label(q): q for q in quarters}
+
+
+def restart() -> None:
+    st.session_state["meeting_slide"] = 0
+
+
+top = st.columns([2, 2, 3], vertical_alignment="bottom")
+label = top[0].selectbox(
+    "季度",
+    list(by_label),
+    format_func=lambda x: f"{x}（截至 {by_label[x]}）",
+    key="quarter",
+    bind="query-params",
+    on_change=restart,
+)
+mode = top[1].segmented_control("显示", ["演示模式", "全部内容"], default="演示模式", key="meeting_mode", required=True)
+end = by_label[label]
+built = sections.build(d.data_dir, end, plan_id)
+
+with top[2]:
+    try:
+        render.font()
+    except render.FontMissing as exc:
+        st.error(str(exc), icon=":material/font_download_off:")
+    else:
+        left, right = st.columns(2)
+        for col, kind, title, mime, icon in (
+            (left, "pptx", "下载 PPT（投影）", pack.PPTX_MIME, ":material/slideshow:"),
+            (right, "pdf", "下载 PDF（存档）", pack.PDF_MIME, ":material/picture_as_pdf:"),
+        ):
+            col.download_button(
+                title,
+                data=lambda kind=kind: pack.cached(built, kind),
+                file_name=pack.file_name(built, kind),
+                mime=mime,
+                on_click="ignore",
+                icon=icon,
+                key=f"meeting_{kind}",
+                width="stretch",
+            )
+
+about = (
+    f"{built.title} · {built.plan_title} · 只使用 {end} 及以前的快照，按 {built.quarter.today}（季度末次日）判断 · "
+    f"{built.stamp.line()}"
+)
+
+
+def show(section: sections.Section, number: int, big: bool) -> None:
+    heading = f"{number}. {section.title}"
+    st.markdown(f"# {heading}" if big else f"### {heading}")
+    points = "\n".join(f"- {p}" for p in section.points)
+    if section.chart is not None:
+        left, right = st.columns([11, 9], gap="large")
+        with left:
+            ui.chart(section.chart.chart, section.chart.data, section.chart.name, width="stretch")
+        right.markdown(points)
+    else:
+        st.markdown(points)
+    if section.note:
+        st.caption(section.note)
+    with st.expander("本页数字"):
+        for caption, frame in section.tables:
+            st.markdown(f"**{caption}**")
+            if frame.is_empty():
+                st.caption("无")
+            else:
+                st.dataframe(frame, hide_index=True, width="stretch")
+
+
+count = len(built.sections)
+if mode == "演示模式":
+    st.session_state.setdefault("meeting_slide", 0)
+    current = min(max(st.session_state["meeting_slide"], 0), count - 1)
+
+    def go(step: int) -> None:
+        st.session_state["meeting_slide"] = min(max(current + step, 0), count - 1)
+
+    nav = st.columns([1.5, 1.5, 5], vertical_alignment="center")
+    nav[0].button(
+        "上一页",
+        icon=":material/chevron_left:",
+        on_click=go,
+        args=(-1,),
+        disabled=current == 0,
+        key="meeting_prev",
+        shortcut="Left",
+        width="stretch",
+    )
+    nav[1].button(
+        "下一页",
+        icon=":material/chevron_right:",
+        on_click=go,
+        args=(1,),
+        disabled=current == count - 1,
+        key="meeting_next",
+        shortcut="Right",
+        width="stretch",
+    )
+    nav[2].caption(
+        f"第 {current + 1} / {count} 页 · 键盘 ← → 翻页 · "
+        + " · ".join(f"**{s.title}**" if i == current else s.title for i, s in enumerate(built.sections))
+    )
+    st.html(PRESENTER_CSS)
+    with st.container(key="presenter", border=True):
+        show(built.sections[current], current + 1, big=True)
+    st.caption(about)
+else:
+    st.caption(about)
+    for number, section in enumerate(built.sections, 1):
+        with st.container(border=True):
+            show(section, number, big=False)
+
+st.divider()
+st.markdown(f"#### 较上季度变化清单（{built.changes.since} → {built.changes.quarter}）")
+table = built.changes.table()
+if not built.changes.compared:
+    st.info(f"上一季度（{built.changes.since}）尚无数据，本季度不作比较。", icon=":material/info:")
+elif table.is_empty():
+    st.success(f"与 {built.changes.since} 相比没有变化。", icon=":material/check:")
+else:
+    counts = "，".join(f"{k} {n} 项" for k, n in table.group_by("类别", maintain_order=True).len().rows())
+    st.caption(counts)
+    st.dataframe(table, hide_index=True, width="stretch", key="meeting_changes")
