@@ -209,8 +209,8 @@ def _appendix_slides(prs, pack: Pack) -> None:
         more = f"（{n}/{len(chunks)}）" if len(chunks) > 1 else ""
         _title(slide, prs, f"数据来源{more}")
         intro = (
-            f"{pack.quarter.label} 使用数据截至 {pack.stamp.as_of or '—'} 的快照文件 {pack.stamp.count} 个，"
-            f"组合指纹 {pack.stamp.fingerprint}（各文件 SHA-256 的前 8 位，按路径排序后再做 SHA-256）"
+            f"{pack.quarter.label} 使用快照文件 {pack.stamp.count} 个，数据截至 {pack.stamp.as_of or '—'}，"
+            f"组合指纹 {pack.stamp.fingerprint}；文件名后为该文件内容 SHA-256 的前 8 位"
         )
         _textbox(slide, Inches(0.45), Inches(1.25), Inches(12.4), Inches(0.4), [intro], 14, colour=GREY)
         for c in range(columns):

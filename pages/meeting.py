@@ -25,18 +25,23 @@ if not quarters:
 by_label = {quarter.label(q): q for q in quarters}
 
 
-def restart() -> None:
+def on_quarter() -> None:
+    """A new quarter starts at its first section and goes into the URL (?quarter=2025Q3), for a shared link."""
     st.session_state["meeting_slide"] = 0
+    st.query_params["quarter"] = st.session_state["quarter"]
 
 
+wanted = st.query_params.get("quarter")
+if st.session_state.get("quarter") not in by_label:
+    st.session_state["quarter"] = wanted if wanted in by_label else next(iter(by_label))
+st.query_params["quarter"] = st.session_state["quarter"]
 top = st.columns([2, 2, 3], vertical_alignment="bottom")
 label = top[0].selectbox(
     "季度",
     list(by_label),
     format_func=lambda x: f"{x}（截至 {by_label[x]}）",
     key="quarter",
-    bind="query-params",
-    on_change=restart,
+    on_change=on_quarter,
 )
 mode = top[1].segmented_control("显示", ["演示模式", "全部内容"], default="演示模式", key="meeting_mode", required=True)
 end = by_label[label]

@@ -24,8 +24,11 @@ def bundled(monkeypatch: pytest.MonkeyPatch) -> Path:
     return ROOT / "data"
 
 
-def run(page: str = MEETING) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
+def run(page: str = MEETING, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -41,6 +44,14 @@ def test_quarters_offered_are_the_ended_ones_newest_first(bundled) -> None:
     assert box.value == "2025Q4"
     assert box.options[:2] == ["2025Q4（截至 2025-12-31）", "2025Q3（截至 2025-09-30）"]
     assert box.options[-1] == "2023Q1（截至 2023-03-31）"
+
+
+def test_the_quarter_is_kept_in_the_url(bundled) -> None:
+    at = run(quarter="2025Q2")
+    assert at.selectbox(key="quarter").value == "2025Q2"
+    at.selectbox(key="quarter").set_value("2025Q3").run()
+    assert at.query_params["quarter"] == "2025Q3"
+    assert run(quarter="2031Q1").selectbox(key="quarter").value == "2025Q4"  # unknown: the newest
 
 
 def test_presenter_mode_one_section_per_screen_with_previous_and_next(bundled) -> None:
