@@ -179,7 +179,9 @@ def board(data: Data, q: date, plan_id: str = plan.BUILTIN_PLAN) -> pl.DataFrame
                 "drag_pages": [d.page for d in drags],
             }
         )
-    out = pl.DataFrame(rows, schema_overrides={"uncovered": pl.Int64, "targets_score": pl.Float64})
+    # Typed explicitly: in an early quarter no county may have any score at all, and the columns must still be numeric.
+    scores = {f"{k}_score": pl.Float64 for k in components()["component"]}
+    out = pl.DataFrame(rows, schema_overrides={**scores, "score": pl.Float64, "uncovered": pl.Int64})
     return out.with_columns(pl.col("score").round(1).rank("min", descending=True).cast(pl.Int64).alias("rank")).sort(
         "rank", "area_code", nulls_last=True
     )

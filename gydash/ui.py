@@ -170,11 +170,6 @@ def chart(chart, frame=None, name: str = "chart", **kwargs):
     return event
 
 
-def under_construction(title: str, issue_note: str) -> None:
-    st.markdown(f"## {title}")
-    st.info(f"本页建设中：{issue_note}", icon=":material/construction:")
-
-
 def _secrets() -> dict:
     try:
         return st.secrets.to_dict()

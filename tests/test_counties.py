@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -184,3 +185,13 @@ def test_area_query_parameter_round_trip(board_dir: Path, monkeypatch: pytest.Mo
     assert any("★ 旺苍县" in str(df.value) for df in at.dataframe)
     at.switch_page("pages/overview.py").run()  # the county follows the official to another page
     assert at.query_params["area"] in ("510821", ["510821"])
+
+
+def test_a_quarter_with_nothing_to_judge_gives_an_unranked_board(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    # Before the plan starts (2024) no duty period, ledger round or county target is due.
+    _indicators(d, "2023-06-30.parquet", [("利州区", 2023, 6, 50.0)])
+    b = scoreboard.with_change(store.load(d), date(2023, 6, 30))
+    assert b.height == 7
+    assert b["score"].dtype == pl.Float64 and b["score"].null_count() == 7
+    assert b["rank"].null_count() == 7 and set(b["change"]) == {"—"}
