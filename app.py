@@ -17,6 +17,9 @@ pages = {
     "季度汇报": [st.Page("pages/meeting.py", title="季度汇报", icon=":material/co_present:")],
     "数据管理": [st.Page(ui.DATA_PAGE, title="数据管理", icon=":material/folder_open:")],
 }
+# Sign-in (when the office makes viewing private) comes before the router, so no page is even listed.
+if not ui.viewing_allowed():
+    st.stop()
 nav = st.navigation(pages)
 ui.sidebar()
 nav.run()

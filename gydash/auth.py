@@ -39,6 +39,7 @@ class StaffConfig:
     emails: tuple[str, ...]  # allowed e-mails when OIDC is used
     oidc: bool
     problems: tuple[str, ...] = ()  # entries ignored, said in Chinese
+    view_requires_sign_in: bool = False  # viewing is open unless the office turns this on
 
     @property
     def enabled(self) -> bool:
@@ -77,7 +78,8 @@ def config(secrets: Mapping) -> StaffConfig:
                 f"用户「{name}」的密码不是 argon2 哈希（不接受明文密码），已忽略；请用 gydash hash-password 生成"
             )
     emails = tuple(str(e).strip().lower() for e in (section.get("emails") or []) if str(e).strip())
-    return StaffConfig(users, emails, oidc_configured(secrets), tuple(problems))
+    private = section.get("view_requires_sign_in") is True
+    return StaffConfig(users, emails, oidc_configured(secrets), tuple(problems), private)
 
 
 class RateLimiter:

@@ -177,6 +177,18 @@ def _secrets() -> dict:
         return {}
 
 
+def viewing_allowed() -> bool:
+    """Viewing is open unless secrets set [gydash_staff] view_requires_sign_in = true; then pages show only the
+    staff sign-in until someone on the staff list has signed in."""
+    from gydash import auth
+
+    if not auth.config(_secrets()).view_requires_sign_in:
+        return True
+    st.markdown("## 广元科创党建进度看板")
+    st.caption("本看板设置为仅限工作人员查看，请先登录。")
+    return staff_sign_in() is not None
+
+
 def staff_sign_in() -> str | None:
     """The signed-in staff member allowed to upload, or None after showing the sign-in (or how to enable it)."""
     from gydash import auth
