@@ -1,10 +1,15 @@
 """gydash entry point: page setup, the sidebar, and the router of pages."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from gydash import ui
 
-st.set_page_config(page_title="广元科创党建进度看板", page_icon=":material/insights:", layout="wide")
+# A local icon: a Material-symbol page_icon makes browsers fetch it from Google's font CDN, which a closed
+# government network cannot reach.
+ICON = Path(__file__).parent / "assets" / "favicon.png"
+st.set_page_config(page_title="广元科创党建进度看板", page_icon=str(ICON), layout="wide")
 
 pages = {
     "总览": [st.Page("pages/overview.py", title="目标进度", icon=":material/flag:", default=True)],
