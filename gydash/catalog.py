@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from gydash.contract import DATASETS
@@ -13,6 +15,9 @@ from gydash.contract import DATASETS
 _DASHED = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 IN_FLIGHT_SUFFIXES = (".tmp", ".part")
+IN_FLIGHT = "正在复制中的临时文件（以 . 或 ~ 开头，或以 .tmp/.part 结尾），暂不读取"
+OUTSIDE_DATASET = "不在数据集文件夹内（应放在 indicators/、activities/ 等文件夹中）"
+NOT_PARQUET = "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class FileEntry:
     dated_by: str  # "name" | "mtime" | ""
     ignored: str | None = None
 
-    @property
+    @cached_property
     def fingerprint(self) -> tuple[str, int, int]:
         return (str(self.path), self.size, self.mtime_ns)
 
@@ -40,6 +45,7 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
+@lru_cache(maxsize=65536)
 def date_from_name(name: str) -> date | None:
     """The first valid YYYY-MM-DD or YYYYMMDD in a file name, whichever comes first."""
     matches = sorted([*_DASHED.finditer(name), *_COMPACT.finditer(name)], key=lambda m: m.start())
@@ -62,7 +68,7 @@ def _in_flight(name: str) -> bool:
     return name.startswith((".", "~")) or name.lower().endswith(IN_FLIGHT_SUFFIXES)
 
 
-def _entry(root: Path, path: Path, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:
+def _entry(rel: str, path: Path, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:
     as_of, dated_by = None, ""
     if ignored is None:
         as_of = date_from_name(path.name)
@@ -70,53 +76,81 @@ def _entry(root: Path, path: Path, dataset: str | None, st: os.stat_result, igno
         if as_of is None:
             as_of = datetime.fromtimestamp(st.st_mtime).date()
             dated_by = "mtime"
-    return FileEntry(dataset, path, display_path(path, root), st.st_size, st.st_mtime_ns, as_of, dated_by, ignored)
+    return FileEntry(dataset, path, rel, st.st_size, st.st_mtime_ns, as_of, dated_by, ignored)
 
 
-def _classify(root: Path, path: Path, dataset: str | None) -> FileEntry | None:
-    """A FileEntry for a file, or None for a hidden dot-file outside any dataset (not worth listing)."""
-    try:
-        st = path.stat()  # follows symlinks; a broken one raises
-    except OSError:
-        st = path.lstat()
-        return _entry(root, path, dataset, st, "链接指向的文件不存在")
-    name = path.name
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root.resolve()):
-            return _entry(root, path, dataset, st, "链接指向数据目录之外，出于安全不读取")
-    if path.is_dir():
-        return _entry(root, path, dataset, st, "这是一个文件夹，不是文件")
-    if _in_flight(name):
-        if dataset is None and name.startswith("."):
-            return None
-        return _entry(root, path, dataset, st, "正在复制中的临时文件（以 . 或 ~ 开头，或以 .tmp/.part 结尾），暂不读取")
-    if dataset is None:
-        return _entry(root, path, dataset, st, "不在数据集文件夹内（应放在 indicators/、activities/ 等文件夹中）")
-    if not name.lower().endswith(".parquet"):
-        return _entry(
-            root, path, dataset, st, "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
-        )
-    return _entry(root, path, dataset, st, None)
+MAX_SEEN = 200_000
+_SEEN: dict[tuple, FileEntry | None] = {}  # (path, dataset, stat) → entry; FileEntry is immutable, so shared
 
 
-def _walk(root: Path, folder: Path, dataset: str | None) -> list[FileEntry]:
-    out: list[FileEntry] = []
-    try:
-        children = sorted(folder.iterdir(), key=lambda p: os.fsencode(p.name))
-    except OSError:
+class _Scan:
+    """One pass over the data dir. os.scandir answers "is it a folder / a link" from the directory listing itself,
+    so each file costs one stat call (a rerun scans thousands of files; it must stay a few milliseconds)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.real_root = root.resolve()
+
+    def rel(self, prefix: str, name: str) -> str:
+        # Relative path with forward slashes; undecodable bytes shown as �, never a crash.
+        return os.fsencode(prefix + name).decode("utf-8", errors="replace")
+
+    def classify(self, child: os.DirEntry, prefix: str, dataset: str | None) -> FileEntry | None:
+        """A FileEntry for a file, or None for a hidden dot-file outside any dataset (not worth listing)."""
+        try:
+            st = child.stat()  # follows symlinks; a broken one raises
+        except OSError:
+            st = None
+        # A file seen before with the same stat gets the same entry back: no Path to build, no name to parse.
+        seen = (child.path, dataset, st and (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns))
+        if st is not None and not child.is_symlink() and seen in _SEEN:
+            return _SEEN[seen]
+        entry = self._classify(child, prefix, dataset, st)
+        if st is not None and not child.is_symlink():
+            if len(_SEEN) > MAX_SEEN:
+                _SEEN.clear()
+            _SEEN[seen] = entry
+        return entry
+
+    def _classify(
+        self, child: os.DirEntry, prefix: str, dataset: str | None, st: os.stat_result | None
+    ) -> FileEntry | None:
+        path, name, rel = Path(child.path), child.name, self.rel(prefix, child.name)
+        if st is None:
+            return _entry(rel, path, dataset, child.stat(follow_symlinks=False), "链接指向的文件不存在")
+        if child.is_symlink() and not path.resolve().is_relative_to(self.real_root):
+            return _entry(rel, path, dataset, st, "链接指向数据目录之外，出于安全不读取")
+        if stat.S_ISDIR(st.st_mode):
+            return _entry(rel, path, dataset, st, "这是一个文件夹，不是文件")
+        if _in_flight(name):
+            if dataset is None and name.startswith("."):
+                return None
+            return _entry(rel, path, dataset, st, IN_FLIGHT)
+        if dataset is None:
+            return _entry(rel, path, dataset, st, OUTSIDE_DATASET)
+        if not name.lower().endswith(".parquet"):
+            return _entry(rel, path, dataset, st, NOT_PARQUET)
+        return _entry(rel, path, dataset, st, None)
+
+    def walk(self, folder: str, prefix: str, dataset: str | None) -> list[FileEntry]:
+        out: list[FileEntry] = []
+        try:
+            with os.scandir(folder) as listing:
+                children = sorted(listing, key=lambda e: os.fsencode(e.name))
+        except OSError:
+            return out
+        for child in children:
+            # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
+            # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.
+            name = child.name
+            folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
+            if dataset is not None and folder_ok and child.is_dir(follow_symlinks=False):
+                out.extend(self.walk(child.path, f"{prefix}{name}/", dataset))
+                continue
+            entry = self.classify(child, prefix, dataset)
+            if entry is not None:
+                out.append(entry)
         return out
-    for child in children:
-        # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
-        # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.
-        folder_ok = not _in_flight(child.name) and not child.name.lower().endswith(".parquet")
-        if dataset is not None and child.is_dir() and not child.is_symlink() and folder_ok:
-            out.extend(_walk(root, child, dataset))
-            continue
-        entry = _classify(root, child, dataset)
-        if entry is not None:
-            out.append(entry)
-    return out
 
 
 def scan(data_dir: Path) -> list[FileEntry]:
@@ -124,15 +158,23 @@ def scan(data_dir: Path) -> list[FileEntry]:
     root = Path(data_dir)
     if not root.is_dir():
         return []
+    walk = _Scan(root)
     entries: list[FileEntry] = []
-    for child in sorted(root.iterdir(), key=lambda p: os.fsencode(p.name)):
-        if child.name in DATASETS and child.is_dir() and not child.is_symlink():
-            entries.extend(_walk(root, child, child.name))
-        elif child.is_dir() and not child.is_symlink():
+    try:
+        with os.scandir(root) as listing:
+            children = sorted(listing, key=lambda e: os.fsencode(e.name))
+    except OSError:
+        return entries
+    for child in children:
+        real_dir = child.is_dir(follow_symlinks=False)
+        if child.name in DATASETS and real_dir:
+            entries.extend(walk.walk(child.path, f"{child.name}/", child.name))
+        elif real_dir:
             if not child.name.startswith("."):
-                entries.append(_entry(root, child, None, child.stat(), "不是约定的数据集文件夹，未读取"))
+                reason = "不是约定的数据集文件夹，未读取"
+                entries.append(_entry(walk.rel("", child.name), Path(child.path), None, child.stat(), reason))
         else:
-            entry = _classify(root, child, None)
+            entry = walk.classify(child, "", None)
             if entry is not None:
                 entries.append(entry)
     return entries
