@@ -169,6 +169,10 @@ st.caption(
 st.subheader("待跟进组织名单")
 st.caption("未覆盖：既未建立党组织也未选派党建指导员/联络员；应建未建：党员 3 名以上但未建立党组织。")
 sheet = ledger.follow_up_sheet(d, today, rnd)
+followed = ui.selected_area()
+if followed and st.toggle(f"只看关注县区（{plan.area_name(followed)}）", value=True, key="follow_up_mine"):
+    # A county office opening its ?area= link gets its own list (and its own Excel file) first.
+    sheet = sheet.filter(pl.col("县区") == plan.area_name(followed))
 if sheet.height:
     st.dataframe(sheet, hide_index=True, key="follow_up")
     st.download_button(

@@ -269,6 +269,9 @@ else:
     if str(year) in periods:
         st.session_state.setdefault("duty_cell_period", str(year))
     st.session_state.setdefault("duty_cell_period", due[-1] if due else periods[0])
+    followed = ui.selected_area()
+    if followed and plan.area_name(followed) in areas_in_rule:
+        st.session_state.setdefault("duty_cell_area", plan.area_name(followed))  # the ?area= county first
     area = a.selectbox("县区", areas_in_rule, key="duty_cell_area")
     period = p.selectbox("期间", periods, format_func=duties.period_label, key="duty_cell_period")
     chosen = duties.cell(d, rule, area, period, today)

@@ -195,3 +195,19 @@ def test_a_quarter_with_nothing_to_judge_gives_an_unranked_board(tmp_path: Path)
     assert b.height == 7
     assert b["score"].dtype == pl.Float64 and b["score"].null_count() == 7
     assert b["rank"].null_count() == 7 and set(b["change"]) == {"—"}
+
+
+def test_followed_county_preselects_duties_and_filters_the_follow_up_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["area"] = "剑阁县"
+    at.run()
+    at.switch_page("pages/duties.py").run()
+    assert not at.exception
+    assert at.selectbox(key="duty_cell_area").value == "剑阁县"
+    at.switch_page("pages/coverage.py").run()
+    assert not at.exception
+    follow = next(df.value for df in at.dataframe if "跟进原因" in df.value.columns)
+    # The bundled sample's 2026-10 round leaves two uncovered organisations in 剑阁县 (and one in 旺苍县).
+    assert set(follow["县区"]) == {"剑阁县"} and len(follow) >= 2
