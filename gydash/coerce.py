@@ -16,12 +16,21 @@ def _nested(s: pl.Series) -> bool:
     return s.dtype.is_nested() or isinstance(s.dtype, pl.Object)
 
 
+_FALSE = pl.Series([False], dtype=pl.Boolean)
+
+
+def _none_bad(s: pl.Series) -> pl.Series:
+    """All-False mask the length of s (new_from_index is a native call: no query plan for a constant)."""
+    return _FALSE.new_from_index(0, len(s)) if len(s) else _FALSE.clear()
+
+
 def _bad_all(s: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, pl.Series]:
     return pl.Series(s.name, [None] * len(s), dtype=dtype), s.is_not_null()
 
 
 def _strip(s: pl.Series) -> pl.Series:
-    return s.str.strip_chars().replace("", None)
+    # One query for both steps: each Series method call runs a query of its own, and files have many columns.
+    return s.to_frame().select(pl.first().str.strip_chars().replace("", None)).to_series()
 
 
 def to_str(s: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -31,10 +40,10 @@ def to_str(s: pl.Series) -> tuple[pl.Series, pl.Series]:
         whole = s.is_finite() & (s == s.floor())
         as_int = s.cast(pl.Int64, strict=False).cast(pl.String)
         out = pl.select(pl.when(whole).then(as_int).otherwise(s.cast(pl.String))).to_series()
-        return _strip(out.alias(s.name)), pl.Series([False] * len(s), dtype=pl.Boolean)
+        return _strip(out.alias(s.name)), _none_bad(s)
     if s.dtype != pl.String:
         s = s.cast(pl.String, strict=False)
-    return _strip(s), pl.Series([False] * len(s), dtype=pl.Boolean)
+    return _strip(s), _none_bad(s)
 
 
 def _parse_number(s: pl.Series) -> pl.Series:
@@ -58,7 +67,7 @@ def to_float(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_int(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype.is_integer():
-        return s.cast(pl.Int64), pl.Series([False] * len(s), dtype=pl.Boolean)
+        return s.cast(pl.Int64), _none_bad(s)
     out, bad = to_float(s)
     non_whole = out.is_not_null() & (out != out.floor()).fill_null(True)
     bad = bad | non_whole.fill_null(False)
@@ -68,9 +77,9 @@ def to_int(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype == pl.Date:
-        return s, pl.Series([False] * len(s), dtype=pl.Boolean)
+        return s, _none_bad(s)
     if isinstance(s.dtype, pl.Datetime):
-        return s.dt.date(), pl.Series([False] * len(s), dtype=pl.Boolean)
+        return s.dt.date(), _none_bad(s)
     if s.dtype.is_integer() or s.dtype in (pl.String, pl.Null):
         text = s.cast(pl.String).str.strip_chars().str.slice(0, 11).str.strip_chars()
         parsed = pl.select(pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])).to_series()
@@ -81,7 +90,7 @@ def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_bool(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype == pl.Boolean:
-        return s, pl.Series([False] * len(s), dtype=pl.Boolean)
+        return s, _none_bad(s)
     if _nested(s):
         return _bad_all(s, pl.Boolean)
     text = s.cast(pl.String, strict=False).str.strip_chars().str.to_lowercase()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 import polars as pl
 
@@ -42,9 +43,9 @@ class Checker:
         self.headers: dict[str, str] = {}  # canonical name → header as written in the file
 
     def flag(self, mask: pl.Series, col: str, values: pl.Series, message: str, level: str = "error") -> None:
-        rows = mask.fill_null(False).arg_true().to_list()
-        if not rows:
+        if not mask.any():  # the usual case, answered without building a row list (any() skips nulls)
             return
+        rows = mask.fill_null(False).arg_true().to_list()
         out = self.errors if level == "error" else self.warnings
         shown = self.headers.get(col, col)
         for i in rows[:MAX_ROWS_PER_RULE]:
@@ -88,11 +89,18 @@ def _allowed(enum: dict[str, str]) -> str:
     return "、".join(f"{code}（{label}）" for code, label in enum.items())
 
 
+@cache
+def _folded(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {_fold(k): v for k, v in pairs}
+
+
 def _lookup(s: pl.Series, mapping: dict[str, str]) -> pl.Series:
     """Map each spelling (width, case and spaces folded) to its code; unknown spellings become null."""
-    folded = {_fold(k): v for k, v in mapping.items()}
-    keys = s.cast(pl.String).map_elements(_fold, return_dtype=pl.String, skip_nulls=True)
-    return keys.replace_strict(folded, default=None, return_dtype=pl.String).alias(s.name)
+    folded = _folded(tuple(mapping.items()))
+    text = s.cast(pl.String)
+    # Fold each distinct spelling once: a file of thousands of rows names only a handful of areas or kinds.
+    table = {v: folded.get(_fold(v)) for v in text.unique().drop_nulls().to_list()}
+    return text.replace_strict(table, default=None, return_dtype=pl.String).alias(s.name)
 
 
 def _coerce_column(raw: pl.DataFrame, header: str | None, col: Column, ck: Checker) -> pl.Series:
@@ -137,9 +145,11 @@ def _dedupe(frame: pl.DataFrame, key: list[str], ck: Checker, what: str) -> pl.D
     if frame.is_empty():
         return frame
     data_cols = [c for c in frame.columns if not c.startswith("_")]
-    dup_key = frame.select(pl.struct(key).is_duplicated()).to_series()
+    within = ["_part"] if "_part" in frame.columns else []  # several files at once: repeats count within a file
+    dup_key = frame.select(pl.struct([*key, *within]).is_duplicated()).to_series()
     if not dup_key.any():
         return frame
+    data_cols += within
     dup_row = frame.select(pl.struct(data_cols).is_duplicated()).to_series()
     conflicting = dup_key & ~dup_row
     label = "、".join(ck.headers.get(k, k) for k in key)
@@ -182,7 +192,8 @@ def _events(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     with_id = frame.filter(pl.col("id").is_not_null())
     if with_id.height:
         checked = _dedupe(with_id, ["id"], ck, "编号")
-        frame = pl.concat([frame.filter(pl.col("id").is_null()), checked]).sort("_row")
+        if checked is not with_id:  # only rebuilt when a repeated row was dropped
+            frame = pl.concat([frame.filter(pl.col("id").is_null()), checked]).sort("_row")
     return frame
 
 
@@ -276,6 +287,10 @@ RULES = {
 
 def validate(dataset: str, raw: pl.DataFrame, rel: str, row_offset: int = 0) -> Result:
     """Check and normalise one file's rows; `frame` is None when any error rejects the file."""
+    return _validate(dataset, raw, rel, row_offset)
+
+
+def _validate(dataset: str, raw: pl.DataFrame, rel: str, row_offset: int = 0, parts: list[int] | None = None) -> Result:
     ck = Checker(rel, dataset, row_offset)
     specs = columns(dataset)
     headers = _map_headers(raw, specs, ck)
@@ -283,6 +298,11 @@ def validate(dataset: str, raw: pl.DataFrame, rel: str, row_offset: int = 0) -> 
         return Result(None, ck.errors, ck.warnings)
     cleaned = [_coerce_column(raw, headers.get(col.name), col, ck) for col in specs]
     frame = pl.DataFrame(cleaned).with_row_index("_row", offset=1 + row_offset)
+    if parts is not None:  # several files checked at once: duplicate checks stay within each file
+        part = pl.int_range(len(parts), dtype=pl.UInt32, eager=True).gather(
+            pl.Series(parts, dtype=pl.UInt32).cum_sum().search_sorted(frame["_row"] - 1, side="right")
+        )
+        frame = frame.with_columns(part.alias("_part"))
     frame = _check_area(frame, ck)
     frame = RULES[dataset](frame, ck)
     if raw.height == 0:
@@ -292,3 +312,56 @@ def validate(dataset: str, raw: pl.DataFrame, rel: str, row_offset: int = 0) -> 
     if errors:
         return Result(None, errors, warnings)
     return Result(frame.drop("_area_given"), errors, warnings)
+
+
+MAX_BATCH_ROWS = 250_000
+
+
+def validate_many(dataset: str, files: list[tuple[str, pl.DataFrame]]) -> list[Result]:
+    """validate() for many files of one dataset, with the same results, much faster for many small files.
+
+    Files with the same columns are checked together as one frame (a check costs about the same for 10 rows as
+    for 10 000). When a batch is clean — no error and no warning, the usual case — its rows are split back per
+    file. A batch with any problem is split in halves and checked again, down to single files, so every message
+    names its own file and row exactly as validate() would."""
+    results: list[Result | None] = [None] * len(files)
+    groups: dict[tuple, list[int]] = {}
+    for i, (_, raw) in enumerate(files):
+        if raw.height == 0:
+            results[i] = validate(dataset, raw, files[i][0])
+        else:
+            groups.setdefault(tuple(raw.schema.items()), []).append(i)
+    for members in groups.values():
+        batch: list[int] = []
+        rows = 0
+        for i in [*members, None]:
+            if i is not None and (not batch or rows + files[i][1].height <= MAX_BATCH_ROWS):
+                batch.append(i)
+                rows += files[i][1].height
+                continue
+            for j, result in zip(batch, _validate_batch(dataset, [files[k] for k in batch]), strict=True):
+                results[j] = result
+            if i is not None:
+                batch, rows = [i], files[i][1].height
+    return results  # type: ignore[return-value]
+
+
+def _validate_batch(dataset: str, files: list[tuple[str, pl.DataFrame]]) -> list[Result]:
+    if len(files) == 1:
+        return [validate(dataset, files[0][1], files[0][0])]
+    lengths = [raw.height for _, raw in files]
+    together = _validate(dataset, pl.concat([raw for _, raw in files], rechunk=True), "", parts=lengths)
+    if together.frame is None or together.warnings:
+        # Halve until the files with problems stand alone: a few bad files cost a few extra checks, not all.
+        half = len(files) // 2
+        return _validate_batch(dataset, files[:half]) + _validate_batch(dataset, files[half:])
+    frame = together.frame.drop("_part")
+    if frame.height != sum(lengths):  # never expected: dropping a row always warns
+        return [validate(dataset, raw, rel) for rel, raw in files]
+    # Each file's rows are a slice of the batch (no copy), numbered from 1 again.
+    out, start = [], 0
+    for n in lengths:
+        piece = frame.slice(start, n)
+        out.append(Result(piece.with_columns(pl.int_range(1, n + 1, dtype=pl.UInt32).alias("_row")), [], []))
+        start += n
+    return out
