@@ -19,7 +19,7 @@ from functools import cache
 
 import polars as pl
 
-from gydash import duties, ledger, plan, progress, store
+from gydash import duties, fmt, ledger, plan, progress, store
 from gydash.store import Data
 
 UNCOVERED_STEP = 0.2
@@ -197,6 +197,34 @@ def with_change(data: Data, q: date, plan_id: str = plan.BUILTIN_PLAN) -> pl.Dat
         .map_elements(lambda r: change_text(r["rank"], r["previous_rank"]), return_dtype=pl.String)
         .alias("change")
     )
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.0f}%"
+
+
+def display_table(board: pl.DataFrame, highlight: str | None = None) -> pl.DataFrame:
+    """The board as officials read it (page and meeting pack alike); the highlighted county is starred."""
+    return pl.DataFrame(
+        {
+            "名次": [str(r) if r is not None else "—" for r in board["rank"]],
+            "较上季": board["change"].to_list(),
+            "县区": [
+                ("★ " if c == highlight else "") + a for c, a in zip(board["area_code"], board["area"], strict=True)
+            ],
+            "综合得分": [fmt.number(s, digits=1) if s is not None else "—" for s in board["score"]],
+            "责任落实": [_pct(v) for v in board["duties_score"]],
+            "台账按时": [_pct(v) for v in board["ledger_score"]],
+            "未覆盖组织": [f"{u} 个" if u is not None else "—" for u in board["uncovered"]],
+            "县区目标": [_pct(v) for v in board["targets_score"]],
+            "主要失分项": ["；".join(x) if len(x) else "无" for x in board["drags"]],
+        }
+    )
+
+
+def weights_text() -> str:
+    """'责任落实 40%，台账按时报送 30%，…' for captions and slides."""
+    return "，".join(f"{r['name_zh']} {r['weight'] * 100:.0f}%" for r in components().iter_rows(named=True))
 
 
 def change_text(rank: int | None, previous: int | None) -> str:

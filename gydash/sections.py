@@ -447,24 +447,8 @@ def scoreboard_section(q: Quarter, plan_id: str) -> Section:
         return Section("scoreboard", f"县区红黑榜（{q.label}）", [f"{q.label} 尚无可评分的县区"])
     points = talking.scoreboard_points(board, q.label)
 
-    def pct(v: float | None) -> str:
-        return "—" if v is None else f"{v * 100:.0f}%"
-
-    table = pl.DataFrame(
-        {
-            "名次": [str(r) if r is not None else "—" for r in board["rank"]],
-            "较上季": board["change"].to_list(),
-            "县区": board["area"].to_list(),
-            "综合得分": [fmt.number(s, digits=1) if s is not None else "—" for s in board["score"]],
-            "责任落实": [pct(v) for v in board["duties_score"]],
-            "台账按时": [pct(v) for v in board["ledger_score"]],
-            "未覆盖组织": [f"{u} 个" if u is not None else "—" for u in board["uncovered"]],
-            "县区目标": [pct(v) for v in board["targets_score"]],
-            "主要失分项": ["；".join(x) if len(x) else "无" for x in board["drags"]],
-        }
-    )
-    parts = scoreboard.components()
-    weights = "，".join(f"{r['name_zh']} {r['weight'] * 100:.0f}%" for r in parts.iter_rows(named=True))
+    table = scoreboard.display_table(board)
+    weights = scoreboard.weights_text()
     section = Section(
         "scoreboard",
         f"县区红黑榜（{q.label}）",

@@ -30,28 +30,11 @@ q = st.selectbox("季度末", quarters, format_func=lambda x: f"{scoreboard.quar
 board = scoreboard.with_change(d, q, plan_id)
 
 st.markdown(f"#### 红黑榜 · {scoreboard.quarter_label(q)}")
-parts = scoreboard.components()
-weights = "，".join(f"{r['name_zh']} {r['weight'] * 100:.0f}%" for r in parts.iter_rows(named=True))
-st.caption(f"综合得分 = 加权平均 × 100（{weights}）；无可评项不计入并按比例调整权重。只使用 {q} 及以前的数据。")
-
-
-def pct(v: float | None) -> str:
-    return "—" if v is None else f"{v * 100:.0f}%"
-
-
-table = pl.DataFrame(
-    {
-        "名次": [str(r) if r is not None else "—" for r in board["rank"]],
-        "较上季": board["change"].to_list(),
-        "县区": [("★ " if c == choice else "") + a for c, a in zip(board["area_code"], board["area"], strict=True)],
-        "综合得分": [fmt.number(s, digits=1) if s is not None else "—" for s in board["score"]],
-        "责任落实": [pct(v) for v in board["duties_score"]],
-        "台账按时": [pct(v) for v in board["ledger_score"]],
-        "未覆盖组织": [f"{u} 个" if u is not None else "—" for u in board["uncovered"]],
-        "县区目标": [pct(v) for v in board["targets_score"]],
-        "主要失分项": ["；".join(x) if len(x) else "无" for x in board["drags"]],
-    }
+st.caption(
+    f"综合得分 = 加权平均 × 100（{scoreboard.weights_text()}）；无可评项不计入并按比例调整权重。"
+    f"只使用 {q} 及以前的数据。"
 )
+table = scoreboard.display_table(board, choice)
 st.dataframe(table, hide_index=True, width="stretch")
 
 with st.expander("各县区失分明细（点击跳转到详情页）", expanded=choice is not None):
