@@ -37,6 +37,17 @@ EVENT_HEADERS = {
 }
 
 
+def status_colour() -> alt.Color:
+    """The status fill shared by the calendar and the monthly bars (the text in each cell carries the symbol)."""
+    statuses = list(duties.STATUS_LABELS)
+    return alt.Color(
+        "status_label:N",
+        title="状态",
+        scale=alt.Scale(domain=[duties.STATUS_LABELS[s] for s in statuses], range=[STATUS_FILL[s] for s in statuses]),
+        legend=LEGEND,
+    )
+
+
 def rule_title(code: str) -> str:
     r = duties.rule_info(code)
     every = "每年" if r["period"] == "year" else "每月"
@@ -67,16 +78,8 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
         x=alt.X("column:O", sort=labels, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("area:N", sort=area_order, title=None),
     )
-    statuses = list(duties.STATUS_LABELS)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color(
-            "status_label:N",
-            title="状态",
-            scale=alt.Scale(
-                domain=[duties.STATUS_LABELS[s] for s in statuses], range=[STATUS_FILL[s] for s in statuses]
-            ),
-            legend=LEGEND,
-        ),
+        color=status_colour(),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
         tooltip=[
             alt.Tooltip("area:N", title="县区"),
@@ -104,7 +107,6 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
         ),
     ).to_pandas()
     months = [f"{m} 月" for m in range(1, 13)]
-    statuses = list(duties.STATUS_LABELS)
     x = alt.X("month_label:O", sort=months, scale=alt.Scale(domain=months), title=None, axis=alt.Axis(labelAngle=0))
     bars = (
         alt.Chart(shown)
@@ -112,14 +114,7 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
         .encode(
             x=x,
             y=alt.Y("actual:Q", title=unit),
-            color=alt.Color(
-                "status_label:N",
-                title="状态",
-                scale=alt.Scale(
-                    domain=[duties.STATUS_LABELS[s] for s in statuses], range=[STATUS_FILL[s] for s in statuses]
-                ),
-                legend=LEGEND,
-            ),
+            color=status_colour(),
             tooltip=[
                 alt.Tooltip("month_label:N", title="月份"),
                 alt.Tooltip("actual:Q", title=f"实际（{unit}）"),
