@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -144,6 +145,15 @@ class Data:
     key: tuple
     memo: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    needs: dict = field(default_factory=dict)  # memo name → what it was computed from (see cached)
+
+    def __post_init__(self):
+        self.frames = _Frames(self.frames)
+
+    def __getattribute__(self, name: str):
+        if name in _WHOLE:  # anything but frames makes a derived table depend on the whole version
+            _note(ANYTHING)
+        return object.__getattribute__(self, name)
 
     def accepted(self, dataset: str | None = None) -> list[LoadedFile]:
         return [f for f in self.files if f.frame is not None and dataset in (None, f.entry.dataset)]
@@ -161,14 +171,80 @@ class Data:
         return any(f.sample for f in self.accepted())
 
     def cached(self, name: str, compute):
-        """Memoise a derived table on this data version, so reruns with no new file recompute nothing."""
+        """Memoise a derived table on this data version, so reruns with no new file recompute nothing.
+
+        What the computation read is noted (which datasets' frames, or anything else of the version), so the next
+        version can keep the tables whose inputs did not change: a new indicators file leaves the duties alone."""
         with self.lock:
             if name not in self.memo:
-                self.memo[name] = compute()
+                reads = _reads_stack()
+                reads.append(set())
+                try:
+                    value = compute()
+                finally:
+                    used = reads.pop()
+                self.memo[name], self.needs[name] = value, frozenset(used)
+            _note(*self.needs.get(name, (ANYTHING,)))  # an outer computation needs what this one needed
             return self.memo[name]
+
+    def keep_unchanged(self, previous: Data) -> None:
+        """Take over the previous version's derived tables that read only frames which are the very same now."""
+        mine, theirs = self.frames.plain(), previous.frames.plain()
+        with previous.lock:
+            for name, used in previous.needs.items():
+                if ANYTHING not in used and all(mine.get(ds) is theirs.get(ds) for ds in used):
+                    self.memo[name], self.needs[name] = previous.memo[name], used
 
     def notes(self, today: date) -> list[Problem]:
         return dating_notes(self, today)
+
+
+ANYTHING = "*"
+_WHOLE = frozenset({"files", "ignored", "cutoff", "data_dir", "key"})
+_reading = threading.local()
+
+
+def _reads_stack() -> list[set[str]]:
+    """This thread's computations in progress, innermost last (Streamlit runs each session on its own thread)."""
+    if not hasattr(_reading, "stack"):
+        _reading.stack = []
+    return _reading.stack
+
+
+def _note(*what: str) -> None:
+    stack = _reads_stack()
+    if stack:
+        stack[-1].update(what)
+
+
+class _Frames(dict):
+    """Data.frames: a plain dict of frames that notes which datasets a derived table reads."""
+
+    def __getitem__(self, dataset):
+        _note(dataset)
+        return super().__getitem__(dataset)
+
+    def get(self, dataset, default=None):
+        _note(dataset)
+        return super().get(dataset, default)
+
+    def _all(self):
+        _note(*super().keys())
+
+    def items(self):
+        self._all()
+        return super().items()
+
+    def values(self):
+        self._all()
+        return super().values()
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def plain(self) -> dict[str, pl.DataFrame]:
+        return dict(super().items())
 
 
 def _in_effect(files: list[LoadedFile]) -> dict[str, pl.DataFrame]:
@@ -183,6 +259,7 @@ def _in_effect(files: list[LoadedFile]) -> dict[str, pl.DataFrame]:
     return frames
 
 
+BATCH_FILES = 500  # files read and checked together on a cold start
 MAX_COMBINED = 4  # recent combinations kept per dataset; they share their column buffers
 MAX_CHUNKS = 64
 _combos: dict[str, list[tuple[tuple, pl.DataFrame]]] = {}
@@ -213,8 +290,9 @@ def _combined(dataset: str, chosen: list[LoadedFile]) -> pl.DataFrame:
     if base is not None:
         parts.insert(0, base[1])
     frame = pl.concat(parts, how="vertical_relaxed", rechunk=False)
-    if frame.n_chunks() > MAX_CHUNKS:
+    if frame.n_chunks() > MAX_CHUNKS:  # thousands of small chunks make every query several times slower
         frame = frame.rechunk()
+        _rehome(chosen, frame)
     with _lock:
         combos = _combos.setdefault(dataset, [])
         combos.insert(0, (key, frame))
@@ -222,6 +300,27 @@ def _combined(dataset: str, chosen: list[LoadedFile]) -> pl.DataFrame:
     return frame
 
 
+def _rehome(chosen: list[LoadedFile], frame: pl.DataFrame) -> None:
+    """After a rechunk (a contiguous copy), point each file's own rows at their slice of that copy, so the rows
+    are held once rather than twice (per file and combined). Load() then hands out these file results."""
+    start = 0
+    for f in chosen:
+        n = f.frame.height
+        piece = frame.slice(start, n).drop("_file", "_as_of", "_order")
+        start += n
+        with _lock:
+            key = str(f.entry.path)
+            if _files.get(key, (None, None))[1] is f:
+                _files[key] = (f.entry.fingerprint, replace(f, frame=piece))
+
+
+def _current(f: LoadedFile) -> LoadedFile:
+    with _lock:
+        fingerprint, now = _files.get(str(f.entry.path), (None, f))
+    return now if fingerprint == f.entry.fingerprint and now.entry == f.entry else f
+
+
+@cache
 def empty_frame(dataset: str) -> pl.DataFrame:
     """The shape of a dataset's accepted rows when no file is in effect."""
     from gydash.coerce import DTYPES
@@ -239,8 +338,9 @@ def _load_many(fresh: list[FileEntry]) -> set[str]:
     changed: set[str] = set()  # files that changed while being read: left for the next load
     for e in fresh:
         by_dataset.setdefault(e.dataset, []).append(e)
+    groups = [(ds, es[i : i + BATCH_FILES]) for ds, es in by_dataset.items() for i in range(0, len(es), BATCH_FILES)]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        for dataset, entries in by_dataset.items():  # one dataset at a time bounds the raw rows held at once
+        for dataset, entries in groups:  # a few hundred files at a time bounds the raw rows held at once
             reads = list(pool.map(_read, entries))
             readable = [(e, got) for e, got in zip(entries, reads, strict=True) if isinstance(got, tuple)]
             try:
@@ -277,8 +377,19 @@ def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data
             _versions.move_to_end(key)
             return _versions[key]
     files = tuple(_load_all(dated))
-    data = Data(root, cutoff, files, ignored, _in_effect(list(files)), key)
+    frames = _in_effect(list(files))
+    files = tuple(_current(f) for f in files)  # the same results, their rows now slices of the combined frames
+    data = Data(root, cutoff, files, ignored, frames, key)
     with _lock:
+        superseded = [k for k in _versions if k[:2] == key[:2]]  # same dir and cutoff, other files
+        previous = _versions[superseded[-1]] if superseded else None
+    if previous is not None:
+        data.keep_unchanged(previous)
+    with _lock:
+        # A superseded version will not be asked for again, and its derived tables can be large: let it go now
+        # rather than when it falls off the end. A session still running on it keeps its own reference.
+        for old in superseded:
+            _versions.pop(old, None)
         _versions[key] = data
         while len(_versions) > MAX_DATA_VERSIONS:
             _versions.popitem(last=False)
