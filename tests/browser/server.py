@@ -1,0 +1,253 @@
+"""Running the real app for browser tests and the benchmark: `streamlit run app.py` on a free port, the pages
+app.py registers, console-error capture and full-page screenshots in Debian's Chromium."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+ARTIFACTS = ROOT / "artifacts" / "browser"
+INSTALL_HINT = "Chromium not found: install it with `apt-get install chromium fonts-noto-cjk` (Debian/Ubuntu)"
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from screenshot import CHROMIUM_ARGS, chromium_path, wait_until_rendered  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+
+__all__ = ["CHROMIUM_ARGS", "INSTALL_HINT", "chromium_path", "serve", "wait_until_rendered"]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # the page file, e.g. pages/overview.py
+    title: str | None  # the title= given to st.Page, as the sidebar shows it
+
+
+def registered_pages(app: Path = APP) -> list[PageSpec]:
+    """Every st.Page(...) in app.py in source order, read from the source at call time (so new pages count)."""
+    tree = ast.parse(app.read_text(encoding="utf-8"))
+    names: dict[str, object] = {}
+    for node in tree.body:  # names like ui.DATA_PAGE come from `from gydash import ui`
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "gydash":
+            for alias in node.names:
+                try:
+                    names[alias.asname or alias.name] = importlib.import_module(f"{node.module}.{alias.name}")
+                except ImportError:
+                    names[alias.asname or alias.name] = getattr(importlib.import_module(node.module), alias.name)
+
+    def value(expr: ast.expr) -> str:
+        return str(eval(compile(ast.Expression(expr), str(app), "eval"), names))  # our own app.py, read at test time
+
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and n.args and getattr(n.func, "attr", getattr(n.func, "id", None)) == "Page"
+    ]
+    calls.sort(key=lambda n: (n.lineno, n.col_offset))
+    specs = []
+    for call in calls:
+        title = next((value(k.value) for k in call.keywords if k.arg == "title"), None)
+        specs.append(PageSpec(value(call.args[0]), title))
+    return specs
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 90) -> Iterator[str]:
+    """`streamlit run app.py` against data_dir with GYDASH_TODAY=today; yields the base URL; kills it after."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": today, "PYTHONUNBUFFERED": "1"}
+    args = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    args += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+    args += ["--browser.gatherUsageStats", "false"]
+    log = log or ARTIFACTS / f"server-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"streamlit not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the server we started (its own process group, by id) and anything it spawned."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+FINISHED_EARLY_FOR_RERUN = 2  # ForwardMsg.script_finished: the run was cut short by a newer one
+
+
+class Watch:
+    """One Playwright page's console errors, uncaught page errors and dialogs, collected as they happen, and its
+    script runs, counted from Streamlit's own websocket messages (a run that starts and ends between two looks at
+    the DOM is still seen). Create it before page.goto()."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.finished = 0  # script runs that ran to the end (not cut short by a rerun)
+        self._armed = 0
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("dialog", self._dialog)
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console.error: {msg.text} @ {msg.location.get('url', '')}")
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def _frame(self, payload) -> None:
+        if not isinstance(payload, bytes | bytearray):
+            return
+        msg = ForwardMsg()
+        msg.ParseFromString(bytes(payload))
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != FINISHED_EARLY_FOR_RERUN:
+            self.finished += 1
+
+    def _wait_finished(self, more_than: int, timeout_ms: int) -> None:
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.finished <= more_than:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no script run finished within {timeout_ms} ms ({self.page.url})")
+            self.page.wait_for_timeout(50)  # lets Playwright deliver the websocket events
+        self.page.wait_for_function(f"() => {_STATE} === 'notRunning'", timeout=timeout_ms)
+
+    def settled(self, timeout_ms: int = 90000) -> None:
+        """The page just opened has finished its first run and drawn (scripts/screenshot.py's wait as well)."""
+        self._wait_finished(0, timeout_ms)
+        wait_until_rendered(self.page, timeout_ms)
+
+    def arm(self) -> None:
+        """Note where the count of runs stands, before doing something that makes the script rerun."""
+        self._armed = self.finished
+
+    def wait_for_rerun(self, timeout_ms: int = 90000, settle_ms: int = 300) -> None:
+        """Wait until a run started since arm() has finished, then settle_ms for charts to draw."""
+        self._wait_finished(self._armed, timeout_ms)
+        self.page.wait_for_timeout(settle_ms)
+
+    def run_and_wait(self, action, timeout_ms: int = 90000, settle_ms: int = 300) -> None:
+        """Do something that reruns the script (press R, click a link) and wait until that run has finished."""
+        self.arm()
+        action()
+        self.wait_for_rerun(timeout_ms, settle_ms)
+
+
+def exceptions_on(page) -> list[str]:
+    """The text of every Streamlit exception box on the page."""
+    return [e.inner_text() for e in page.locator('[data-testid="stException"]').all()]
+
+
+def content_height(page) -> int:
+    # Streamlit scrolls inside its own container, so the document height says nothing; measure stMain's children.
+    return int(
+        page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"] *')].map(e => e.scrollHeight))"
+        )
+    )
+
+
+def full_page_screenshot(page, path: Path, width: int = 1366, max_height: int = 12000) -> None:
+    """The whole page, not just the first screen (the same way scripts/screenshot.py --full does it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.viewport_size["height"] if page.viewport_size else 768
+    page.set_viewport_size({"width": width, "height": min(content_height(page) + 100, max_height)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": width, "height": height})
+
+
+def horizontal_overflow(page) -> int:
+    """How far the page is wider than the window, in CSS pixels: the document, or Streamlit's main area (which
+    scrolls on its own), whichever overflows more. 0 or less when the layout holds."""
+    return int(
+        page.evaluate(
+            """() => {
+                const main = document.querySelector('[data-testid="stMain"]');
+                return Math.max(document.documentElement.scrollWidth - window.innerWidth,
+                                main ? main.scrollWidth - main.clientWidth : 0);
+            }"""
+        )
+    )
+
+
+_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+
+
+def press_rerun(page) -> None:
+    """Streamlit's 'R' shortcut (it works only while no widget has the keyboard focus)."""
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("r")
+
+
+def nav_links(page) -> list[tuple[str, str]]:
+    """(title, href) of every page link in the sidebar navigation, expanding 'View more' when there is one."""
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in (more.inner_text() or "").lower():
+        more.click()
+    links = page.locator('[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]')
+    # The link text is the material icon's ligature name, a blank line, then the title.
+    return [(a.inner_text().strip().split("\n")[-1].strip(), a.get_attribute("href")) for a in links.all()]
+
+
+# Opening a page's own URL (/duties) makes Streamlit's frontend probe /duties/_stcore/health and host-config before
+# falling back to /_stcore/…; those two 404s are Streamlit's (github.com/streamlit/streamlit/issues/7074) and the
+# only console errors let through. Everything else counts, including any failed fetch.
+SUBPAGE_PROBE = re.compile(
+    r"^console\.error: Failed to load resource: the server responded with a status of 404 \(Not Found\) "
+    r"@ http://127\.0\.0\.1:\d+/[^/]+/_stcore/(health|host-config)$"
+)
+
+
+def real_errors(errors: list[str]) -> list[str]:
+    """Console and page errors, minus Streamlit's sub-page probes (see SUBPAGE_PROBE)."""
+    return [e for e in errors if not SUBPAGE_PROBE.match(e)]
