@@ -1,0 +1,467 @@
+"""Scale benchmark: cold start, warm reruns per page, a new file shown, peak memory, and the naive way for comparison.
+
+    uv run python benchmarks/bench.py --scale small|full [--json OUT] [--browser]
+
+The data set is generated once into .bench-data/<scale>/ (see benchmarks/scale.py) and each run works on a
+hard-linked copy of it, so files dropped by the benchmark never leak into the cached set. Every measurement runs in
+a fresh subprocess (nothing cached in gydash, Streamlit or DuckDB; the OS file cache is warm, as it is on a server
+that has been up for a while). Page timings use Streamlit's AppTest, which runs the real app script and pages
+in-process without a browser; --browser adds real Chromium timings for the overview.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tests")]
+
+import scale  # noqa: E402  (benchmarks/ is not a package)
+from browser import server  # noqa: E402  (tests/browser/server.py: the app's pages, serving it, Chromium)
+
+
+def registered_pages() -> list[str]:
+    return [p.path for p in server.registered_pages()]
+
+
+APP = ROOT / "app.py"
+TODAY = scale.TODAY.isoformat()
+BUDGETS = {"warm_rerun_s": 0.3, "new_file_shown_s": 1.0, "cold_start_s": 30.0, "peak_memory_mb": 1536}
+NEW_VALUE = 4321.0  # the figure the dropped indicators file brings: hitech_enterprise, city, 2025-12
+MARK = "@@BENCH@@"
+
+
+# --- helpers shared by the workers ---------------------------------------------------------------------------------
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def emit(obj: dict) -> None:
+    print(MARK + json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def drop_indicator_file(data_dir: Path, name: str) -> Path:
+    """A new snapshot revising the city's hitech_enterprise figure for 2025-12, written aside then renamed in."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = data_dir / "indicators" / name
+    part = path.with_name(path.name + ".part")
+    row = {"indicator": ["hitech_enterprise"], "area": ["广元市"], "year": [2025], "month": [12], "value": [NEW_VALUE]}
+    pq.write_table(pa.table(row), part)
+    os.replace(part, path)
+    return path
+
+
+def drop_activity_file(data_dir: Path, name: str) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = data_dir / "activities" / name
+    part = path.with_name(path.name + ".part")
+    row = {"date": [date(2026, 11, 20)], "area": ["利州区"], "kind": ["policy_briefing"], "title": ["基准测试新增活动"]}
+    pq.write_table(pa.table(row), part)
+    os.replace(part, path)
+    return path
+
+
+def page_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
+    parts += [str(df.value) for df in at.dataframe]
+    return "\n".join(parts)
+
+
+# --- workers (each runs in its own fresh process) ------------------------------------------------------------------
+
+
+def worker_load(data_dir: Path) -> dict:
+    """store.load on a cold process, then the overview's numbers (target_progress)."""
+    t0, c0 = time.perf_counter(), cpu_s()
+    from gydash import progress, store
+
+    t1 = time.perf_counter()
+    data = store.load(data_dir)
+    t2 = time.perf_counter()
+    rows = progress.target_progress(data)
+    t3, c3 = time.perf_counter(), cpu_s()
+    again = []
+    for _ in range(5):
+        s = time.perf_counter()
+        progress.target_progress(store.load(data_dir))
+        again.append(time.perf_counter() - s)
+    return {
+        "import_s": t1 - t0,
+        "load_s": t2 - t1,
+        "numbers_s": t3 - t2,
+        "cold_total_s": t3 - t0,
+        "cold_cpu_s": c3 - c0,
+        "warm_load_and_numbers_s": statistics.median(again),
+        "files": len(data.files),
+        "rejected": len(data.rejected()),
+        "rows": {k: v.height for k, v in data.frames.items()},
+        "numbers": numbers_of(rows),
+        "peak_mb": peak_mb(),
+    }
+
+
+def numbers_of(rows: list[dict]) -> list[dict]:
+    keep = ("plan", "indicator", "area_code", "year", "month", "actual", "target", "progress")
+    return sorted(({k: r[k] for k in keep} for r in rows), key=lambda r: (r["plan"], r["indicator"], r["area_code"]))
+
+
+def worker_app(data_dir: Path, reruns: int) -> dict:
+    """AppTest: first render of the overview, first visit and warm reruns of every page, new files shown."""
+    from streamlit.testing.v1 import AppTest
+
+    out: dict = {"pages": {}, "errors": []}
+    t0 = time.perf_counter()
+    at = AppTest.from_file(str(APP), default_timeout=600).run()
+    out["cold_render_s"] = time.perf_counter() - t0
+    out["errors"] += [f"overview: {e.value}" for e in at.exception]
+    pages = registered_pages()
+    for page in pages:
+        t = time.perf_counter()
+        at.switch_page(page).run()
+        first = time.perf_counter() - t
+        out["errors"] += [f"{page}: {e.value}" for e in at.exception]
+        out.setdefault("peak_mb_after_first_visit", {})[page] = peak_mb()
+        times = []
+        for _ in range(reruns):
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+        out["errors"] += [f"{page} (rerun): {e.value}" for e in at.exception]
+        out["pages"][page] = {"first_visit_s": first, "warm_median_s": statistics.median(times), "warm_s": times}
+
+    # A new indicators snapshot: how long until the overview shows its figure (the rerun after the drop).
+    at.switch_page(pages[0]).run()
+    drop_indicator_file(data_dir, f"{TODAY}_基准测试新数据.parquet")
+    t = time.perf_counter()
+    at.run()
+    out["new_indicator_shown_s"] = time.perf_counter() - t
+    shown = "4,321 家" in page_text(at)
+    out["new_indicator_visible"] = shown
+    # Every other page's first visit after it: tables that do not read indicators are kept from before.
+    out["after_new_indicator_first_visit_s"] = {}
+    for page in pages[1:]:
+        t = time.perf_counter()
+        at.switch_page(page).run()
+        out["after_new_indicator_first_visit_s"][page] = time.perf_counter() - t
+    # A new activities snapshot (the biggest dataset): how long until the data page lists it.
+    data_page = next((p for p in pages if "data" in p), pages[-1])
+    at.switch_page(data_page).run()
+    drop_activity_file(data_dir, f"{TODAY}_基准测试新活动.parquet")
+    t = time.perf_counter()
+    at.run()
+    out["new_activity_shown_s"] = time.perf_counter() - t
+    out["new_activity_visible"] = "基准测试新活动" in page_text(at)
+    # …and the first visit of every page after it (their derived tables are recomputed for the new data).
+    out["after_new_file_first_visit_s"] = {}
+    for page in pages:
+        t = time.perf_counter()
+        at.switch_page(page).run()
+        out["after_new_file_first_visit_s"][page] = time.perf_counter() - t
+    out["errors"] += [f"after drop: {e.value}" for e in at.exception]
+    out["peak_mb"] = peak_mb()
+    return out
+
+
+def worker_naive(data_dir: Path, runs: int) -> dict:
+    """The naive way: on every rerun, pandas reads every file, then the overview's numbers from scratch."""
+    times, times_ind = [], []
+    result = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = naive_numbers(data_dir, every_dataset=True)
+        times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        naive_numbers(data_dir, every_dataset=False)
+        times_ind.append(time.perf_counter() - t)
+    return {
+        "rerun_s": statistics.median(times),
+        "indicators_only_rerun_s": statistics.median(times_ind),
+        "numbers": result,
+        "peak_mb": peak_mb(),
+    }
+
+
+def naive_numbers(data_dir: Path, every_dataset: bool) -> list[dict]:
+    """Read with pandas, newest file wins per key, actual and progress per target. No validation, no caching."""
+    import re
+
+    import pandas as pd
+
+    def read(dataset: str) -> pd.DataFrame:
+        frames = []
+        for path in sorted((data_dir / dataset).rglob("*.parquet")):
+            frame = pd.read_parquet(path)
+            found = re.search(r"\d{4}-\d{2}-\d{2}", path.name)
+            frame["_as_of"] = found.group(0) if found else ""
+            frame["_rel"] = str(path.relative_to(data_dir))
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    tables = {ds: read(ds) for ds in (scale_datasets() if every_dataset else ("indicators", "targets"))}
+    areas = pd.read_csv(ROOT / "gydash/plandata/areas.csv", dtype=str)
+    code_of = dict(zip(areas["name"], areas["code"], strict=True))
+    ind = tables["indicators"].sort_values(["_as_of", "_rel"], kind="stable")
+    ind = ind.drop_duplicates(["indicator", "area", "year", "month"], keep="last")
+    ind["area_code"] = ind["area"].map(code_of)
+    targets = pd.read_csv(ROOT / "gydash/plandata/targets.csv", dtype={"plan": str, "area": str})
+    given = tables["targets"]
+    if len(given):
+        given = given.sort_values(["_as_of", "_rel"]).assign(area=given["area"].map(code_of), clause="")
+        targets = pd.concat([targets, given[targets.columns.intersection(given.columns)]], ignore_index=True)
+        targets = targets.drop_duplicates(["plan", "indicator", "area", "year"], keep="last")
+    out = []
+    for t in targets.to_dict("records"):
+        month = int(t["month"]) if t.get("month") == t.get("month") else 12
+        mine = ind[(ind["indicator"] == t["indicator"]) & (ind["area_code"] == t["area"])]
+        actual = None
+        if t["kind"] == "growth":
+            base = mine[(mine["year"] == t["base_year"]) & (mine["month"] == 12)]
+            full = mine[(mine["month"] == 12) & (mine["year"] > t["base_year"]) & (mine["year"] <= t["year"])]
+            if len(base) and len(full):
+                last = full.sort_values("year").iloc[-1]
+                years = int(last["year"] - t["base_year"])
+                actual = (last["value"] / base["value"].iloc[0]) ** (1 / years) - 1
+        else:
+            upto = mine[(mine["year"] * 12 + mine["month"]) <= t["year"] * 12 + month]
+            if len(upto):
+                actual = float(upto.sort_values(["year", "month"]).iloc[-1]["value"])
+        out.append(
+            {
+                "plan": str(t["plan"]),
+                "indicator": t["indicator"],
+                "area_code": t["area"],
+                "year": int(t["year"]),
+                "month": month,
+                "actual": actual,
+                "target": float(t["target"]),
+                "progress": None if actual is None or not t["target"] else actual / t["target"],
+            }
+        )
+    return sorted(out, key=lambda r: (r["plan"], r["indicator"], r["area_code"]))
+
+
+def scale_datasets() -> tuple[str, ...]:
+    from gydash.contract import DATASETS
+
+    return DATASETS
+
+
+def worker_browser(data_dir: Path, reruns: int) -> dict:
+    """Real Chromium against `streamlit run`: first render of the overview, reloads, the new file after 'R'."""
+    from playwright.sync_api import sync_playwright
+
+    out: dict = {}
+    log = ROOT / "artifacts" / "bench-server.log"
+    with server.serve(data_dir, TODAY, log=log, timeout=300) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=server.chromium_path(), args=server.CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        watch = server.Watch(page)
+        t = time.perf_counter()
+        page.goto(url)
+        watch.settled(timeout_ms=600_000)
+        out["cold_render_s"] = time.perf_counter() - t
+        times = []
+        for _ in range(reruns):
+            t = time.perf_counter()
+            watch.run_and_wait(lambda: server.press_rerun(page), settle_ms=0)
+            times.append(time.perf_counter() - t)
+        out["overview_rerun_median_s"] = statistics.median(times)
+        out["overview_rerun_s"] = times
+        drop_indicator_file(data_dir, f"{TODAY}_基准测试浏览器.parquet")
+        t = time.perf_counter()
+        watch.run_and_wait(lambda: server.press_rerun(page), settle_ms=0)
+        out["new_indicator_shown_s"] = time.perf_counter() - t
+        out["new_indicator_visible"] = "4,321 家" in page.locator('[data-testid="stMain"]').inner_text()
+        browser.close()
+    return out
+
+
+# --- orchestration ------------------------------------------------------------------------------------------------
+
+
+def run_worker(kind: str, data_dir: Path, *extra: str, timeout: float = 3600) -> dict:
+    env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": TODAY, "PYTHONHASHSEED": "0"}
+    cmd = [sys.executable, __file__, "--worker", kind, "--data", str(data_dir), *extra]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    wall = time.perf_counter() - t
+    lines = [x for x in proc.stdout.splitlines() if x.startswith(MARK)]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"worker {kind} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    result = json.loads(lines[-1][len(MARK) :])
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return result | {"process_wall_s": wall, "children_peak_mb": child}
+
+
+def working_copy(source: Path, into: Path) -> Path:
+    """Hard links to the cached set (instant, no extra disk); files the benchmark drops go only into the copy."""
+    target = into / "data"
+    shutil.copytree(source, target, copy_function=os.link)
+    return target
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((x.split(":", 1)[1].strip() for x in cpuinfo if x.startswith("model name")), "?")
+    mem = next((int(x.split()[1]) for x in meminfo if x.startswith("MemTotal")), 0)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def versions() -> dict:
+    from importlib.metadata import version
+
+    return {p: version(p) for p in ("streamlit", "polars", "duckdb", "pyarrow", "pandas")}
+
+
+def bench(name: str, reruns: int, naive_runs: int, browser: bool, cache: Path) -> dict:
+    source, info = scale.ensure(cache, name)
+    load_before = os.getloadavg()
+    report: dict = {
+        "scale": name,
+        "date": date.today().isoformat(),
+        "machine": machine(),
+        "versions": versions(),
+        "data": {
+            "files": info["files"],
+            "rows": info["rows"],
+            "years": [info["scale"]["first_year"], info["scale"]["last_year"]],
+        },
+        "budgets": BUDGETS,
+    }
+    with tempfile.TemporaryDirectory(prefix="gydash-bench-", dir=cache) as tmp:
+        data_dir = working_copy(source, Path(tmp))
+        report["load"] = run_worker("load", data_dir)
+        report["naive"] = run_worker("naive", data_dir, "--runs", str(naive_runs))
+        report["app"] = run_worker("app", data_dir, "--reruns", str(reruns))  # drops new files: runs last
+        if browser:
+            fresh = working_copy(source, Path(tmp) / "browser")
+            report["browser"] = run_worker("browser", fresh, "--reruns", str(reruns))
+    report["loadavg_before_after"] = [load_before, os.getloadavg()]
+    report["summary"] = summarise(report)
+    return report
+
+
+def summarise(r: dict) -> dict:
+    pages = r["app"]["pages"]
+    worst_page = max(pages, key=lambda p: pages[p]["warm_median_s"])
+    overview_warm = pages[registered_pages()[0]]["warm_median_s"]
+    new_file = max(r["app"]["new_indicator_shown_s"], r["app"]["new_activity_shown_s"])
+    cold = max(r["load"]["cold_total_s"], r["app"]["cold_render_s"])
+    peak = max(r["load"]["peak_mb"], r["app"]["peak_mb"])
+    same = rounded(r["naive"]["numbers"]) == rounded(r["load"]["numbers"])
+    s = {
+        "cold_start_s": cold,
+        "warm_rerun_s": pages[worst_page]["warm_median_s"],
+        "warm_rerun_worst_page": worst_page,
+        "new_file_shown_s": new_file,
+        "peak_memory_mb": peak,
+        "naive_rerun_s": r["naive"]["rerun_s"],
+        "naive_over_warm_overview": r["naive"]["rerun_s"] / overview_warm,
+        "naive_numbers_match": same,
+        "errors": r["app"]["errors"],
+        "new_file_visible": r["app"]["new_indicator_visible"] and r["app"]["new_activity_visible"],
+    }
+    s["within_budget"] = {k: s[k] <= BUDGETS[k] for k in BUDGETS}
+    return s
+
+
+def rounded(numbers: list[dict]) -> list[dict]:
+    return [{k: round(v, 9) if isinstance(v, float) else v for k, v in n.items()} for n in numbers]
+
+
+def print_report(r: dict) -> None:
+    s, app = r["summary"], r["app"]
+    print(f"gydash benchmark · scale {r['scale']} · {r['date']} · {r['machine']['cores']} cores, {r['machine']['cpu']}")
+    print(f"data: {r['data']['files']} files, rows {r['data']['rows']}")
+    print(f"load average before/after: {r['loadavg_before_after']}")
+    print()
+    ok = {True: "ok", False: "OVER BUDGET"}
+    print(f"cold start, store.load + overview numbers : {r['load']['cold_total_s']:7.2f} s "
+          f"(cpu {r['load']['cold_cpu_s']:.1f} s)")  # fmt: skip
+    print(f"cold start, first AppTest render          : {app['cold_render_s']:7.2f} s   "
+          f"[{ok[s['within_budget']['cold_start_s']]}, budget {BUDGETS['cold_start_s']} s]")  # fmt: skip
+    print("warm rerun per page (median of AppTest reruns; first visit in brackets):")
+    for page, t in app["pages"].items():
+        flag = "" if t["warm_median_s"] <= BUDGETS["warm_rerun_s"] else "  OVER BUDGET"
+        print(f"    {page:32s} {t['warm_median_s']:7.3f} s   ({t['first_visit_s']:.2f} s){flag}")
+    print(f"new indicators file shown (overview rerun): {app['new_indicator_shown_s']:7.3f} s")
+    print(f"new activities file shown (data page)     : {app['new_activity_shown_s']:7.3f} s   "
+          f"[{ok[s['within_budget']['new_file_shown_s']]}, budget {BUDGETS['new_file_shown_s']} s]")  # fmt: skip
+    print(f"peak memory (ru_maxrss)                   : {s['peak_memory_mb']:7.0f} MB  "
+          f"[{ok[s['within_budget']['peak_memory_mb']]}, budget {BUDGETS['peak_memory_mb']} MB]")  # fmt: skip
+    print(f"naive rerun (pandas, every file)          : {r['naive']['rerun_s']:7.2f} s   "
+          f"= {s['naive_over_warm_overview']:.0f}× the warm overview rerun; "
+          f"indicators only {r['naive']['indicators_only_rerun_s']:.2f} s; "
+          f"same numbers: {s['naive_numbers_match']}")  # fmt: skip
+    if "browser" in r:
+        b = r["browser"]
+        print(
+            f"real Chromium, overview: first render {b['cold_render_s']:.2f} s, "
+            f"rerun (R) {b['overview_rerun_median_s']:.3f} s, new file after R {b['new_indicator_shown_s']:.3f} s"
+        )
+    if s["errors"]:
+        print("ERRORS:", *s["errors"], sep="\n  ")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scale", choices=list(scale.SCALES), default="small")
+    p.add_argument("--json", type=Path, help="also write the full report as JSON here")
+    p.add_argument("--reruns", type=int, default=7, help="AppTest reruns per page (median reported)")
+    p.add_argument("--naive-runs", type=int, default=3)
+    p.add_argument("--browser", action="store_true", help="also time the overview in real Chromium")
+    p.add_argument("--cache", type=Path, default=ROOT / ".bench-data")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--runs", type=int, default=3, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker == "load":
+        emit(worker_load(args.data))
+    elif args.worker == "app":
+        emit(worker_app(args.data, args.reruns))
+    elif args.worker == "naive":
+        emit(worker_naive(args.data, args.runs))
+    elif args.worker == "browser":
+        emit(worker_browser(args.data, args.reruns))
+    else:
+        args.cache.mkdir(parents=True, exist_ok=True)
+        report = bench(args.scale, args.reruns, args.naive_runs, args.browser, args.cache)
+        print_report(report)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        print(MARK + json.dumps(sorted(report), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""The benchmark runs end to end on its tiny scale and reports every figure the README table quotes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MARK = "@@BENCH@@"
+
+
+def test_bench_tiny_runs_end_to_end(tmp_path):
+    out = tmp_path / "bench.json"
+    cmd = [sys.executable, str(ROOT / "benchmarks/bench.py"), "--scale", "tiny", "--reruns", "1", "--naive-runs", "1"]
+    cmd += ["--cache", str(tmp_path / "cache"), "--json", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    keys = json.loads(next(x for x in proc.stdout.splitlines() if x.startswith(MARK))[len(MARK) :])
+    assert {"load", "app", "naive", "summary", "machine", "data"} <= set(keys)
+    report = json.loads(out.read_text())
+    summary = report["summary"]
+    for key in ("cold_start_s", "warm_rerun_s", "new_file_shown_s", "peak_memory_mb", "naive_rerun_s"):
+        assert summary[key] > 0, key
+    assert summary["errors"] == [] and summary["new_file_visible"] and summary["naive_numbers_match"]
+    assert set(report["app"]["pages"]) == set(report["app"]["peak_mb_after_first_visit"])
