@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>|~$&:#])")
+_LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
+
+
+def md(text: object) -> str:
+    """A staff-given string (organisation, file name, source, plan name) inside Streamlit markdown, shown exactly as
+    typed: characters that can form links, HTML, emphasis, code, LaTeX or :directives: are escaped, and so is a
+    list marker at the start; figures such as 93.3% are left as they are."""
+    escaped = _MARKDOWN.sub(r"\\\1", str(text).replace("\n", " "))
+    return _LINE_START.sub(r"\1\\\2", escaped)
+
 
 def number(value: float | None, unit: str = "", digits: int | None = None) -> str:
     if value is None:

@@ -243,4 +243,3 @@ def headline(rows: list[dict]) -> str:
     order = ["完成", "达标", "正常", "滞后", "严重滞后", "未完成", "无数据"]
     parts = [f"{counts[k]} 项{k}" for k in order if k in counts]
     return f"{len(rows)} 项目标：" + "，".join(parts) if rows else "没有目标"
-

@@ -91,7 +91,8 @@ uncovered = follow.filter(pl.col("uncovered"))
 if uncovered.height:
     by_county = uncovered.group_by("area_name", maintain_order=True).agg(pl.col("org_name"))
     text = "；".join(
-        f"{r['area_name']} {len(r['org_name'])} 个（{'、'.join(r['org_name'])}）" for r in by_county.rows(named=True)
+        f"{r['area_name']} {len(r['org_name'])} 个（{'、'.join(fmt.md(n) for n in r['org_name'])}）"
+        for r in by_county.rows(named=True)
     )
     lines.append(f"**仍未覆盖的组织**：{text}")
 else:
@@ -122,7 +123,7 @@ ui.chart(
 resent = status.filter(pl.col("submissions") > 1)
 if resent.height:
     notes = [
-        f"{r['area_name']} {r['round']} 期报送 {r['submissions']} 次，内容以最新文件 {r['latest_file']} 为准，"
+        f"{r['area_name']} {r['round']} 期报送 {r['submissions']} 次，内容以最新文件 {fmt.md(r['latest_file'])} 为准，"
         f"是否按时以首次报送（{r['first_updated_on']}）为准"
         for r in resent.iter_rows(named=True)
     ]

@@ -1,7 +1,6 @@
 """数据管理: every file with its status and reasons, data freshness, revision history, what changed since a date,
 import templates, and staff-only upload through the same import as `gydash import`."""
 
-import re
 from datetime import date, timedelta
 
 import polars as pl
@@ -23,13 +22,7 @@ CHANGE_HEADERS = {
     "file": "文件",
 }
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$&:])")
-
-
-def md(text: object) -> str:
-    """A staff-given string (file name, sheet, value) inside markdown, shown exactly as typed: every markdown,
-    HTML and LaTeX character is escaped, so '[x](javascript:…)' or '<img …>' stay plain text."""
-    return _MARKDOWN.sub(r"\\\1", str(text).replace("\n", " "))
+md = fmt.md
 
 
 d = ui.data()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gydash import pack, quarter, render, sections, ui
+from gydash import fmt, pack, quarter, render, sections, ui
 
 ui.route_through_app()
 
@@ -78,7 +78,7 @@ about = (
 def show(section: sections.Section, number: int, big: bool) -> None:
     heading = f"{number}. {section.title}"
     st.markdown(f"# {heading}" if big else f"### {heading}")
-    points = "\n".join(f"- {p}" for p in section.points)
+    points = "\n".join(f"- {fmt.md(p)}" for p in section.points)
     if section.chart is not None:
         left, right = st.columns([11, 9], gap="large")
         with left:

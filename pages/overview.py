@@ -16,7 +16,7 @@ counties = [r for r in rows if r["area_code"] != plan.CITY]
 
 ui.page_header("目标进度", d)
 st.markdown(f"#### {progress.headline(city)}")
-st.caption(f"{ui.plan_title(d, plan_id)} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，红线为目标")
+st.caption(f"{fmt.md(ui.plan_title(d, plan_id))} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，红线为目标")
 
 
 def bullet_table(row: dict) -> pl.DataFrame:
@@ -64,9 +64,9 @@ for row in city:
                 f"- 完成率 **{fmt.percent(row['progress'])}**，序时进度 {fmt.percent(row['pace'])}\n"
                 f"- {fmt.gap_words(row)}" + (f"\n- {fmt.run_rate_words(row)}" if fmt.run_rate_words(row) else "")
             )
-            st.caption(fmt.provenance(row))
+            st.caption(fmt.md(fmt.provenance(row)))
             if fmt.revision(row):
-                st.caption("✎ " + fmt.revision(row))
+                st.caption("✎ " + fmt.md(fmt.revision(row)))
         with right:
             hist = trend.history(d, row)
             if hist.is_empty():

@@ -152,3 +152,26 @@ def test_frames_are_not_reread_on_rerun(data_dir: Path) -> None:
 def test_fmt_trims_amounts() -> None:
     assert fmt.number(286.30, "亿元") == "286.3 亿元"
     assert fmt.number(57.0, "家") == "57 家"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[点我](javascript:alert(1))",
+        "<img src=x onerror=alert(1)>",
+        "**粗体** _斜体_ `代码` $x$ :red[红]",
+        "a\\b",
+        "- 列表",
+        "# 标题",
+    ],
+    ids=["link", "html", "markdown-and-directives", "backslash", "list-marker", "heading"],
+)
+def test_md_escapes_every_markup_character(text: str) -> None:
+    import re
+
+    escaped = fmt.md(text)
+    # Every markup character is preceded by a backslash, and removing the escapes gives back what staff typed.
+    assert re.sub(r"\\(.)", r"\1", escaped) == text
+    assert not re.search(r"(?<!\\)[\[\]()<>*_`$:#]", escaped.replace("\\\\", ""))
+    assert not re.match(r"\s*[-+]\s", escaped)
+    assert fmt.md("完成目标 93.3%") == "完成目标 93.3%"  # figures stay readable in the page source

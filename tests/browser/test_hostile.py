@@ -134,12 +134,7 @@ EXPECTED = {
 }
 # Pages that render a hostile string as markdown today (reported; not ours to fix). Safety is still asserted on
 # them; only the "as typed" check is expected to fail, and the test fails once it passes, so the entry is removed.
-KNOWN_BROKEN: dict[str, str] = {
-    "pages/overview.py": "provenance caption: 来源 [点我](javascript:alert(1)) becomes a link 点我 (fmt.provenance "
-    "puts the source into st.caption as markdown, unescaped)",
-    "pages/coverage.py": "仍未覆盖的组织 list: an organisation named [点我](javascript:alert(1)) becomes a link 点我 "
-    "(org names go into st.markdown unescaped)",
-}
+KNOWN_BROKEN: dict[str, str] = {}  # pages that still render a hostile string as markup, with the symptom
 
 
 @pytest.fixture(scope="module")
