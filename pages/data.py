@@ -64,7 +64,7 @@ def changes_view(frame: pl.DataFrame, key: str) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 460))
     st.download_button(
         "下载变化清单（Excel）",
-        xlsx.workbook(shown, "变化清单"),
+        data=lambda: xlsx.workbook(shown, "变化清单"),  # built only when clicked, not on every rerun
         file_name=f"变化清单_{key}.xlsx",
         mime=xlsx.MIME,
         key=f"dl_{key}",
