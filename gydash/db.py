@@ -24,7 +24,8 @@ def query(sql: str, params: dict | None = None, **tables: pl.DataFrame) -> pl.Da
     cur = _connection().cursor()
     try:
         for name, frame in tables.items():
-            cur.register(name, frame.to_arrow())
+            # newest: string views are handed over as they are, not copied into a large-string buffer per query
+            cur.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
         return cur.sql(sql, params=params or {}).pl()
     finally:
         cur.close()
