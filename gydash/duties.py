@@ -374,8 +374,16 @@ def cell(data: Data, rule: str, area: str, period: str, today: date | None = Non
 
 def cell_events(data: Data, rule: str, area: str, period: str, today: date | None = None) -> pl.DataFrame:
     """The events behind one cell, oldest first: date, area, area_code, the dataset's own columns, id, file,
-    the value each adds (1 for a count) and the running total — the same events the engine counted."""
+    the value each adds (1 for a count) and the running total — the same events the engine counted.
+    Cached on the data version: a page asks for the same cell several times per rerun, each a scan of all events."""
     today = today or clock.today()
+    code = plan.area_lookup().get(area, area)
+    return data.cached(
+        f"cell_events:{rule}:{code}:{period}:{today}", lambda: _cell_events(data, rule, area, period, today)
+    )
+
+
+def _cell_events(data: Data, rule: str, area: str, period: str, today: date) -> pl.DataFrame:
     row = cell(data, rule, area, period, today)
     one = pl.DataFrame(
         {
