@@ -36,6 +36,9 @@ class PageSpec:
     title: str | None  # the title= given to st.Page, as the sidebar shows it
 
 
+RETRY_AFTER_S = 20  # an idle page with no new run after this long is asked again
+
+
 def registered_pages(app: Path = APP) -> list[PageSpec]:
     """Every st.Page(...) in app.py in source order, read from the source at call time (so new pages count)."""
     tree = ast.parse(app.read_text(encoding="utf-8"))
@@ -153,11 +156,16 @@ class Watch:
         if msg.WhichOneof("type") == "script_finished" and msg.script_finished != FINISHED_EARLY_FOR_RERUN:
             self.finished += 1
 
-    def _wait_finished(self, more_than: int, timeout_ms: int) -> None:
+    def _wait_finished(self, more_than: int, timeout_ms: int, retry=None) -> None:
         deadline = time.monotonic() + timeout_ms / 1000
+        nudge = time.monotonic() + RETRY_AFTER_S
         while self.finished <= more_than:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no script run finished within {timeout_ms} ms ({self.page.url})")
+            if retry is not None and time.monotonic() > nudge and self._idle():
+                # Under load a keypress can be dropped (focus, or the app still marked running): ask again.
+                retry()
+                nudge = time.monotonic() + RETRY_AFTER_S
             self.page.wait_for_timeout(50)  # lets Playwright deliver the websocket events
         self.page.wait_for_function(f"() => {_STATE} === 'notRunning'", timeout=timeout_ms)
 
@@ -170,9 +178,13 @@ class Watch:
         """Note where the count of runs stands, before doing something that makes the script rerun."""
         self._armed = self.finished
 
-    def wait_for_rerun(self, timeout_ms: int = 90000, settle_ms: int = 300) -> None:
-        """Wait until a run started since arm() has finished, then settle_ms for charts to draw."""
-        self._wait_finished(self._armed, timeout_ms)
+    def _idle(self) -> bool:
+        return bool(self.page.evaluate(f"() => {_STATE} === 'notRunning'"))
+
+    def wait_for_rerun(self, timeout_ms: int = 90000, settle_ms: int = 300, retry=None) -> None:
+        """Wait until a run started since arm() has finished, then settle_ms for charts to draw. `retry` (e.g.
+        pressing R again) is called when the page has sat idle with no new run for RETRY_AFTER_S seconds."""
+        self._wait_finished(self._armed, timeout_ms, retry)
         self.page.wait_for_timeout(settle_ms)
 
     def run_and_wait(self, action, timeout_ms: int = 90000, settle_ms: int = 300) -> None:

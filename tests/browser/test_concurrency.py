@@ -63,16 +63,16 @@ def test_eight_sessions_while_a_file_arrives(served, browser):
         drop(data)
         for page in pages[1::2]:
             press_rerun(page)
-        for watch in watches:
-            watch.wait_for_rerun(TIMEOUT_MS)
+        for page, watch in zip(pages, watches, strict=True):
+            watch.wait_for_rerun(TIMEOUT_MS, retry=lambda page=page: press_rerun(page))
 
         # Every session reruns once more, all at once; by now the file is in for everyone.
         for watch in watches:
             watch.arm()
         for page in pages:
             press_rerun(page)
-        for watch in watches:
-            watch.wait_for_rerun(TIMEOUT_MS)
+        for page, watch in zip(pages, watches, strict=True):
+            watch.wait_for_rerun(TIMEOUT_MS, retry=lambda page=page: press_rerun(page))
 
         problems = {
             f"session {i} ({targets[i]})": exceptions_on(p) + real_errors(w.errors) + w.dialogs
