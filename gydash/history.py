@@ -397,6 +397,7 @@ def _counted(dataset: str, old: pl.DataFrame, new: pl.DataFrame) -> list[dict]:
     o = old.filter(pl.col("id").is_null()).group_by(cols).agg(pl.len().alias("n_old"), pl.col("file").last())
     n = new.filter(pl.col("id").is_null()).group_by(cols).agg(pl.len().alias("n_new"), pl.col("file").last())
     joined = o.join(n, on=cols, how="full", coalesce=True, nulls_equal=True, suffix="_n")
+    joined = joined.filter(pl.col("n_new").fill_null(0) != pl.col("n_old").fill_null(0))  # only rows that changed
     out = []
     for r in joined.iter_rows(named=True):
         delta = (r["n_new"] or 0) - (r["n_old"] or 0)

@@ -40,14 +40,17 @@ def area_lookup() -> dict[str, str]:
     return out
 
 
+@cache
+def _names(column: str) -> dict[str, str]:
+    return dict(zip(areas()["code"], areas()[column], strict=True))
+
+
 def area_name(code: str) -> str:
-    names = dict(zip(areas()["code"], areas()["name"], strict=True))
-    return names.get(code, code)
+    return _names("name").get(code, code)
 
 
 def area_short(code: str) -> str:
-    names = dict(zip(areas()["code"], areas()["short"], strict=True))
-    return names.get(code, code)
+    return _names("short").get(code, code)
 
 
 @cache
