@@ -151,8 +151,21 @@ def _composite(parts: dict[str, float | None]) -> float | None:
 
 
 def board(data: Data, q: date, plan_id: str = plan.BUILTIN_PLAN) -> pl.DataFrame:
-    """One row per county as of quarter end q: component scores (0–1), composite (0–100), rank, and drags."""
+    """One row per county as of quarter end q: component scores (0–1), composite (0–100), rank, and drags.
+    Cached on the data version; the tables computed on the way (on the data cut off at q) are let go."""
+    return data.cached(f"board:{q}:{plan_id}", lambda: _board(data, q, plan_id))
+
+
+def _board(data: Data, q: date, plan_id: str) -> pl.DataFrame:
     cut = store.load(data.data_dir, cutoff=q)
+    try:
+        return _board_of(cut, q, plan_id)
+    finally:
+        if cut is not data:
+            cut.release()
+
+
+def _board_of(cut: Data, q: date, plan_id: str) -> pl.DataFrame:
     duty, duty_drags = _duty_part(cut, q)
     on_time, uncovered, ledger_drags = _ledger_parts(cut, q)
     target, target_drags = _target_part(cut, plan_id)

@@ -195,6 +195,13 @@ class Data:
                 if ANYTHING not in used and all(mine.get(ds) is theirs.get(ds) for ds in used):
                     self.memo[name], self.needs[name] = previous.memo[name], used
 
+    def release(self) -> None:
+        """Drop the derived tables memoised here: for a cutoff version that was only a step towards a result
+        cached on another version, whose tables (about a million resolved events) would otherwise stay in memory."""
+        with self.lock:
+            self.memo.clear()
+            self.needs.clear()
+
     def notes(self, today: date) -> list[Problem]:
         return dating_notes(self, today)
 
