@@ -457,7 +457,15 @@ def changes(old: Data, new: Data, datasets: tuple[str, ...] = DATASETS) -> pl.Da
 def changes_since(data_dir: Path | str, since: date) -> pl.DataFrame:
     """What changed after `since`: the data as it stood from snapshots up to that date, against now."""
     old, new = store.load(data_dir, cutoff=since), store.load(data_dir)
-    return new.cached(f"changes_since:{since.isoformat()}", lambda: changes(old, new))
+
+    def compute() -> pl.DataFrame:
+        try:
+            return changes(old, new)
+        finally:
+            if old is not new:
+                old.release()  # the cutoff version's resolved tables were needed only for this comparison
+
+    return new.cached(f"changes_since:{since.isoformat()}", compute)
 
 
 def counts(frame: pl.DataFrame) -> list[str]:
