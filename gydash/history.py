@@ -4,6 +4,7 @@ file (values revised, rows added or withdrawn), and how fresh each dataset is.""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -459,13 +460,20 @@ def changes_since(data_dir: Path | str, since: date) -> pl.DataFrame:
     old, new = store.load(data_dir, cutoff=since), store.load(data_dir)
 
     def compute() -> pl.DataFrame:
-        try:
-            return changes(old, new)
-        finally:
-            if old is not new:
-                old.release()  # the cutoff version's resolved tables were needed only for this comparison
+        # The last since-date's cutoff version is kept whole (a new file usually leaves the since-date alone, and
+        # its resolved tables are then reused); an earlier one's tables (~180 MB of events) are let go.
+        with _since_lock:
+            before = _last_since.get(str(new.data_dir))
+            _last_since[str(new.data_dir)] = old
+        if before is not None and before is not old and before is not new:
+            before.release()
+        return changes(old, new)
 
     return new.cached(f"changes_since:{since.isoformat()}", compute)
+
+
+_last_since: dict[str, Data] = {}
+_since_lock = threading.Lock()
 
 
 def counts(frame: pl.DataFrame) -> list[str]:
