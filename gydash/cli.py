@@ -14,7 +14,7 @@ from gydash import clock, fmt, store, summary, textable
 from gydash.catalog import default_data_dir
 from gydash.contract import DATASET_LABELS, DATASETS
 
-STATUS_WORDS = {"accepted": "已采用", "warning": "有警告", "rejected": "已拒绝", "ignored": "已忽略"}
+STATUS_WORDS = fmt.FILE_STATUS
 
 
 def _data_dir(arg: str | None) -> Path:

@@ -55,6 +55,9 @@ def period(year: int | None, month: int | None, measure: str = "flow") -> str:
     return f"{year} 年" if month in (12, None) else f"{year} 年 1–{month} 月"
 
 
+# A data file's check result, as the CLI and the data page both show it (a symbol and a word, never colour alone).
+FILE_STATUS = {"accepted": "✓ 已采用", "warning": "! 有警告", "rejected": "✗ 已拒绝", "ignored": "– 已忽略"}
+
 # Status is always a word and a symbol, never colour alone; colours are for a quick scan only.
 STATUS_STYLE = {
     "achieved": ("✓", "#2e7d32"),

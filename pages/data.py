@@ -12,7 +12,7 @@ from gydash.problems import Problem
 
 ui.route_through_app()
 
-STATUS_WORDS = {"accepted": "✓ 已采用", "warning": "! 有警告", "rejected": "✗ 已拒绝", "ignored": "– 已忽略"}
+STATUS_WORDS = fmt.FILE_STATUS
 CHANGE_HEADERS = {
     "dataset": "数据集",
     "change": "变化",
