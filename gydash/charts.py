@@ -1,4 +1,4 @@
-"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection."""
+"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection (memoised)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import altair as alt
 import polars as pl
 
-from gydash import fmt
+from gydash import fmt, memo
 from gydash.fmt import STATUS_STYLE
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -15,6 +15,7 @@ TARGET_COLOUR = "#b3261e"
 PACE_COLOUR = "#555555"
 
 
+@memo.chart
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_view(stroke=None)
 
@@ -23,6 +24,7 @@ def _scale(row: dict) -> float:
     return 100.0 if row["kind"] == "growth" else 1.0
 
 
+@memo.chart
 def bullet(row: dict, height: int = 46) -> alt.LayerChart:
     """The actual as a bar (status colour), the target as a red tick, 序时进度 as a black marker."""
     k = _scale(row)
@@ -158,6 +160,7 @@ def _growth_trend(row: dict, hist: pl.DataFrame, proj: dict) -> alt.LayerChart:
     return alt.layer(*layers)
 
 
+@memo.chart
 def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height: int = 220) -> alt.LayerChart:
     """All reported periods, the target line and the projection (dashed) for one target."""
     if row["kind"] == "growth":
@@ -169,6 +172,7 @@ def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height:
     return chart.properties(height=height)
 
 
+@memo.chart
 def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: str | None = None) -> alt.LayerChart:
     """Counties ranked by value, labelled with value and unit, the county average as a rule, own targets as ticks."""
     df = table.filter(pl.col("value").is_not_null()).with_columns(
@@ -212,6 +216,7 @@ def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: st
     return alt.layer(*layers).properties(height=max(36 * df.height, 120))
 
 
+@memo.chart
 def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None = None) -> alt.LayerChart:
     """The 7 counties as tiles in their rough positions (no base map), coloured by value, value written inside."""
     df = table.with_columns(
@@ -239,6 +244,7 @@ def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None =
     return alt.layer(tiles, outline, name, value).properties(width=330, height=270)
 
 
+@memo.chart
 def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
     """Each county's own trend, same scale, for spotting who is flat or falling."""
     return (

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import streamlit as st
 
-from gydash import clock, plan, progress, store
+from gydash import clock, memo, plan, progress, store
 from gydash.store import Data
 
 BADGE_COLOURS = {
@@ -33,9 +36,23 @@ def route_through_app() -> None:
         st.rerun()
 
 
+_this_run = threading.local()  # Streamlit runs each session's script on its own thread
+
+
 def data() -> Data:
-    """The data in effect; store.load only stats files, so a rerun with no new file reads nothing."""
-    return store.load()
+    """The data in effect; store.load only stats files, so a rerun with no new file reads nothing. The dir is
+    scanned once per run: the sidebar (app.py) and the page share that look at it, which also means both show
+    the very same files. A run is told apart by the cursor table Streamlit makes afresh at the start of each."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = getattr(get_script_run_ctx(), "cursors", None)
+    held = getattr(_this_run, "held", None)
+    if run is not None and held is not None and held[0] is run:
+        return held[1]
+    d = store.load()
+    if run is not None:
+        _this_run.held = (run, d)  # the run's own table is held, so `is` cannot match a later run by chance
+    return d
 
 
 def today():
@@ -134,6 +151,31 @@ def _csv(frame) -> bytes:
     return text.encode("utf-8-sig")
 
 
+_specs: OrderedDict[int, tuple[object, dict]] = OrderedDict()
+_specs_lock = threading.Lock()
+
+
+def _spec(chart) -> dict | None:
+    """The chart's Vega-Lite spec as Streamlit makes it (data as Arrow), kept per chart object: charts from the
+    gydash.memo builders are the same object on every rerun with the same data, so converting and schema-checking
+    them happens once. None when this Streamlit has no such conversion (st.altair_chart then does it each time)."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
+    except ImportError:
+        return None
+    with _specs_lock:
+        hit = _specs.get(id(chart))
+        if hit is not None and hit[0] is chart:
+            _specs.move_to_end(id(chart))
+            return hit[1]
+    spec = convert(chart)
+    with _specs_lock:
+        _specs[id(chart)] = (chart, spec)  # the chart too, so its id cannot be reused while the spec is kept
+        while len(_specs) > memo.MAX_CHARTS:
+            _specs.popitem(last=False)
+    return spec
+
+
 def chart(chart, frame=None, name: str = "chart", **kwargs):
     """Show an Altair chart with a small 下载 menu under it: the chart as PNG and the data it draws as CSV.
     Both files are made only when clicked (PNG drawn by vl-convert, cached on the chart spec), so reruns stay
@@ -141,7 +183,8 @@ def chart(chart, frame=None, name: str = "chart", **kwargs):
     from gydash import render
 
     kwargs.setdefault("width", "stretch")
-    event = st.altair_chart(chart, **kwargs)
+    spec = _spec(chart)
+    event = st.altair_chart(chart, **kwargs) if spec is None else st.vega_lite_chart(spec=spec, **kwargs)
     with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{name}"):
         try:
             render.font()

@@ -4,14 +4,14 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, commendations, plan, store, ui
+from gydash import clock, commendations, memo, plan, ui
 
 ui.route_through_app()
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_ICONS = {"met": "✓ ", "unmet": "✗ ", "in_progress": "… ", "no_quota": ""}
 
-d = store.load()
+d = ui.data()
 today = clock.today()
 
 st.title("表扬推荐")
@@ -99,31 +99,41 @@ spread = commendations.spread(d).with_columns(
     pl.col("year").cast(pl.String).alias("年度"),
 )
 rows_order = [n for n in plan.areas()["name"] if n in set(spread["area_name"])]
-base = alt.Chart(spread).encode(
-    x=alt.X("年度:O", title=None, axis=alt.Axis(labelAngle=0, orient="top")),
-    y=alt.Y("area_name:N", title=None, sort=rows_order),
-)
-cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-    color=alt.Color(
-        "count:Q",
-        title="项数",
-        scale=alt.Scale(scheme="oranges", domainMin=0),
-        legend=alt.Legend(orient="bottom"),
-    ),
-    tooltip=[alt.Tooltip("area_name:N", title="县区"), alt.Tooltip("年度:O"), alt.Tooltip("文字:N", title="项数")],
-)
-words = [  # white words on the dark cells, dark words elsewhere (a text colour outside the colour scale)
-    base.transform_filter(alt.FieldEqualPredicate(field="ink", equal=ink))
-    .mark_text(fontSize=13, color=ink)
-    .encode(text="文字:N")
-    for ink in ("white", "#1f1f1f")
-]
+
+
+@memo.chart
+def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
+    """County × year cells shaded by how many commendations, the count written in each cell."""
+    base = alt.Chart(spread).encode(
+        x=alt.X("年度:O", title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("area_name:N", title=None, sort=rows_order),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "count:Q",
+            title="项数",
+            scale=alt.Scale(scheme="oranges", domainMin=0),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[alt.Tooltip("area_name:N", title="县区"), alt.Tooltip("年度:O"), alt.Tooltip("文字:N", title="项数")],
+    )
+    words = [  # white words on the dark cells, dark words elsewhere (a text colour outside the colour scale)
+        base.transform_filter(alt.FieldEqualPredicate(field="ink", equal=ink))
+        .mark_text(fontSize=13, color=ink)
+        .encode(text="文字:N")
+        for ink in ("white", "#1f1f1f")
+    ]
+    return (
+        alt.layer(cells, *words)
+        .properties(height=alt.Step(30))
+        .configure(font=FONT)
+        .configure_axis(labelFontSize=13)
+        .configure_view(stroke=None)
+    )
+
+
 ui.chart(
-    alt.layer(cells, *words)
-    .properties(height=alt.Step(30))
-    .configure(font=FONT)
-    .configure_axis(labelFontSize=13)
-    .configure_view(stroke=None),
+    spread_chart(spread, rows_order),
     spread.select("area_name", "year", "count"),
     "表扬推荐_各县区历年",
 )

@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, fmt, ledger, plan, store, ui, xlsx
+from gydash import clock, fmt, ledger, memo, plan, ui, xlsx
 
 ui.route_through_app()
 
@@ -12,7 +12,7 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans
 STATUS_COLOURS = {"按时": "#c8e6c9", "逾期": "#ffcc80", "未报": "#ef9a9a", "未到期": "#e0e0e0"}
 ZERO_COLOURS = {"已清零": "#c8e6c9", "未清零": "#ffcc80", "无数据": "#e0e0e0"}
 
-d = store.load()
+d = ui.data()
 today = clock.today()
 county_names = [plan.area_name(c) for c in plan.counties()]
 
@@ -35,6 +35,7 @@ rnd = st.selectbox(
 )
 
 
+@memo.chart
 def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, rows: list[str], title: str):
     """A county × round table drawn as coloured cells, each with its word (colour is never the only cue)."""
     base = alt.Chart(frame).encode(
@@ -208,18 +209,26 @@ mobile = mobile.with_columns(
         dtype=pl.String,
     ),
 )
-bars = (
-    alt.Chart(mobile)
-    .mark_bar(color="#8d6e63")
-    .encode(
-        y=alt.Y("县区:N", title=None, sort=mobile["县区"].to_list(), axis=alt.Axis(labelLimit=320)),
-        x=alt.X("归入率:Q", title="已归入支部的流动党员占比（%）", scale=alt.Scale(domain=[0, 100])),
-        tooltip=[alt.Tooltip("县区:N"), alt.Tooltip("归入率:Q", format=".1f", title="归入率（%）")],
+
+
+@memo.chart
+def placement_chart(mobile: pl.DataFrame):
+    """Each county's share of mobile members placed in a branch, its words in the axis label."""
+    bars = (
+        alt.Chart(mobile)
+        .mark_bar(color="#8d6e63")
+        .encode(
+            y=alt.Y("县区:N", title=None, sort=mobile["县区"].to_list(), axis=alt.Axis(labelLimit=320)),
+            x=alt.X("归入率:Q", title="已归入支部的流动党员占比（%）", scale=alt.Scale(domain=[0, 100])),
+            tooltip=[alt.Tooltip("县区:N"), alt.Tooltip("归入率:Q", format=".1f", title="归入率（%）")],
+        )
+        .properties(height=alt.Step(28))
     )
-    .properties(height=alt.Step(28))
-)
+    return bars.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
+
+
 ui.chart(
-    bars.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None),
+    placement_chart(mobile),
     mobile.select("area_name", "round", "mobile_members", "mobile_members_placed", "placement_rate"),
     f"两个覆盖_流动党员归入支部_{rnd}",
 )

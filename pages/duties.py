@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, duties, plan, store, ui
+from gydash import clock, duties, memo, plan, ui
 from gydash.contract import DATASET_LABELS
 
 ui.route_through_app()
@@ -67,6 +67,7 @@ def column_label(period: str) -> str:
     return f"{int(period[5:])} 月" if len(period) == 7 else f"{period} 年"
 
 
+@memo.chart
 def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: list[str]) -> alt.LayerChart:
     shown = frame.with_columns(
         pl.Series("text", [cell_text(r) for r in frame.iter_rows(named=True)], dtype=pl.String),
@@ -96,6 +97,7 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
     return alt.layer(cells.add_params(pick), text).properties(height=height)
 
 
+@memo.chart
 def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     """Per month: bars of the actual with symbol labels, and a dashed line at the monthly minimum."""
     shown = frame.with_columns(
@@ -132,6 +134,7 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     return alt.layer(bars, line, labels).properties(height=300)
 
 
+@memo.chart
 def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.LayerChart:
     """Cumulative total through the year as steps, against the year's minimum."""
     data = points.to_pandas()
@@ -191,7 +194,7 @@ def forget_cell_period() -> None:
     st.session_state.pop("duty_cell_period", None)
 
 
-d = store.load()
+d = ui.data()
 today = clock.today()
 table = duties.evaluate(d, today)
 
