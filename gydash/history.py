@@ -4,7 +4,6 @@ file (values revised, rows added or withdrawn), and how fresh each dataset is.""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -240,16 +239,23 @@ def _show(dataset: str, col: str, value: object) -> str:
 
 @dataclass(frozen=True)
 class Spec:
-    """How one dataset is compared: its resolved rows, the key, the compared values, how a row is named."""
+    """How one dataset is compared: its resolved rows, the key, the compared values, how a row is named; and, where
+    rows resolve in independent groups, the columns of a group and how a subset of accepted rows resolves."""
 
     rows: Callable[[Data], pl.DataFrame]
     key: tuple[str, ...]
     values: tuple[str, ...]
     item: Callable[[dict], str]
+    group: tuple[str, ...] = ()
+    rows_in: Callable[[pl.DataFrame], pl.DataFrame] | None = None
 
 
-def _events_with_id(dataset: str) -> Callable[[Data], pl.DataFrame]:
-    return lambda d: resolve.events(d, dataset).filter(pl.col("id").is_not_null())
+def _events(dataset: str) -> Callable[[Data], pl.DataFrame]:
+    return lambda d: resolve.events(d, dataset)
+
+
+def _events_in(dataset: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    return lambda t: resolve.events_in(t, dataset)
 
 
 def _activity(r: dict) -> str:
@@ -272,14 +278,21 @@ SPECS: dict[str, Spec] = {
         ("indicator", "area", "year", "month"),
         ("value",),
         lambda r: key_label(r["indicator"], r["area"], r["year"], r["month"]),
+        ("indicator", "area", "year", "month"),
+        resolve.indicator_values_in,
     ),
-    "activities": Spec(_events_with_id("activities"), ("id",), _data_cols("activities"), _activity),
-    "loans": Spec(_events_with_id("loans"), ("id",), _data_cols("loans"), _loan),
+    # Events group by id, or (id-less) by the whole row: see _touched.
+    "activities": Spec(
+        _events("activities"), ("id",), _data_cols("activities"), _activity, ("id",), _events_in("activities")
+    ),
+    "loans": Spec(_events("loans"), ("id",), _data_cols("loans"), _loan, ("id",), _events_in("loans")),
     "commendations": Spec(
         resolve.commendations,
         ("year", "category", "name"),
         ("organization", "area", "date"),
         lambda r: f"{r['year']} 年 · {_show('commendations', 'category', r['category'])} · {r['name']}",
+        ("year", "category", "name"),
+        resolve.commendations_in,
     ),
     "coverage": Spec(
         resolve.ledger_rows,
@@ -296,6 +309,8 @@ SPECS: dict[str, Spec] = {
             "mobile_members_placed",
         ),
         lambda r: f"{r['round']} 期 · {plan.area_name(r['area'])} · {r['org_name']}",
+        ("area", "round"),  # a county's newest file for a round replaces its rows for that round
+        resolve.ledger_rows_in,
     ),
     "targets": Spec(
         resolve.targets,
@@ -304,7 +319,7 @@ SPECS: dict[str, Spec] = {
         lambda r: f"{r['plan']} · {_indicator_name(r['indicator'])} · {plan.area_name(r['area'])} · {r['year']} 年",
     ),
 }
-UNKEYED = {"activities": _activity, "loans": _loan}  # id-less events: compared as whole rows, counted
+UNKEYED = {"activities": _activity, "loans": _loan}  # events: by id as keyed rows; id-less ones as whole rows, counted
 
 
 def _value_text(dataset: str, col: str, value: object, row: dict) -> str:
@@ -437,15 +452,60 @@ CHANGES_SCHEMA = {
 }
 
 
+def _added(old: Data, new: Data, dataset: str) -> list[str] | None:
+    """The dataset's files in `new` that `old` has not, when `new` only adds files; None when a file of `old` is
+    gone or has changed (then nothing can be ruled out)."""
+    before = {f.entry.rel: f.entry.fingerprint for f in old.accepted(dataset)}
+    after = {f.entry.rel: f.entry.fingerprint for f in new.accepted(dataset)}
+    if any(after.get(rel) != fingerprint for rel, fingerprint in before.items()):
+        return None
+    return [rel for rel in after if rel not in before]
+
+
+def _touched(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both sides resolved from only the groups of rows the added files can affect (the spec's group: a key, a
+    county's round, an event id; an id-less event is its own whole row). Every other group resolves from the very
+    same rows on both sides, so it cannot differ; a comparison then costs the new files' rows, not a million."""
+    spec = SPECS[dataset]
+    fresh = new.frames[dataset].filter(pl.col("_file").is_in(added))
+    if dataset in UNKEYED:
+        cols = list(_data_cols(dataset))
+        ids = fresh["id"].drop_nulls().unique()
+        values = fresh.filter(pl.col("id").is_null()).select(cols).unique()
+
+        def rows(t: pl.DataFrame) -> pl.DataFrame:
+            without = t.filter(pl.col("id").is_null()).join(values, on=cols, how="semi", nulls_equal=True)
+            return pl.concat([t.filter(pl.col("id").is_in(ids)), without])
+    else:
+        groups = fresh.select(spec.group).unique()
+
+        def rows(t: pl.DataFrame) -> pl.DataFrame:
+            return t.join(groups, on=list(spec.group), how="semi", nulls_equal=True)
+
+    return spec.rows_in(rows(old.frames[dataset])), spec.rows_in(rows(new.frames[dataset]))
+
+
 def changes(old: Data, new: Data, datasets: tuple[str, ...] = DATASETS) -> pl.DataFrame:
     """What differs between two states of the data, in resolved terms: one row per value revised, row added
-    or row withdrawn, with the file now in effect (or, for a withdrawn row, the file it came from)."""
+    or row withdrawn, with the file now in effect (or, for a withdrawn row, the file it came from).
+
+    A dataset with the same files on both sides is skipped; when `new` only adds files (a later date, a previewed
+    import), only the groups of rows the added files touch are resolved and compared (see _touched)."""
     rows: list[dict] = []
     for dataset in datasets:
-        spec = SPECS[dataset]
-        rows += _keyed(dataset, spec, spec.rows(old), spec.rows(new))
+        spec, added = SPECS[dataset], _added(old, new, dataset)
+        if added == []:
+            continue
+        if added is None or spec.rows_in is None:
+            before, after = spec.rows(old), spec.rows(new)
+        else:
+            before, after = _touched(old, new, dataset, added)
         if dataset in UNKEYED:
-            rows += _counted(dataset, resolve.events(old, dataset), resolve.events(new, dataset))
+            with_id = pl.col("id").is_not_null()
+            rows += _keyed(dataset, spec, before.filter(with_id), after.filter(with_id))
+            rows += _counted(dataset, before, after)
+        else:
+            rows += _keyed(dataset, spec, before, after)
     frame = pl.DataFrame(rows, schema=CHANGES_SCHEMA)
     order = {d: i for i, d in enumerate(DATASETS)}
     return frame.sort(
@@ -455,40 +515,21 @@ def changes(old: Data, new: Data, datasets: tuple[str, ...] = DATASETS) -> pl.Da
     )
 
 
-def changes_since(data_dir: Path | str, since: date) -> pl.DataFrame:
-    """What changed after `since`: the data as it stood from snapshots up to that date, against now."""
-    old, new = store.load(data_dir, cutoff=since), store.load(data_dir)
-
-    def compute() -> pl.DataFrame:
-        # The last since-date's cutoff version is kept whole (a new file usually leaves the since-date alone, and
-        # its resolved tables are then reused); an earlier one's tables (~180 MB of events) are let go.
-        with _since_lock:
-            before = _last_since.get(str(new.data_dir))
-            _last_since[str(new.data_dir)] = old
-        if before is not None and before is not old and before is not new:
-            before.release()
-        return changes(old, new)
-
-    return new.cached(f"changes_since:{since.isoformat()}", compute)
-
-
-_last_since: dict[str, Data] = {}
-_since_lock = threading.Lock()
+def changes_since(now: Data | Path | str, since: date) -> pl.DataFrame:
+    """What changed after `since`: the data as it stood from snapshots up to that date, against now (the data now,
+    whose scan is reused, or a data dir). Cached on the data now, per date."""
+    new = now if isinstance(now, Data) else store.load(now)
+    return new.cached(f"changes_since:{since.isoformat()}", lambda: changes(store.cut(new, since), new))
 
 
 def counts(frame: pl.DataFrame) -> list[str]:
     """'指标数据：修订 2 项，新增 5 项' per dataset, for a headline above the change table."""
+    n = dict(((d, c), k) for d, c, k in frame.group_by("dataset", "change").len().iter_rows())
     out = []
     for dataset in DATASETS:
-        part = frame.filter(pl.col("dataset") == dataset)
-        if part.is_empty():
-            continue
-        words = [
-            f"{CHANGE_WORDS[c]} {part.filter(pl.col('change') == c).height} 项"
-            for c in CHANGE_ORDER
-            if part.filter(pl.col("change") == c).height
-        ]
-        out.append(f"{DATASET_LABELS[dataset]}：" + "，".join(words))
+        words = [f"{CHANGE_WORDS[c]} {n[dataset, c]} 项" for c in CHANGE_ORDER if (dataset, c) in n]
+        if words:
+            out.append(f"{DATASET_LABELS[dataset]}：" + "，".join(words))
     return out
 
 

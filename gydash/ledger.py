@@ -192,7 +192,7 @@ def city_totals(data: Data, today: date) -> pl.DataFrame:
                    as placement_rate
         from s group by round order by round
     """
-    return db.query(sql, s=status(data, today))
+    return data.cached(f"city_totals:{today.isoformat()}", lambda: db.query(sql, s=status(data, today)))
 
 
 def latest_round(data: Data, today: date) -> str | None:
@@ -341,6 +341,10 @@ def follow_up(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:
     """The named list for the county offices: every organisation uncovered or 应建未建 in its county's newest
     ledger up to `rnd`, why, its party members, and since which round it has been on the list (its current run
     of reported rounds in which it was uncovered or 应建未建)."""
+    return data.cached(f"follow_up:{today.isoformat()}:{rnd}", lambda: _follow_up(data, today, rnd))
+
+
+def _follow_up(data: Data, today: date, rnd: str | None) -> pl.DataFrame:
     cur = current(data, today, rnd).select("area", "round")
     out = db.query(_FOLLOW_UP_SQL, l=resolve.ledger_rows(data), cur=cur)
     out = out.with_columns(
@@ -410,6 +414,10 @@ def changes(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:
     rnd = rnd or latest_round(data, today)
     if rnd is None:
         return pl.DataFrame(schema={"area": pl.String, "org_name": pl.String, "change": pl.String})
+    return data.cached(f"ledger_changes:{today.isoformat()}:{rnd}", lambda: _changes(data, rnd))
+
+
+def _changes(data: Data, rnd: str) -> pl.DataFrame:
     out = db.query(_CHANGES_SQL, {"round": rnd}, l=resolve.ledger_rows(data)).filter(pl.col("change").is_not_null())
     words = {
         "before": [

@@ -72,11 +72,14 @@ def indicator_lookup() -> dict[str, str]:
     return out
 
 
+@cache
+def _indicator_rows() -> dict[str, dict]:
+    return {r["code"]: r for r in indicators().iter_rows(named=True)}
+
+
 def indicator(code: str) -> dict:
-    rows = indicators().filter(pl.col("code") == code)
-    if rows.is_empty():
-        raise KeyError(code)
-    return rows.row(0, named=True)
+    """The catalogue row of an indicator (a copy: callers may add to it); KeyError for an unknown code."""
+    return dict(_indicator_rows()[code])
 
 
 @cache

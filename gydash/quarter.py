@@ -146,13 +146,15 @@ class Quarter:
         return label(self.previous_end)
 
     def previous(self) -> Quarter:
-        return load(self.data.data_dir, self.previous_end)
+        return load(self.data, self.previous_end)
 
 
-def load(data_dir: Path | str, end: date | str) -> Quarter:
-    """The quarter ending `end` (a date or '2025Q3'): snapshots dated after it are not read."""
+def load(source: Data | Path | str, end: date | str) -> Quarter:
+    """The quarter ending `end` (a date or '2025Q3'): snapshots dated after it are not read. From the data now
+    (its scan is reused) or from a data dir (scanned afresh)."""
     if isinstance(end, str):
         end = parse(end)
     if not is_quarter_end(end):
         raise ValueError(f"{end} 不是季度末")
-    return Quarter(end, store.load(data_dir, cutoff=end), scoreboard.previous_quarter_end(end))
+    cut = store.cut(source, end) if isinstance(source, Data) else store.load(source, cutoff=end)
+    return Quarter(end, cut, scoreboard.previous_quarter_end(end))

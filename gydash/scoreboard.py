@@ -152,17 +152,12 @@ def _composite(parts: dict[str, float | None]) -> float | None:
 
 def board(data: Data, q: date, plan_id: str = plan.BUILTIN_PLAN) -> pl.DataFrame:
     """One row per county as of quarter end q: component scores (0–1), composite (0–100), rank, and drags.
-    Cached on the data version; the tables computed on the way (on the data cut off at q) are let go."""
+    Cached on the data version; the data cut off at q keeps only its small results (store._settle)."""
     return data.cached(f"board:{q}:{plan_id}", lambda: _board(data, q, plan_id))
 
 
 def _board(data: Data, q: date, plan_id: str) -> pl.DataFrame:
-    cut = store.load(data.data_dir, cutoff=q)
-    try:
-        return _board_of(cut, q, plan_id)
-    finally:
-        if cut is not data:
-            cut.release()
+    return _board_of(store.cut(data, q), q, plan_id)
 
 
 def _board_of(cut: Data, q: date, plan_id: str) -> pl.DataFrame:

@@ -32,6 +32,7 @@ from gydash import (
     talking,
 )
 from gydash.quarter import Quarter, Stamp
+from gydash.store import Data
 
 WIDTH = 560  # chart width in pixels for the pack: small enough that labels stay large on a slide
 DUTY_COLOURS = {"met": "#81c784", "unmet": "#e57373", "in_progress": "#ffd54f"}
@@ -505,9 +506,10 @@ def next_steps_section(q: Quarter, plan_id: str, targets: Section, ledger_sec: S
 # --- the pack ------------------------------------------------------------------------------------------------------
 
 
-def build(data_dir: Path | str, end: date | str, plan_id: str = plan.BUILTIN_PLAN) -> Pack:
-    """Every section for the quarter ending `end`, from snapshots dated up to then (cached per data version)."""
-    q = quarter.load(data_dir, end)
+def build(source: Data | Path | str, end: date | str, plan_id: str = plan.BUILTIN_PLAN) -> Pack:
+    """Every section for the quarter ending `end`, from snapshots dated up to then (cached per data version);
+    `source` is the data now (its scan is reused) or a data dir."""
+    q = quarter.load(source, end)
 
     def compute() -> Pack:
         ch = changes.since_last_quarter(q, plan_id)

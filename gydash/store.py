@@ -143,6 +143,7 @@ class Data:
     ignored: tuple[FileEntry, ...]
     frames: dict[str, pl.DataFrame]
     key: tuple
+    entries: tuple[FileEntry, ...] = ()  # the whole scan this version was made from (cut() makes others from it)
     memo: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     needs: dict = field(default_factory=dict)  # memo name → what it was computed from (see cached)
@@ -184,8 +185,20 @@ class Data:
                 finally:
                     used = reads.pop()
                 self.memo[name], self.needs[name] = value, frozenset(used)
+                if object.__getattribute__(self, "cutoff") is not None:  # (not noted as a read of the version)
+                    _cut_versions_used().append(self)
             _note(*self.needs.get(name, (ANYTHING,)))  # an outer computation needs what this one needed
-            return self.memo[name]
+            value = self.memo[name]
+        if not _reads_stack():
+            _settle()
+        return value
+
+    def drop_large(self) -> None:
+        """Let go of the large derived tables (resolved events, ledger rows: a million rows is ~100 MB), keeping
+        the small results computed from them."""
+        with self.lock:
+            for name in [n for n, v in self.memo.items() if _large(v)]:
+                del self.memo[name], self.needs[name]
 
     def keep_unchanged(self, previous: Data) -> None:
         """Take over the previous version's derived tables that read only frames which are the very same now."""
@@ -195,20 +208,39 @@ class Data:
                 if ANYTHING not in used and all(mine.get(ds) is theirs.get(ds) for ds in used):
                     self.memo[name], self.needs[name] = previous.memo[name], used
 
-    def release(self) -> None:
-        """Drop the derived tables memoised here: for a cutoff version that was only a step towards a result
-        cached on another version, whose tables (about a million resolved events) would otherwise stay in memory."""
-        with self.lock:
-            self.memo.clear()
-            self.needs.clear()
-
     def notes(self, today: date) -> list[Problem]:
         return dating_notes(self, today)
 
 
 ANYTHING = "*"
-_WHOLE = frozenset({"files", "ignored", "cutoff", "data_dir", "key"})
+_WHOLE = frozenset({"files", "ignored", "cutoff", "data_dir", "key", "entries"})
 _reading = threading.local()
+
+
+LARGE_TABLE_BYTES = 8 << 20
+
+
+def _large(value: object) -> bool:
+    return isinstance(value, pl.DataFrame) and value.estimated_size() > LARGE_TABLE_BYTES
+
+
+def _cut_versions_used() -> list[Data]:
+    """Versions cut off at a date that this thread's computation in progress has derived tables on."""
+    if not hasattr(_reading, "cut"):
+        _reading.cut = []
+    return _reading.cut
+
+
+def _settle() -> None:
+    """After the outermost computation: versions cut off at a date keep only their small results.
+
+    Such a version (a quarter's end, a date to compare with) is a step towards a few small tables: the meeting
+    pack, a quarter's scoreboard, a change list. Its resolved events would otherwise stay in memory beside the
+    current data's, one copy per quarter looked at. A rerun asks only for the small results again; a later
+    computation that needs a dropped table recomputes it."""
+    used = _cut_versions_used()
+    while used:
+        used.pop().drop_large()
 
 
 def _reads_stack() -> list[set[str]]:
@@ -375,7 +407,18 @@ def _load_all(entries: list[FileEntry]) -> list[LoadedFile]:
 def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data:
     """The data in effect now: scans the dir (stat only), reads only new or changed files."""
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    entries = scan(root)
+    return _version(root, tuple(scan(root)), cutoff)
+
+
+def cut(data: Data, cutoff: date | None) -> Data:
+    """`data` as it stood from the snapshots dated up to `cutoff`: the same look at the dir, not a new scan (a scan
+    of thousands of files is most of a rerun, and a page comparing with a date needs both versions)."""
+    if cutoff == data.cutoff:
+        return data
+    return _version(data.data_dir, data.entries, cutoff)
+
+
+def _version(root: Path, entries: tuple[FileEntry, ...], cutoff: date | None) -> Data:
     dated = [e for e in entries if e.ignored is None and (cutoff is None or e.as_of <= cutoff)]
     ignored = tuple(e for e in entries if e.ignored is not None)
     key = (str(root.resolve()), cutoff, tuple(e.fingerprint for e in dated), tuple(e.rel for e in ignored))
@@ -386,7 +429,7 @@ def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data
     files = tuple(_load_all(dated))
     frames = _in_effect(list(files))
     files = tuple(_current(f) for f in files)  # the same results, their rows now slices of the combined frames
-    data = Data(root, cutoff, files, ignored, frames, key)
+    data = Data(root, cutoff, files, ignored, frames, key, entries)
     with _lock:
         superseded = [k for k in _versions if k[:2] == key[:2]]  # same dir and cutoff, other files
         previous = _versions[superseded[-1]] if superseded else None

@@ -236,7 +236,7 @@ def changes_tab() -> None:
         width=260,
     )
     st.caption(f"对比：截至 {since} 的快照 → 现在。修订 = 同一项的数值变了；新增 = 原来没有；撤回 = 现在不再计入。")
-    changes_view(history.changes_since(d.data_dir, since), f"since_{since}")
+    changes_view(history.changes_since(d, since), f"since_{since}")
 
 
 # ---------------------------------------------------------------- templates
@@ -346,14 +346,11 @@ def upload_tab() -> None:
         st.rerun()
 
 
-tabs = st.tabs(["数据文件", "修订记录", "变化对比", "导入模板", "上传导入"])
-with tabs[0]:
-    files_tab()
-with tabs[1]:
-    history_tab()
-with tabs[2]:
-    changes_tab()
-with tabs[3]:
-    templates_tab()
-with tabs[4]:
-    upload_tab()
+# Only the open tab runs (tabs that track state): a new file costs this page what the open tab shows, and the
+# 变化对比 tab compares up to a million resolved activities only for someone who opens it.
+TABS = {"数据文件": files_tab, "修订记录": history_tab, "变化对比": changes_tab, "导入模板": templates_tab}
+TABS["上传导入"] = upload_tab
+for tab, show in zip(st.tabs(list(TABS), key="data_tab", on_change="rerun"), TABS.values(), strict=True):
+    if tab.open:
+        with tab:
+            show()

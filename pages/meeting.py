@@ -45,7 +45,7 @@ label = top[0].selectbox(
 )
 mode = top[1].segmented_control("显示", ["演示模式", "全部内容"], default="演示模式", key="meeting_mode", required=True)
 end = by_label[label]
-built = sections.build(d.data_dir, end, plan_id)
+built = sections.build(d, end, plan_id)
 
 with top[2]:
     try:

@@ -35,15 +35,19 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-def page(secrets: dict | None = None, through_app: bool = False) -> AppTest:
+def page(secrets: dict | None = None, through_app: bool = False, tab: str = "数据文件") -> AppTest:
     """The page run on its own (so clicks reach it; through app.py, ui.route_through_app's rerun on a page
-    switch swallows button clicks in AppTest), or through the router to check it sits in the app shell."""
+    switch swallows button clicks in AppTest), or through the router to check it sits in the app shell; with
+    `tab` open (only the open tab runs, as when staff click it)."""
     at = AppTest.from_file(APP if through_app else str(ROOT / ui.DATA_PAGE), default_timeout=60)
     # Always inject something, so a developer's own .streamlit/secrets.toml never leaks into the test.
     at.secrets.update(secrets or {"unrelated": {"x": 1}})
     at.run()
     if through_app:
         at.switch_page(ui.DATA_PAGE).run()
+    if tab != "数据文件":
+        at.session_state["data_tab"] = tab
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -78,20 +82,20 @@ def test_catalog_shows_every_file_status_reasons_and_freshness(data_dir):
 
 
 def test_without_configured_staff_upload_is_disabled_and_says_how_to_enable(data_dir):
-    at = page()
+    at = page(tab="上传导入")
     assert any("上传已停用" in i.value and "gydash hash-password" in i.value for i in at.info)
     assert not at.file_uploader
     assert "staff_name" not in {t.key for t in at.text_input}
 
 
 def test_plain_text_password_in_secrets_is_refused_and_upload_stays_disabled(data_dir):
-    at = page({"gydash_staff": {"users": {"张三": "123456"}}})
+    at = page({"gydash_staff": {"users": {"张三": "123456"}}}, tab="上传导入")
     assert any("不接受明文密码" in w.value for w in at.warning)
     assert any("上传已停用" in i.value for i in at.info)
 
 
 def test_history_tab_shows_every_value_of_a_key(data_dir):
-    at = page()
+    at = page(tab="修订记录")
     text = texts(at)
     assert "现值 52 家，自 2025-10-15 起（indicators/2025-10-15_revised.parquet）；此前为 50 家" in text
     table = next(df.value for df in at.dataframe if "变化" in df.value.columns and "数值" in df.value.columns)
@@ -99,14 +103,14 @@ def test_history_tab_shows_every_value_of_a_key(data_dir):
 
 
 def test_changes_tab_compares_with_a_chosen_date(data_dir):
-    at = page()
+    at = page(tab="变化对比")
     at.date_input(key="since").set_value(date(2025, 10, 1)).run()
     assert not at.exception
     assert "指标数据：修订 1 项" in texts(at)
 
 
 def test_templates_tab_offers_one_download_per_dataset(data_dir):
-    at = page()
+    at = page(tab="导入模板")
     keys = {b.key for b in at.get("download_button")}
     assert {f"tpl_{d}" for d in ("indicators", "activities", "loans", "commendations", "coverage", "targets")} <= keys
 
@@ -130,21 +134,21 @@ def sign_in(at: AppTest, password: str) -> AppTest:
 
 
 def test_wrong_password_is_refused(data_dir):
-    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}), "wrong")
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), "wrong")
     assert any("用户名或密码不正确" in e.value for e in at.error)
     assert not at.file_uploader
 
 
 def test_staff_upload_previews_changes_then_writes_on_confirm(data_dir):
     before = sorted(p.name for p in (data_dir / "indicators").iterdir())
-    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}), PASSWORD)
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), PASSWORD)
     assert "已登录：张三" in texts(at)
     at.file_uploader[0].set_value(("2025-11-20_市统计局.xlsx", filled_template(), "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
     text = texts(at)
     assert "检查通过：2 行，将写入 `indicators/2025-11-20_市统计局.parquet`" in text
     assert "指标数据：修订 1 项，新增 1 项" in text
-    diff = [df.value for df in at.dataframe if "原来" in df.value.columns][-1]  # the upload tab comes last
+    [diff] = [df.value for df in at.dataframe if "原来" in df.value.columns]
     assert ("修订", "52 家", "55 家") in set(zip(diff["变化"], diff["原来"], diff["现在"], strict=True))
     assert sorted(p.name for p in (data_dir / "indicators").iterdir()) == before  # preview wrote nothing
 
@@ -153,13 +157,17 @@ def test_staff_upload_previews_changes_then_writes_on_confirm(data_dir):
     written = data_dir / "indicators/2025-11-20_市统计局.parquet"
     assert written.is_file()
     assert any("已写入 indicators/2025-11-20_市统计局.parquet" in s.value for s in at.success)
+    at.session_state["data_tab"] = "修订记录"
+    at.run()
+    at.selectbox(key="h_indicator").set_value("hitech_enterprise").run()
+    at.selectbox(key="h_area").set_value("510800").run()
     assert "现值 55 家，自 2025-11-20 起" in texts(at)  # the next rerun shows the new figure
     assert store.load(data_dir).as_of.isoformat() == "2025-11-20"
 
 
 def test_a_bad_upload_is_refused_with_reasons_and_nothing_written(data_dir):
     before = sorted(p.name for p in (data_dir / "indicators").iterdir())
-    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}), PASSWORD)
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), PASSWORD)
     bad = "指标,县区,年份,数值\n高新技术企业,外省,2025,1\n".encode("gbk")
     at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
     assert any("未通过检查，不会写入任何文件" in e.value for e in at.error)
@@ -176,3 +184,13 @@ def test_file_names_are_shown_as_typed_not_as_markdown(data_dir):
     [header] = [m.value for m in at.markdown if "已拒绝" in m.value and "点我" in m.value]
     assert r"\[点我\]\(javascript\:alert\(1\)\)\<img" in header  # every markdown/HTML character is escaped
     assert f"✗ 已拒绝：indicators/{name}" in texts(at)
+
+
+def test_only_the_open_tab_does_its_work(data_dir):
+    """A hidden tab costs nothing: the change list (which may compare a million rows) is made when opened."""
+    at = page()
+    assert not any(name.startswith("changes_since") for name in store.load(data_dir).memo)
+    assert "since" not in {d.key for d in at.date_input}
+    at.session_state["data_tab"] = "变化对比"
+    at.run()
+    assert any(name.startswith("changes_since") for name in store.load(data_dir).memo)

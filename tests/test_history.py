@@ -4,12 +4,13 @@ a date (revised, added, withdrawn), the preview of an import, and how fresh each
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import history, importer
+from gydash import history, importer, store, validate
 
 
 @pytest.fixture
@@ -156,3 +157,50 @@ def test_indicator_keys_put_the_newest_period_first(revised, write, load):
     keys = history.indicator_keys(load())
     assert keys.select("indicator", "year", "month").rows()[0] == ("tech_sme", 2025, 12)
     assert keys.filter(pl.col("indicator") == "hitech_enterprise")["revised"].to_list() == [True]
+
+
+ROOT_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def compared_in_full(monkeypatch: pytest.MonkeyPatch, old, new) -> pl.DataFrame:
+    """The change table with every dataset resolved whole on both sides (what _touched must agree with)."""
+    with monkeypatch.context() as m:
+        m.setattr(history, "_added", lambda old, new, dataset: None)
+        return history.changes(old, new)
+
+
+@pytest.mark.parametrize("since", ["2024-03-31", "2025-01-15", "2025-06-30", "2025-09-30"])
+def test_comparing_only_what_new_files_touch_equals_comparing_everything(monkeypatch, since):
+    """The bundled sample data has revisions, id-less repeats, re-sent ledgers: every kind of change."""
+    new = store.load(ROOT_DATA)
+    old = store.cut(new, date.fromisoformat(since))
+    quick = history.changes(old, new)
+    assert not quick.is_empty()
+    assert quick.equals(compared_in_full(monkeypatch, old, new))
+
+
+def test_a_previewed_file_dated_before_others_is_compared_like_everything_else(write, load, monkeypatch):
+    """An import dated between existing snapshots shifts their order; the groups it does not touch still resolve
+    the same on both sides."""
+    same = activity("2025-06-01", title="宣讲")
+    write("activities", "2025-06-30.parquet", [same, activity("2025-06-02", id="A-1", participants=10)])
+    write("activities", "2025-09-30.parquet", [same, same, activity("2025-06-02", id="A-1", participants=12)])
+    data = load()
+    rows = [same, same, same, activity("2025-06-02", id="A-1", participants=11), activity("2025-07-01", id="B")]
+    rel = "activities/2025-07-31.parquet"
+    checked = validate.validate("activities", pl.DataFrame(rows), rel)
+    assert not checked.errors
+    after = history.with_file(data, "activities", rel, date(2025, 7, 31), checked.frame, len(rows))
+    quick = history.changes(data, after)
+    assert quick.select("change", "item").rows() == [
+        ("added", "2025-06-01 · 利州区 · 政策宣讲 · 宣讲"),
+        ("added", "2025-07-01 · 利州区 · 政策宣讲（编号 B）"),
+    ]
+    assert quick.equals(compared_in_full(monkeypatch, data, after))
+
+
+def test_the_same_files_on_both_sides_are_not_resolved_again(write, load):
+    write("activities", "2025-06-30.parquet", [activity("2025-06-01", title="宣讲")])
+    data = load()
+    assert history.changes(store.cut(data, date(2025, 12, 31)), data).is_empty()
+    assert "events:activities" not in data.memo

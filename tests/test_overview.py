@@ -175,3 +175,22 @@ def test_md_escapes_every_markup_character(text: str) -> None:
     assert not re.search(r"(?<!\\)[\[\]()<>*_`$:#]", escaped.replace("\\\\", ""))
     assert not re.match(r"\s*[-+]\s", escaped)
     assert fmt.md("完成目标 93.3%") == "完成目标 93.3%"  # figures stay readable in the page source
+
+
+def test_one_look_at_the_data_dir_per_rerun(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sidebar and the page share one scan per run, and pages that compare with a date or a quarter end cut
+    that same scan: a rerun stats the thousands of files once, not once per use."""
+    at = _run()
+    scans: list[Path] = []
+    real = store.scan
+    monkeypatch.setattr(store, "scan", lambda root: scans.append(root) or real(root))
+    for page in ("pages/overview.py", "pages/counties.py", "pages/meeting.py", "pages/data.py"):
+        at.switch_page(page).run()
+        scans.clear()
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert len(scans) == 1, page
+    scans.clear()
+    at.session_state["data_tab"] = "变化对比"
+    at.run()
+    assert len(scans) == 1 and at.date_input(key="since").value
