@@ -346,8 +346,8 @@ def upload_tab() -> None:
         st.rerun()
 
 
-# Only the open tab runs (tabs that track state): a new file costs this page what the open tab shows, and the
-# 变化对比 tab compares up to a million resolved activities only for someone who opens it.
+# Only the open tab runs (tabs that track state): a new file costs this page only what the open tab shows; the
+# change list and the revision history are worked out for someone who opens them.
 TABS = {"数据文件": files_tab, "修订记录": history_tab, "变化对比": changes_tab, "导入模板": templates_tab}
 TABS["上传导入"] = upload_tab
 for tab, show in zip(st.tabs(list(TABS), key="data_tab", on_change="rerun"), TABS.values(), strict=True):
