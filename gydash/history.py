@@ -240,14 +240,15 @@ def _show(dataset: str, col: str, value: object) -> str:
 @dataclass(frozen=True)
 class Spec:
     """How one dataset is compared: its resolved rows, the key, the compared values, how a row is named; and, where
-    rows resolve in independent groups, the columns of a group and how a subset of accepted rows resolves."""
+    rows resolve in independent groups, how a subset of accepted rows resolves and the columns of a group (the key
+    unless set; events group by id or whole row, see _touched)."""
 
     rows: Callable[[Data], pl.DataFrame]
     key: tuple[str, ...]
     values: tuple[str, ...]
     item: Callable[[dict], str]
-    group: tuple[str, ...] = ()
     rows_in: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    group: tuple[str, ...] | None = None
 
 
 def _events(dataset: str) -> Callable[[Data], pl.DataFrame]:
@@ -278,20 +279,15 @@ SPECS: dict[str, Spec] = {
         ("indicator", "area", "year", "month"),
         ("value",),
         lambda r: key_label(r["indicator"], r["area"], r["year"], r["month"]),
-        ("indicator", "area", "year", "month"),
         resolve.indicator_values_in,
     ),
-    # Events group by id, or (id-less) by the whole row: see _touched.
-    "activities": Spec(
-        _events("activities"), ("id",), _data_cols("activities"), _activity, ("id",), _events_in("activities")
-    ),
-    "loans": Spec(_events("loans"), ("id",), _data_cols("loans"), _loan, ("id",), _events_in("loans")),
+    "activities": Spec(_events("activities"), ("id",), _data_cols("activities"), _activity, _events_in("activities")),
+    "loans": Spec(_events("loans"), ("id",), _data_cols("loans"), _loan, _events_in("loans")),
     "commendations": Spec(
         resolve.commendations,
         ("year", "category", "name"),
         ("organization", "area", "date"),
         lambda r: f"{r['year']} 年 · {_show('commendations', 'category', r['category'])} · {r['name']}",
-        ("year", "category", "name"),
         resolve.commendations_in,
     ),
     "coverage": Spec(
@@ -309,8 +305,8 @@ SPECS: dict[str, Spec] = {
             "mobile_members_placed",
         ),
         lambda r: f"{r['round']} 期 · {plan.area_name(r['area'])} · {r['org_name']}",
-        ("area", "round"),  # a county's newest file for a round replaces its rows for that round
         resolve.ledger_rows_in,
+        ("area", "round"),  # a county's newest file for a round replaces its rows for that round
     ),
     "targets": Spec(
         resolve.targets,
@@ -464,7 +460,7 @@ def _added(old: Data, new: Data, dataset: str) -> list[str] | None:
 
 def _touched(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both sides resolved from only the groups of rows the added files can affect (the spec's group: a key, a
-    county's round, an event id; an id-less event is its own whole row). Every other group resolves from the very
+    county's round; an event's id, or for an id-less event its whole row). Every other group resolves from the very
     same rows on both sides, so it cannot differ; a comparison then costs the new files' rows, not a million."""
     spec = SPECS[dataset]
     fresh = new.frames[dataset].filter(pl.col("_file").is_in(added))
@@ -477,10 +473,11 @@ def _touched(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.D
             without = t.filter(pl.col("id").is_null()).join(values, on=cols, how="semi", nulls_equal=True)
             return pl.concat([t.filter(pl.col("id").is_in(ids)), without])
     else:
-        groups = fresh.select(spec.group).unique()
+        group = list(spec.group or spec.key)
+        groups = fresh.select(group).unique()
 
         def rows(t: pl.DataFrame) -> pl.DataFrame:
-            return t.join(groups, on=list(spec.group), how="semi", nulls_equal=True)
+            return t.join(groups, on=group, how="semi", nulls_equal=True)
 
     return spec.rows_in(rows(old.frames[dataset])), spec.rows_in(rows(new.frames[dataset]))
 

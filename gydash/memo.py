@@ -66,8 +66,3 @@ def chart(fn: F) -> F:
         return result
 
     return memoised  # type: ignore[return-value]
-
-
-def clear() -> None:
-    with _lock:
-        _charts.clear()

@@ -348,8 +348,13 @@ def upload_tab() -> None:
 
 # Only the open tab runs (tabs that track state): a new file costs this page only what the open tab shows; the
 # change list and the revision history are worked out for someone who opens them.
-TABS = {"数据文件": files_tab, "修订记录": history_tab, "变化对比": changes_tab, "导入模板": templates_tab}
-TABS["上传导入"] = upload_tab
+TABS = {
+    "数据文件": files_tab,
+    "修订记录": history_tab,
+    "变化对比": changes_tab,
+    "导入模板": templates_tab,
+    "上传导入": upload_tab,
+}
 for tab, show in zip(st.tabs(list(TABS), key="data_tab", on_change="rerun"), TABS.values(), strict=True):
     if tab.open:
         with tab:
