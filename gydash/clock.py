@@ -1,10 +1,10 @@
-"""Today's date, overridable with GYDASH_TODAY=YYYY-MM-DD so demos, tests and packs can be reproduced."""
+"""Today's date and the current time, overridable with GYDASH_TODAY=YYYY-MM-DD so demos, tests and packs reproduce."""
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 
 
 def today() -> date:
@@ -17,3 +17,8 @@ def today() -> date:
         # A typo in a demo setting must not take the dashboard down: say so and use the real date.
         print(f"GYDASH_TODAY 应写成 YYYY-MM-DD，收到「{override}」，已改用今天的日期", file=sys.stderr)
         return date.today()
+
+
+def now() -> datetime:
+    """The current moment on today()'s date: the wall clock's time of day, so stamps still order within a day."""
+    return datetime.combine(today(), datetime.now().time()).replace(microsecond=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -272,6 +273,14 @@ def test_file_without_a_date_in_its_name_takes_today_and_says_so(seeded, monkeyp
     monkeypatch.setenv("GYDASH_TODAY", "2025-11-02")
     p = importer.prepare(csv_text(ROWS).encode(), "利州区.csv", "indicators", seeded)
     assert p.as_of == date(2025, 11, 2) and any("取今天" in n for n in p.notes)
+
+
+def test_import_is_stamped_with_the_programs_date_not_the_wall_clock(seeded, monkeypatch):
+    monkeypatch.setenv("GYDASH_TODAY", "2031-06-30")
+    p = importer.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
+    path = importer.write(p, seeded, user="张三")
+    meta = json.loads(pq.read_table(path).schema.metadata[importer.IMPORT_META_KEY])
+    assert meta["imported_at"].startswith("2031-06-30T") and meta["by"] == "张三"
 
 
 def test_file_over_the_size_limit_is_refused_before_reading(seeded, monkeypatch, tmp_path):

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import os
 import zipfile
-from datetime import date
+from datetime import date, datetime, time
 
 import pyarrow as pa
 import pytest
@@ -229,13 +229,30 @@ def test_same_date_snapshots_are_noted_for_keyed_datasets_only(write, load):
 
 
 def test_future_dated_and_undated_snapshots_are_noted(write, load):
-    write("indicators", "2027-01-01.parquet", GOOD_ROWS)
-    write("indicators", "latest.parquet", GOOD_ROWS)
     today = date(2026, 11, 26)
-    notes = {n.file: n.message for n in load().notes(today)}
-    assert "晚于今天" in notes["indicators/2027-01-01.parquet"]
-    assert "2026-11-26" in notes["indicators/2027-01-01.parquet"]
-    assert "按修改时间" in notes["indicators/latest.parquet"]
+    write("indicators", "2027-01-01.parquet", GOOD_ROWS)
+    # An undated file is dated by its modification time: set it, so the test means the same on any day.
+    write("indicators", "latest.parquet", GOOD_ROWS, mtime=_local_noon(date(2026, 11, 20)))
+    notes: dict[str, list[str]] = {}
+    for n in load().notes(today):
+        notes.setdefault(n.file, []).append(n.message)
+    [future] = notes["indicators/2027-01-01.parquet"]
+    assert "晚于今天" in future and "2026-11-26" in future
+    assert notes["indicators/latest.parquet"] == ["文件名中没有日期，按修改时间 2026-11-20 作为快照日期"]
+
+
+def test_an_undated_file_modified_after_today_is_noted_twice(write, load):
+    write("indicators", "latest.parquet", GOOD_ROWS, mtime=_local_noon(date(2026, 12, 3)))
+    messages = [n.message for n in load().notes(date(2026, 11, 26)) if n.file == "indicators/latest.parquet"]
+    assert messages == [
+        "文件名中没有日期，按修改时间 2026-12-03 作为快照日期",
+        "快照日期 2026-12-03 晚于今天（2026-11-26），请核对文件名",
+    ]
+
+
+def _local_noon(day: date) -> float:
+    """Seconds since the epoch at noon local time on day: the same date in any time zone the suite runs in."""
+    return datetime.combine(day, time(12)).timestamp()
 
 
 def test_empty_data_dir_is_noted(load):
