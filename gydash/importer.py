@@ -34,7 +34,7 @@ import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -580,7 +580,7 @@ def write(prepared: Prepared, data_dir: Path | str, user: str | None = None) -> 
         "source": prepared.source,
         "sha256": prepared.sha256,
         "sheet": prepared.sheet,
-        "imported_at": datetime.now().isoformat(timespec="seconds"),
+        "imported_at": clock.now().isoformat(timespec="seconds"),
         "by": user,
     }
     table = prepared.out.to_arrow()
