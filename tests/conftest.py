@@ -15,6 +15,30 @@ from gydash import store
 
 Rows = list[dict] | pl.DataFrame | pa.Table
 
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing_system_package(package: str, what: str) -> None:
+    """Skip the test on a developer's machine that lacks a Debian package, in one line naming it; in CI fail:
+    `.ci/run` installs every package, so a green CI must mean that the whole suite ran."""
+    message = f"{what} needs the Debian package {package}: apt-get install {package}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message} (.ci/run should have installed it)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked cjk_font draw the meeting pack or its charts: without a Chinese font they cannot run."""
+    if item.get_closest_marker("cjk_font") is None:
+        return
+    from gydash import render
+
+    try:
+        render.font()
+    except render.FontMissing:
+        missing_system_package(render.DEBIAN_PACKAGE, f"drawing Chinese text (or set {render.FONT_ENV})")
+
 
 def to_table(rows: Rows) -> pa.Table:
     if isinstance(rows, pa.Table):

@@ -70,6 +70,7 @@ def test_presenter_mode_one_section_per_screen_with_previous_and_next(bundled) -
     assert headings(at) == ["# 6. 较上季度变化（2025Q3 → 2025Q4）"]
 
 
+@pytest.mark.cjk_font
 def test_stamp_downloads_and_change_list(bundled) -> None:
     at = run()
     built = sections.build(bundled, "2025Q4", "2024")
@@ -124,6 +125,7 @@ def test_every_chart_goes_through_the_download_helper() -> None:
         assert "ui.chart(" in source, page
 
 
+@pytest.mark.cjk_font
 @pytest.mark.parametrize("page", CHART_PAGES, ids=lambda p: Path(p).stem)
 def test_every_page_offers_png_and_csv_for_its_charts(bundled, page: str) -> None:
     at = run(page)

@@ -77,6 +77,7 @@ def test_sections_in_order(built) -> None:
     assert built.stamp.quarter == "2025Q4" and built.stamp.as_of == END and built.stamp.sample
 
 
+@pytest.mark.cjk_font
 def test_pptx_is_16_9_with_a_title_slide_a_slide_per_section_and_the_appendix(built, slides) -> None:
     assert slides.slide_width * 9 == slides.slide_height * 16
     texts = [slide_text(s) for s in slides.slides]
@@ -93,6 +94,7 @@ def test_pptx_is_16_9_with_a_title_slide_a_slide_per_section_and_the_appendix(bu
     assert "2025Q4" in stamp and "数据截至 2025-12-31" in stamp and "快照 81 个" in stamp and "示例数据" in stamp
 
 
+@pytest.mark.cjk_font
 def test_pptx_section_slides_carry_their_chart_points_and_east_asian_font(built, slides) -> None:
     for section, slide in zip(built.sections, list(slides.slides)[1:8], strict=True):
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
@@ -106,6 +108,7 @@ def test_pptx_section_slides_carry_their_chart_points_and_east_asian_font(built,
     assert "全市高新技术企业 2025 年末 57 家，完成目标 95.0%，已到期：未完成" in slide_text(slides.slides[1])
 
 
+@pytest.mark.cjk_font
 def test_every_pdf_page_is_stamped_and_the_appendix_lists_the_files(built, pdf_pages) -> None:
     assert len(pdf_pages) >= 1 + len(TITLES) + 1
     stamp = squash(built.stamp.line())
@@ -119,6 +122,7 @@ def test_every_pdf_page_is_stamped_and_the_appendix_lists_the_files(built, pdf_p
         assert squash(rel) in appendix and short in appendix
 
 
+@pytest.mark.cjk_font
 def test_pdf_numbers_are_the_dashboards_for_that_quarter(pdf_pages) -> None:
     text = squash("\n".join(pdf_pages))
     cut = store.load(ROOT / "data", cutoff=END)  # what every page shows for this quarter
@@ -133,6 +137,7 @@ def test_pdf_numbers_are_the_dashboards_for_that_quarter(pdf_pages) -> None:
     assert squash("全市高新技术企业2025年末57家，完成目标95.0%，已到期：未完成") in text
 
 
+@pytest.mark.cjk_font
 def test_pdf_embeds_the_cjk_font_and_every_character_has_a_glyph(built, pdf_bytes) -> None:
     reader = PdfReader(io.BytesIO(pdf_bytes))
     names = set()
@@ -163,6 +168,7 @@ def _strings(node) -> list[str]:
     return []
 
 
+@pytest.mark.cjk_font
 def test_chart_text_has_glyphs_in_the_cjk_font(built) -> None:
     cmap = cjk_cmap()
     for s in built.sections:
@@ -171,6 +177,7 @@ def test_chart_text_has_glyphs_in_the_cjk_font(built) -> None:
             assert not missing, (s.key, missing)
 
 
+@pytest.mark.cjk_font
 def test_chart_png_is_drawn_once_per_spec(built) -> None:
     chart = built.section("scoreboard").chart.chart
     first = render.png(chart, width=None)
@@ -188,6 +195,7 @@ def small_dir(data_dir, write) -> Path:
     return data_dir
 
 
+@pytest.mark.cjk_font
 def test_a_later_snapshot_changes_nothing_in_a_past_quarters_pack(small_dir, write, tmp_path) -> None:
     first = pack.pdf(sections.build(small_dir, "2025Q3"))
     text = squash("".join(pdf_text(first)))
@@ -206,6 +214,7 @@ def test_a_later_snapshot_changes_nothing_in_a_past_quarters_pack(small_dir, wri
     assert "indicators/2025-10-15_revised.parquet" in dict(q4.stamp.files)
 
 
+@pytest.mark.cjk_font
 def test_cli_report_writes_pptx_and_pdf(small_dir, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("GYDASH_TODAY", "2025-11-01")
     out = tmp_path / "out" / "pack.pdf"

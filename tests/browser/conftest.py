@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import missing_system_package
 
-from .server import ARTIFACTS, CHROMIUM_ARGS, INSTALL_HINT, chromium_path, serve
+from .server import ARTIFACTS, CHROMIUM_ARGS, chromium_path, serve
 
 TODAY = "2026-11-26"
 
@@ -30,7 +31,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def browser() -> Iterator[object]:
     path = chromium_path()
     if path is None:
-        pytest.skip(INSTALL_HINT)
+        missing_system_package("chromium", "a browser test")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
