@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from gydash import duties, fmt, plan
+from gydash import duties, fmt, plan, scoreboard
 
 MAX_NAMED = 4  # name at most this many counties or items in one sentence, then "等 N 个"
 
@@ -157,7 +157,7 @@ def scoreboard_points(board: pl.DataFrame, quarter: str) -> list[str]:
         return [f"{quarter} 尚无可评分的县区"]
 
     def who(r: dict) -> str:
-        return r["area"] + ("" if r["change"] in ("—", "新") else f"（{r['change']}）")
+        return r["area"] + (f"（{r['change']}）" if scoreboard.moved(r["change"]) else "")
 
     rows = ranked.rows(named=True)
     groups: dict[int, list[dict]] = {}

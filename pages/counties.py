@@ -32,7 +32,7 @@ board = scoreboard.with_change(d, q, plan_id)
 st.markdown(f"#### 红黑榜 · {scoreboard.quarter_label(q)}")
 st.caption(
     f"综合得分 = 加权平均 × 100（{scoreboard.weights_text()}）；无可评项不计入并按比例调整权重。"
-    f"只使用 {q} 及以前的数据。"
+    f"只使用 {q} 及以前的数据。{scoreboard.change_note(scoreboard.quarter_label(scoreboard.previous_quarter_end(q)))}"
 )
 table = scoreboard.display_table(board, choice)
 st.dataframe(table, hide_index=True, width="stretch")
@@ -44,7 +44,8 @@ with st.expander("各县区失分明细（点击跳转到详情页）", expanded
         if not r["drags"]:
             st.markdown(f"**{r['area']}**：没有失分项 ✓")
             continue
-        st.markdown(f"**{r['area']}**（第 {r['rank']} 名，{r['change']}）")
+        place = f"第 {r['rank']} 名" if r["rank"] is not None else "未排名"
+        st.markdown(f"**{r['area']}**（{place}，较上季 {r['change']}）")
         for text, page in zip(r["drags"], r["drag_pages"], strict=True):
             st.page_link(page, label=text, icon=":material/arrow_forward:", query_params={"area": r["area_code"]})
 
