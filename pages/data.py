@@ -121,7 +121,7 @@ def files_tab() -> None:
                 "状态": STATUS_WORDS[f.status],
                 "说明": "；".join(brief(p) for p in (*f.errors, *f.warnings))[:300],
             }
-            for f in sorted(files, key=lambda f: (f.entry.as_of, f.entry.rel), reverse=True)
+            for f in sorted(files, key=lambda f: f.entry.order, reverse=True)  # the file in effect first
         ]
         rows += [
             {"文件": e.rel, "快照日期": "", "行数": None, "状态": STATUS_WORDS["ignored"], "说明": e.ignored}
