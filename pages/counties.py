@@ -35,7 +35,7 @@ st.caption(
     f"只使用 {q} 及以前的数据。{scoreboard.change_note(scoreboard.quarter_label(scoreboard.previous_quarter_end(q)))}"
 )
 table = scoreboard.display_table(board, choice)
-st.dataframe(table, hide_index=True, width="stretch")
+ui.table(table, hide_index=True, width="stretch")
 
 with st.expander("各县区失分明细（点击跳转到详情页）", expanded=choice is not None):
     for r in board.iter_rows(named=True):
@@ -68,11 +68,11 @@ unit = meta["unit"]
 
 c1, c2 = st.columns([3, 2])
 with c1:
-    ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}")
+    ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}", unit)
     st.caption("蓝条为数值，虚线为县区平均，红色短线为县区自己的分解目标（如有）。")
 with c2:
     tiles = charts.themed(charts.tile_map(cmp, unit, meta["name"], choice))
-    ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", width="content")
+    ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", unit, width="content")
     st.caption("按大致地理位置排列的县区方块图（非地图），颜色越深数值越大。")
 
 detail = pl.DataFrame(
@@ -87,8 +87,9 @@ detail = pl.DataFrame(
         "数据文件": [f or "—" for f in cmp["source_file"]],
     }
 )
-st.dataframe(detail, hide_index=True, width="stretch")
+ui.table(detail, hide_index=True, width="stretch")
 
 st.markdown("##### 各县区走势")
 trends = counties.trends(d, indicator)
-ui.chart(charts.themed(charts.small_multiples(trends, unit)), trends, f"各县区走势_{meta['name']}", width="content")
+chart = charts.themed(charts.small_multiples(trends, unit))
+ui.chart(chart, trends, f"各县区走势_{meta['name']}", unit, width="content")
