@@ -183,6 +183,8 @@ def scoreboard_points(board: pl.DataFrame, quarter: str) -> list[str]:
     moves = [f"上升 {'、'.join(up)}" if up else "", f"下降 {'、'.join(down)}" if down else ""]
     if up or down:
         out.append("名次较上季度：" + "；".join(m for m in moves if m))
+    elif all(r["change"] == scoreboard.SAME for r in rows):
+        out.append("名次较上季度：各县区均持平")  # said, so an unchanged board is not taken for a missing one
     return out
 
 

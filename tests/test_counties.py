@@ -195,6 +195,9 @@ def test_page_and_meeting_pack_show_the_same_rank_change_words(board_dir: Path, 
     (_caption, table), *_ = built.section("scoreboard").tables
     assert table["较上季"].to_list() == page
     assert "持平＝名次不变" in built.section("scoreboard").note
+    # 2025Q1: every county keeps its 2024Q4 rank; the talking points say so rather than staying silent.
+    q1 = sections.build(board_dir, date(2025, 3, 31), "2024").section("scoreboard")
+    assert set(q1.tables[0][1]["较上季"]) == {"持平"} and q1.points[-1] == "名次较上季度：各县区均持平"
 
 
 @pytest.mark.parametrize(
