@@ -37,6 +37,13 @@ class FileEntry:
     def fingerprint(self) -> tuple[str, int, int]:
         return (str(self.path), self.size, self.mtime_ns)
 
+    @cached_property
+    def order(self) -> tuple:
+        """Which snapshot wins, as the README states it: the later snapshot date, then among same-date files the
+        file name (base name, compared character by character) that sorts later; the path relative to the data
+        dir only breaks a tie between equal names in different subfolders, so the order is always the same."""
+        return (self.as_of, self.rel.rsplit("/", 1)[-1], self.rel)
+
 
 def default_data_dir() -> Path:
     env = os.environ.get("GYDASH_DATA_DIR")

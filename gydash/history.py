@@ -178,7 +178,9 @@ def ledger_keys(data: Data) -> pl.DataFrame:
 
 def ledger_round_history(data: Data, area: str, round_: str) -> pl.DataFrame:
     """Each file a county submitted for a round, oldest first: organisations, uncovered, who joined or left."""
+    # In the order the files take effect (snapshot date, then file name), the order the README states.
     frame = data.frames["coverage"].filter((pl.col("area") == area) & (pl.col("round") == round_))
+    frame = frame.sort("_order", maintain_order=True)
     rows, before = [], None
     newest = frame["_order"].max() if frame.height else None
     for (file, as_of, order), part in frame.group_by(["_file", "_as_of", "_order"], maintain_order=True):
@@ -213,7 +215,7 @@ def ledger_round_history(data: Data, area: str, round_: str) -> pl.DataFrame:
         "in_use": pl.String,
     }
     out = pl.DataFrame(rows, schema=schema)
-    return out.sort("as_of", "file") if out.height else out
+    return out
 
 
 # ---------------------------------------------------------------- what changed

@@ -9,6 +9,10 @@ can be rebuilt exactly. Components (weights in plandata/scoreboard.csv, each sco
 A component with nothing to judge (no due period, no round, no county target) is left out and the remaining
 weights are rescaled, so missing data neither helps nor hurts. Composite = weighted mean × 100. Ranks are
 competition ranks (1, 2, 2, 4); a county with no component at all is unranked.
+
+较上季 compares a county's rank with its rank on the previous quarter end's board (rebuilt from the snapshots
+dated up to that day): ↑2 / ↓1 / 持平 (same rank) / 首期 (no rank on an earlier board: its first ranked quarter) /
+未排名 (no rank now). Page, meeting pack and talking points all take these words from change_text.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from gydash import duties, fmt, ledger, plan, progress, store
 from gydash.store import Data
 
 UNCOVERED_STEP = 0.2
+SAME, FIRST, UNRANKED = "持平", "首期", "未排名"
 
 
 @cache
@@ -196,7 +201,7 @@ def _board_of(cut: Data, q: date, plan_id: str) -> pl.DataFrame:
 
 
 def with_change(data: Data, q: date, plan_id: str = plan.BUILTIN_PLAN) -> pl.DataFrame:
-    """The board at q with each county's rank at the previous quarter end and the change: ↑2, ↓1, —, 新."""
+    """The board at q with each county's rank at the previous quarter end and the change: ↑2, ↓1, 持平, 首期, 未排名."""
     now = board(data, q, plan_id)
     before = board(data, previous_quarter_end(q), plan_id).select("area_code", pl.col("rank").alias("previous_rank"))
     out = now.join(before, on="area_code", how="left")
@@ -236,12 +241,24 @@ def weights_text() -> str:
 
 
 def change_text(rank: int | None, previous: int | None) -> str:
+    """The rank change in words; `previous` is None when the county had no rank on the previous quarter's board
+    (no earlier board at all, or nothing to judge then)."""
     if rank is None:
-        return "—"
+        return UNRANKED
     if previous is None:
-        return "新"
+        return FIRST
     if rank < previous:
         return f"↑{previous - rank}"
     if rank > previous:
         return f"↓{rank - previous}"
-    return "—"
+    return SAME
+
+
+def change_note(previous_label: str) -> str:
+    """What 较上季 means, for the page caption and the pack's note alike."""
+    return f"较上季为与 {previous_label} 相比的名次变化：持平＝名次不变，首期＝{previous_label} 尚无排名。"
+
+
+def moved(change: str) -> bool:
+    """Whether a change word is a move up or down (worth saying in a talking point or beside a bar)."""
+    return change.startswith(("↑", "↓"))

@@ -400,7 +400,7 @@ def scoreboard_chart(board: pl.DataFrame) -> alt.LayerChart:
         pl.struct("score", "change")
         .map_elements(
             lambda r: (
-                f"{fmt.number(r['score'], digits=1)} 分" + ("" if r["change"] in ("—", None) else f"  {r['change']}")
+                f"{fmt.number(r['score'], digits=1)} 分" + (f"  {r['change']}" if scoreboard.moved(r["change"]) else "")
             ),
             return_dtype=pl.String,
         )
@@ -417,29 +417,12 @@ def scoreboard_chart(board: pl.DataFrame) -> alt.LayerChart:
     return alt.layer(bars, text).properties(width=WIDTH - 100, height=alt.Step(36)), df
 
 
-def _board(q: Quarter, end: date, plan_id: str) -> pl.DataFrame | None:
-    """scoreboard.board, or None when it cannot rank (it fails when no county has any score at all)."""
+def county_board(q: Quarter, plan_id: str) -> pl.DataFrame | None:
+    """scoreboard.with_change at the quarter end (the page's board and words), or None when it cannot rank."""
     try:
-        return scoreboard.board(q.data, end, plan_id)
+        return scoreboard.with_change(q.data, q.end, plan_id)
     except pl.exceptions.InvalidOperationError:
         return None
-
-
-def county_board(q: Quarter, plan_id: str) -> pl.DataFrame | None:
-    """The board at the quarter end with the rank change since the previous one (scoreboard.with_change, kept
-    working for the first quarters with data, when the previous board has nothing to rank)."""
-    now = _board(q, q.end, plan_id)
-    if now is None:
-        return None
-    before = _board(q, q.previous_end, plan_id)
-    previous = dict(zip(before["area_code"], before["rank"], strict=True)) if before is not None else {}
-    return now.with_columns(
-        pl.col("area_code").replace_strict(previous, default=None, return_dtype=pl.Int64).alias("previous_rank")
-    ).with_columns(
-        pl.struct("rank", "previous_rank")
-        .map_elements(lambda r: scoreboard.change_text(r["rank"], r["previous_rank"]), return_dtype=pl.String)
-        .alias("change")
-    )
 
 
 def scoreboard_section(q: Quarter, plan_id: str) -> Section:
@@ -457,7 +440,7 @@ def scoreboard_section(q: Quarter, plan_id: str) -> Section:
         tables=[("红黑榜", table)],
         note=(
             f"综合得分 = 加权平均 × 100（{weights}）；无可评项不计入并按比例调整权重；"
-            f"较上季为与 {q.previous_label} 相比的名次变化。"
+            + scoreboard.change_note(q.previous_label)
         ),
     )
     if board["score"].is_not_null().any():

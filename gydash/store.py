@@ -292,7 +292,7 @@ def _in_effect(files: list[LoadedFile]) -> dict[str, pl.DataFrame]:
     for dataset in DATASETS:
         chosen = sorted(
             (f for f in files if f.frame is not None and f.entry.dataset == dataset),
-            key=lambda f: (f.entry.as_of, f.entry.rel),
+            key=lambda f: f.entry.order,
         )
         frames[dataset] = _combined(dataset, chosen) if chosen else empty_frame(dataset)
     return frames
@@ -454,7 +454,7 @@ def dating_notes(data: Data, today: date) -> list[Problem]:
     if not data.files:
         notes.append(Problem(str(data.data_dir), "数据目录中还没有可用的数据文件", level="warning"))
     seen: dict[tuple[str, date], str] = {}
-    for f in sorted(data.files, key=lambda f: (f.entry.dataset, f.entry.as_of, f.entry.rel)):
+    for f in sorted(data.files, key=lambda f: (f.entry.dataset, f.entry.order)):
         e = f.entry
         if e.dated_by == "mtime":
             notes.append(Problem(e.rel, f"文件名中没有日期，按修改时间 {e.as_of} 作为快照日期", level="warning"))

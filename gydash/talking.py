@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from gydash import duties, fmt, plan
+from gydash import duties, fmt, plan, scoreboard
 
 MAX_NAMED = 4  # name at most this many counties or items in one sentence, then "等 N 个"
 
@@ -157,7 +157,7 @@ def scoreboard_points(board: pl.DataFrame, quarter: str) -> list[str]:
         return [f"{quarter} 尚无可评分的县区"]
 
     def who(r: dict) -> str:
-        return r["area"] + ("" if r["change"] in ("—", "新") else f"（{r['change']}）")
+        return r["area"] + (f"（{r['change']}）" if scoreboard.moved(r["change"]) else "")
 
     rows = ranked.rows(named=True)
     groups: dict[int, list[dict]] = {}
@@ -183,6 +183,8 @@ def scoreboard_points(board: pl.DataFrame, quarter: str) -> list[str]:
     moves = [f"上升 {'、'.join(up)}" if up else "", f"下降 {'、'.join(down)}" if down else ""]
     if up or down:
         out.append("名次较上季度：" + "；".join(m for m in moves if m))
+    elif all(r["change"] == scoreboard.SAME for r in rows):
+        out.append("名次较上季度：各县区均持平")  # said, so an unchanged board is not taken for a missing one
     return out
 
 

@@ -145,10 +145,12 @@ def status_badge(row: dict, where=st) -> None:
     where.badge(status_text(row), color=BADGE_COLOURS[row["status"]])
 
 
-def _csv(frame) -> bytes:
-    """A table as CSV with a BOM, so Excel and WPS open the Chinese text correctly (polars or pandas)."""
-    text = frame.write_csv() if hasattr(frame, "write_csv") else frame.to_csv(index=False)
-    return text.encode("utf-8-sig")
+def table(frame, unit: str | None = None, **kwargs):
+    """st.dataframe of the frame as users download it (export.table: Chinese headers with units, rounded, no
+    internal columns), since the table's own download button saves exactly what it holds."""
+    from gydash import export
+
+    return st.dataframe(export.table(frame, unit), **kwargs)
 
 
 _specs: OrderedDict[int, tuple[object, dict]] = OrderedDict()
@@ -176,11 +178,12 @@ def _spec(chart) -> dict | None:
     return spec
 
 
-def chart(chart, frame=None, name: str = "chart", **kwargs):
-    """Show an Altair chart with a small 下载 menu under it: the chart as PNG and the data it draws as CSV.
-    Both files are made only when clicked (PNG drawn by vl-convert, cached on the chart spec), so reruns stay
-    fast. Other keyword arguments go to st.altair_chart (width, on_select, key …); its return value is returned."""
-    from gydash import render
+def chart(chart, frame=None, name: str = "chart", unit: str | None = None, **kwargs):
+    """Show an Altair chart with a small 下载 menu under it: the chart as PNG and the data it draws as CSV
+    (export.csv: Chinese headers, `unit` being the unit of its figures). Both files are made only when clicked
+    (PNG drawn by vl-convert, cached on the chart spec), so reruns stay fast. Other keyword arguments go to
+    st.altair_chart (width, on_select, key …); its return value is returned."""
+    from gydash import export, render
 
     kwargs.setdefault("width", "stretch")
     spec = _spec(chart)
@@ -203,7 +206,7 @@ def chart(chart, frame=None, name: str = "chart", **kwargs):
         if frame is not None:
             st.download_button(
                 "数据（CSV）",
-                data=lambda: _csv(frame),
+                data=lambda: export.csv(frame, unit),
                 file_name=f"{name}.csv",
                 mime="text/csv",
                 on_click="ignore",

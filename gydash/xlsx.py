@@ -6,14 +6,16 @@ import io
 
 import polars as pl
 
+from gydash import export
+
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def workbook(frame: pl.DataFrame, sheet: str) -> bytes:
-    """One sheet holding `frame` as it is (rename columns to Chinese headers before calling); row 1 is the
-    header, so the file reads back as the same table in Excel, WPS or polars."""
+def workbook(frame: pl.DataFrame, sheet: str, unit: str | None = None) -> bytes:
+    """One sheet holding `frame` as users download it (export.table: Chinese headers with units, rounded, no
+    internal columns); row 1 is the header, so the file reads back as the same table in Excel, WPS or polars."""
     buffer = io.BytesIO()
-    frame.write_excel(
+    export.table(frame, unit).write_excel(
         buffer,
         worksheet=sheet[:31],  # Excel's limit on sheet names
         autofit=True,

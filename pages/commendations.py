@@ -59,7 +59,7 @@ for col, year in zip(st.columns(max(len(years), 1)), years, strict=False):
 before = progress.filter(pl.col("plan").is_null())
 if before.height:
     with st.expander(f"方案期外的年度（{'、'.join(str(y) for y in sorted(set(before['year'])))} 年，不考核）"):
-        st.dataframe(
+        ui.table(
             before.select(
                 pl.col("year").alias("年度"),
                 pl.col("label").alias("类别"),
@@ -77,7 +77,7 @@ chosen = names.filter(pl.col("year") == year)
 order = {n: i for i, n in enumerate(plan.areas()["name"])}
 counts = chosen.group_by("area_name").agg(pl.len().alias("n")).sort(pl.col("area_name").replace_strict(order))
 st.caption("，".join(f"{r['area_name']} {r['n']} 项" for r in counts.iter_rows(named=True)))
-st.dataframe(
+ui.table(
     chosen.sort(pl.col("area_name").replace_strict(order), "category", "name").select(
         pl.col("area_name").alias("县区"),
         pl.col("category_label").alias("类别"),

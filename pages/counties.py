@@ -32,10 +32,10 @@ board = scoreboard.with_change(d, q, plan_id)
 st.markdown(f"#### 红黑榜 · {scoreboard.quarter_label(q)}")
 st.caption(
     f"综合得分 = 加权平均 × 100（{scoreboard.weights_text()}）；无可评项不计入并按比例调整权重。"
-    f"只使用 {q} 及以前的数据。"
+    f"只使用 {q} 及以前的数据。{scoreboard.change_note(scoreboard.quarter_label(scoreboard.previous_quarter_end(q)))}"
 )
 table = scoreboard.display_table(board, choice)
-st.dataframe(table, hide_index=True, width="stretch")
+ui.table(table, hide_index=True, width="stretch")
 
 with st.expander("各县区失分明细（点击跳转到详情页）", expanded=choice is not None):
     for r in board.iter_rows(named=True):
@@ -44,7 +44,8 @@ with st.expander("各县区失分明细（点击跳转到详情页）", expanded
         if not r["drags"]:
             st.markdown(f"**{r['area']}**：没有失分项 ✓")
             continue
-        st.markdown(f"**{r['area']}**（第 {r['rank']} 名，{r['change']}）")
+        place = f"第 {r['rank']} 名" if r["rank"] is not None else "未排名"
+        st.markdown(f"**{r['area']}**（{place}，较上季 {r['change']}）")
         for text, page in zip(r["drags"], r["drag_pages"], strict=True):
             st.page_link(page, label=text, icon=":material/arrow_forward:", query_params={"area": r["area_code"]})
 
@@ -67,11 +68,11 @@ unit = meta["unit"]
 
 c1, c2 = st.columns([3, 2])
 with c1:
-    ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}")
+    ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}", unit)
     st.caption("蓝条为数值，虚线为县区平均，红色短线为县区自己的分解目标（如有）。")
 with c2:
     tiles = charts.themed(charts.tile_map(cmp, unit, meta["name"], choice))
-    ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", width="content")
+    ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", unit, width="content")
     st.caption("按大致地理位置排列的县区方块图（非地图），颜色越深数值越大。")
 
 detail = pl.DataFrame(
@@ -86,8 +87,9 @@ detail = pl.DataFrame(
         "数据文件": [f or "—" for f in cmp["source_file"]],
     }
 )
-st.dataframe(detail, hide_index=True, width="stretch")
+ui.table(detail, hide_index=True, width="stretch")
 
 st.markdown("##### 各县区走势")
 trends = counties.trends(d, indicator)
-ui.chart(charts.themed(charts.small_multiples(trends, unit)), trends, f"各县区走势_{meta['name']}", width="content")
+chart = charts.themed(charts.small_multiples(trends, unit))
+ui.chart(chart, trends, f"各县区走势_{meta['name']}", unit, width="content")

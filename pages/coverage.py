@@ -176,7 +176,7 @@ if followed and st.toggle(f"只看关注县区（{plan.area_name(followed)}）",
     # A county office opening its ?area= link gets its own list (and its own Excel file) first.
     sheet = sheet.filter(pl.col("县区") == plan.area_name(followed))
 if sheet.height:
-    st.dataframe(sheet, hide_index=True, key="follow_up")
+    ui.table(sheet, hide_index=True, key="follow_up")
     st.download_button(
         "下载名单（Excel）",
         xlsx.workbook(sheet, "待跟进组织名单"),
@@ -247,7 +247,7 @@ cols = st.columns(4)
 for col, (label, n) in zip(cols, counts.items(), strict=True):
     col.metric(label, f"{n} 个")
 if changed.height:
-    st.dataframe(
+    ui.table(
         changed.select(
             pl.col("change_label").alias("变化"),
             pl.col("area_name").alias("县区"),

@@ -61,7 +61,7 @@ def changes_view(frame: pl.DataFrame, key: str) -> None:
         pl.col("dataset").replace_strict(DATASET_LABELS, return_dtype=pl.String),
         pl.col("change").replace_strict(history.CHANGE_WORDS, return_dtype=pl.String),
     ).rename(CHANGE_HEADERS)
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 460))
+    ui.table(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 460))
     st.download_button(
         "下载变化清单（Excel）",
         data=lambda: xlsx.workbook(shown, "变化清单"),  # built only when clicked, not on every rerun
@@ -121,7 +121,7 @@ def files_tab() -> None:
                 "状态": STATUS_WORDS[f.status],
                 "说明": "；".join(brief(p) for p in (*f.errors, *f.warnings))[:300],
             }
-            for f in sorted(files, key=lambda f: (f.entry.as_of, f.entry.rel), reverse=True)
+            for f in sorted(files, key=lambda f: f.entry.order, reverse=True)  # the file in effect first
         ]
         rows += [
             {"文件": e.rel, "快照日期": "", "行数": None, "状态": STATUS_WORDS["ignored"], "说明": e.ignored}
@@ -131,7 +131,7 @@ def files_tab() -> None:
             rows,
             schema={"文件": pl.String, "快照日期": pl.String, "行数": pl.Int64, "状态": pl.String, "说明": pl.String},
         )
-        st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 300))
+        ui.table(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 300))
         warned = [f for f in files if f.status == "warning"]
         if warned:
             with st.expander(f"查看 {len(warned)} 个文件的警告"):
@@ -141,7 +141,7 @@ def files_tab() -> None:
     outside = [e for e in d.ignored if e.dataset is None]
     if outside:
         st.markdown("##### 数据集文件夹以外的文件")
-        st.dataframe(
+        ui.table(
             pl.DataFrame({"文件": [e.rel for e in outside], "状态": "– 已忽略", "说明": [e.ignored for e in outside]}),
             hide_index=True,
             width="stretch",
@@ -184,7 +184,7 @@ def indicator_history() -> None:
             "in_use": "采用",
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.table(table, hide_index=True, width="stretch")
 
 
 def ledger_history() -> None:
@@ -212,7 +212,7 @@ def ledger_history() -> None:
         }
     )
     st.caption("按时情况按第一次更新判断；台账内容以最新文件为准（新文件整体替换该县区该期的台账）。")
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.table(table, hide_index=True, width="stretch")
 
 
 def history_tab() -> None:
@@ -299,7 +299,7 @@ def preview(p: importer.Prepared) -> None:
     rows = p.out.select(pl.all().cast(pl.String).fill_null("")).rename(zh)
     rows = rows.insert_column(0, pl.Series("表中行号", p.source_rows))
     st.markdown("**文件中的数据**（按文件原样，前 500 行）")
-    st.dataframe(rows.head(500), hide_index=True, width="stretch", height=min(38 + 35 * rows.height, 320))
+    ui.table(rows.head(500), hide_index=True, width="stretch", height=min(38 + 35 * rows.height, 320))
     st.markdown("**导入后看板上的变化**")
     after = history.with_file(d, p.dataset, p.rel, p.as_of, p.frame, p.rows)
     changes_view(history.changes(d, after, (p.dataset,)), "preview")

@@ -174,7 +174,7 @@ def events_table(events: pl.DataFrame, unit: str, counted: str) -> None:
     if "累计" in shown.columns:
         shown = shown.rename({"累计": f"累计（{unit}）"})
     amounts = {c: st.column_config.NumberColumn(format="localized") for c in shown.columns if "万元" in c}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=amounts)
+    ui.table(shown, hide_index=True, width="stretch", column_config=amounts)
     st.caption(counted)
 
 
@@ -310,7 +310,7 @@ for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), stric
         r = duties.rule_info(code)
         st.markdown(f"**{duties.describe(yearly)}**")
         points = duties.running_total(d, code, plan.CITY, year, today)
-        ui.chart(running_chart(points, yearly["required"], r["unit"]), points, f"{r['name_zh']}_{year}_累计")
+        ui.chart(running_chart(points, yearly["required"], r["unit"]), points, f"{r['name_zh']}_{year}_累计", r["unit"])
         listed = duties.cell_events(d, code, plan.CITY, str(year), today)
         total = f"共 {len(listed)} 条记录" + (
             f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""

@@ -94,7 +94,7 @@ def show(section: sections.Section, number: int, big: bool) -> None:
             if frame.is_empty():
                 st.caption("无")
             else:
-                st.dataframe(frame, hide_index=True, width="stretch")
+                ui.table(frame, hide_index=True, width="stretch")
 
 
 count = len(built.sections)
@@ -150,4 +150,4 @@ elif table.is_empty():
 else:
     counts = "，".join(f"{k} {n} 项" for k, n in table.group_by("类别", maintain_order=True).len().rows())
     st.caption(counts)
-    st.dataframe(table, hide_index=True, width="stretch", key="meeting_changes")
+    ui.table(table, hide_index=True, width="stretch", key="meeting_changes")

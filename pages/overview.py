@@ -77,6 +77,7 @@ for row in city:
                     charts.themed(charts.trend(row, hist, proj, info["start"])),
                     hist.select("date", "year", "month", "value", "derived", "file"),
                     f"目标趋势_{row['name']}",
+                    row["unit"],
                 )
                 note = f"虚线为预测：{proj['method']}" if proj["method"] else "已到截止期，显示最终数据"
                 if proj["end_value"] is not None and row["kind"] != "growth":
@@ -95,4 +96,4 @@ if counties:
             "状态": [fmt.status_text(r) for r in counties],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.table(table, hide_index=True, width="stretch")

@@ -153,11 +153,51 @@ def test_scoreboard_uses_only_snapshots_up_to_the_quarter_end(board_dir: Path) -
 
 @pytest.mark.parametrize(
     ("rank", "previous", "text"),
-    [(1, 3, "↑2"), (4, 3, "↓1"), (2, 2, "—"), (2, None, "新"), (None, 1, "—")],
-    ids=["up", "down", "same", "new", "unranked"],
+    [(1, 3, "↑2"), (4, 3, "↓1"), (2, 2, "持平"), (2, None, "首期"), (None, 1, "未排名"), (None, None, "未排名")],
+    ids=["up", "down", "same", "first", "unranked", "unranked-both"],
 )
 def test_rank_change_words(rank, previous, text) -> None:
     assert scoreboard.change_text(rank, previous) == text
+
+
+def test_rank_change_is_computed_from_the_previous_quarters_board(board_dir: Path) -> None:
+    data = store.load(board_dir)
+    # 2024Q3: only the 2024-03 ledger round is due, every county on time → all tie at rank 1.
+    q3 = {r["area"]: r["rank"] for r in scoreboard.board(data, date(2024, 9, 30)).iter_rows(named=True)}
+    assert set(q3.values()) == {1}
+    q4 = {r["area"]: r for r in scoreboard.with_change(data, date(2024, 12, 31)).iter_rows(named=True)}
+    assert {a: r["previous_rank"] for a, r in q4.items()} == q3
+    # 剑阁县 1 → 5, 旺苍县 1 → 6, 朝天区 1 → 7; the four clean counties stay first.
+    assert [q4[a]["change"] for a in ("剑阁县", "旺苍县", "朝天区", "利州区")] == ["↓4", "↓5", "↓6", "持平"]
+    # 2024Q1 is the first quarter with data: no earlier board, so no county reads as unchanged or as missing.
+    first = scoreboard.with_change(data, date(2024, 3, 31))
+    assert set(first["change"]) <= {"首期", "未排名"} and "—" not in first["change"].to_list()
+
+
+def _board_words(at: AppTest) -> list[str]:
+    board = next(df.value for df in at.dataframe if "较上季" in df.value.columns)
+    return list(board["较上季"])
+
+
+def test_page_and_meeting_pack_show_the_same_rank_change_words(board_dir: Path, monkeypatch) -> None:
+    from gydash import sections
+
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(board_dir))
+    monkeypatch.setenv("GYDASH_TODAY", "2025-01-15")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/counties.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    page = _board_words(at)
+    assert sorted(page) == sorted(["持平"] * 4 + ["↓4", "↓5", "↓6"])
+    assert any("持平＝名次不变" in c.value for c in at.caption)
+    built = sections.build(board_dir, date(2024, 12, 31), "2024")
+    (_caption, table), *_ = built.section("scoreboard").tables
+    assert table["较上季"].to_list() == page
+    assert "持平＝名次不变" in built.section("scoreboard").note
+    # 2025Q1: every county keeps its 2024Q4 rank; the talking points say so rather than staying silent.
+    q1 = sections.build(board_dir, date(2025, 3, 31), "2024").section("scoreboard")
+    assert set(q1.tables[0][1]["较上季"]) == {"持平"} and q1.points[-1] == "名次较上季度：各县区均持平"
 
 
 @pytest.mark.parametrize(
@@ -194,7 +234,7 @@ def test_a_quarter_with_nothing_to_judge_gives_an_unranked_board(tmp_path: Path)
     b = scoreboard.with_change(store.load(d), date(2023, 6, 30))
     assert b.height == 7
     assert b["score"].dtype == pl.Float64 and b["score"].null_count() == 7
-    assert b["rank"].null_count() == 7 and set(b["change"]) == {"—"}
+    assert b["rank"].null_count() == 7 and set(b["change"]) == {"未排名"}
 
 
 def test_followed_county_preselects_duties_and_filters_the_follow_up_list(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gydash import render, sections, ui
+from gydash import export, render, sections
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -136,5 +136,5 @@ def test_every_page_offers_png_and_csv_for_its_charts(bundled, page: str) -> Non
 
 
 def test_csv_download_opens_in_excel_with_chinese() -> None:
-    data = ui._csv(pl.DataFrame({"县区": ["利州区"], "数值": [52]}))
+    data = export.csv(pl.DataFrame({"县区": ["利州区"], "数值": [52]}))
     assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig").splitlines() == ["县区,数值", "利州区,52"]

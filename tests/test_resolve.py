@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import ledger, resolve
+from gydash import history, ledger, resolve
 
 LIZHOU, ZHAOHUA, CANGXI, CITY = "510802", "510811", "510824", "510800"
 
@@ -291,3 +291,51 @@ def test_targets_without_a_targets_file_are_the_builtin_plan(load):
         ("tech_sme", 500.0),
     ]
     assert set(targets["plan"]) == {"2024"}
+
+
+# --- same-date snapshots: the later file name wins ----------------------------------------------------------------
+
+SUBFOLDER, REVISED = "2025/2025-09-30.parquet", "2025-09-30_revised.parquet"
+
+
+def test_same_date_the_later_file_name_wins_not_the_later_path(write, load):
+    # By path, "indicators/2025/…" sorts after "indicators/2025-09-30_revised…" ('/' > '-'); by file name,
+    # "2025-09-30_revised.parquet" sorts after "2025-09-30.parquet": the README's rule is the file name.
+    write("indicators", SUBFOLDER, [ind("tech_sme", "利州区", 2025, 9, 40.0)])
+    write("indicators", REVISED, [ind("tech_sme", "利州区", 2025, 9, 42.0)])
+    data = load()
+    got = one(resolve.indicator_values(data), area=LIZHOU)
+    assert (got["value"], got["file"]) == (42.0, f"indicators/{REVISED}")
+    history = resolve.indicator_history(data, "tech_sme", LIZHOU, 2025, 9)
+    assert history["file"].to_list() == [f"indicators/{SUBFOLDER}", f"indicators/{REVISED}"]
+    notes = [n for n in data.notes(date(2026, 1, 1)) if "快照日期相同" in n.message]
+    assert [n.file for n in notes] == [f"indicators/{REVISED}"]  # the note sits on the file that wins
+
+
+def test_same_date_rule_holds_for_events_commendations_targets_and_the_ledger(write, load):
+    write("activities", SUBFOLDER, [activity("2025-09-05", id="A1", title="旧标题")])
+    write("activities", REVISED, [activity("2025-09-05", id="A1", title="新标题")])
+    row = {"year": 2025, "category": "model_case", "name": "甲组织", "area": "利州区"}
+    write("commendations", SUBFOLDER, [row | {"organization": "旧单位"}])
+    write("commendations", REVISED, [row | {"organization": "新单位"}])
+    target = {"plan": "2024", "indicator": "tech_sme", "area": "利州区", "year": 2025}
+    write("targets", SUBFOLDER, [target | {"target": 100.0}])
+    write("targets", REVISED, [target | {"target": 120.0}])
+    write("coverage", SUBFOLDER, [coverage_row("甲", updated_on="2025-03-20")])
+    write("coverage", REVISED, [coverage_row("乙", updated_on="2025-03-20")])
+    data = load()
+    assert resolve.events(data, "activities")["title"].to_list() == ["新标题"]
+    assert resolve.commendations(data)["organization"].to_list() == ["新单位"]
+    mine = resolve.targets(data).filter(area=LIZHOU, indicator="tech_sme", year=2025)
+    assert mine["target"].to_list() == [120.0]
+    assert resolve.ledger_rows(data)["org_name"].to_list() == ["乙"]
+    rnd = one(ledger.status(data, date(2025, 4, 1)), area=LIZHOU, round="2025-03")
+    assert rnd["latest_file"] == f"coverage/{REVISED}"
+    files = history.ledger_round_history(data, LIZHOU, "2025-03").select("file", "in_use").rows()
+    assert files == [(f"coverage/{SUBFOLDER}", "已被后来的文件替换"), (f"coverage/{REVISED}", "✓ 当前采用")]
+
+
+def test_equal_file_names_in_different_subfolders_have_a_fixed_order(write, load):
+    write("indicators", "a/2025-09-30.parquet", [ind("tech_sme", "利州区", 2025, 9, 1.0)])
+    write("indicators", "b/2025-09-30.parquet", [ind("tech_sme", "利州区", 2025, 9, 2.0)])
+    assert one(resolve.indicator_values(load()), area=LIZHOU)["file"] == "indicators/b/2025-09-30.parquet"
