@@ -10,7 +10,7 @@ import polars as pl
 from gydash import fmt, memo, palette
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-TARGET_COLOUR = "#b3261e"
+TARGET_COLOUR = palette.GOAL_INK  # black: red is kept for 未完成
 PACE_COLOUR = "#555555"
 
 
@@ -25,7 +25,7 @@ def _scale(row: dict) -> float:
 
 @memo.chart
 def bullet(row: dict, height: int = 46) -> alt.LayerChart:
-    """The actual as a bar (status colour), the target as a red tick, 序时进度 as a black marker."""
+    """The actual as a bar (status colour), the target as a black tick, 序时进度 as a grey marker."""
     k = _scale(row)
     actual = (row["actual"] or 0.0) * k
     target = row["target"] * k
@@ -187,7 +187,7 @@ def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: st
         .encode(
             x=alt.X("value:Q", title=unit),
             y=y,
-            color=alt.condition("datum.mine", alt.value("#b3261e"), alt.value("#1f4e79")),
+            color=alt.condition("datum.mine", alt.value(palette.HIGHLIGHT), alt.value("#1f4e79")),
             tooltip=[alt.Tooltip("area:N", title="县区"), alt.Tooltip("label:N", title="数值")],
         )
     )
@@ -234,7 +234,7 @@ def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None =
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title=unit, orient="bottom")),
     )
     outline = base.transform_filter("datum.mine").mark_rect(
-        cornerRadius=6, fill=None, stroke=TARGET_COLOUR, strokeWidth=3
+        cornerRadius=6, fill=None, stroke=palette.HIGHLIGHT, strokeWidth=3
     )
     name = base.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
         text="short:N", color=alt.condition("datum.value > 0", alt.value("#1f1f1f"), alt.value("#1f1f1f"))
@@ -271,7 +271,7 @@ def quota_words(r: dict) -> str:
 
 def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple[alt.LayerChart, pl.DataFrame]:
     """Commendations against their quotas (page and pack): a bar per group in its status colour (red only when
-    未完成), the quota as a red tick, and the figure with its symbol and word beside the bar. `clean` rewrites the
+    未完成), the quota as a black tick, and the figure with its symbol and word beside the bar. `clean` rewrites the
     words (the pack passes render.safe). Returns the chart and the table it draws."""
     df = rows.with_columns(
         pl.struct("actual", "quota", "unit", "status", "status_label")
@@ -280,7 +280,7 @@ def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple
         pl.col("status").replace_strict(palette.words(palette.QUOTA), return_dtype=pl.String).alias("state"),
     ).select("label", "actual", "quota", "unit", "status", "state", "status_label", "words")
     domain, inks = palette.legend(palette.QUOTA, set(df["status"]), colour="ink")
-    y = alt.Y("label:N", sort=df["label"].to_list(), title=None)
+    y = alt.Y("label:N", sort=df["label"].to_list(), title=None, axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart(df)
         .mark_bar(size=20)

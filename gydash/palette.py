@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TEXT_INK = "#1f1f1f"  # dark text on a fill
+# Not statuses, so never a status colour (red above all): the line or tick of a target, quota or minimum, and the
+# followed county ("my county", ?area=).
+GOAL_INK = "#212121"
+HIGHLIGHT = "#00897b"
 
 
 @dataclass(frozen=True)

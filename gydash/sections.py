@@ -134,7 +134,7 @@ def targets_section(q: Quarter, plan_id: str) -> Section:
         sources = list(dict.fromkeys(r["source"] for r in rows if r.get("source")))
         clauses = list(dict.fromkeys(str(r["clause"]) for r in rows))
         section.note = (
-            "条形为实际，红色竖线为目标，▼为序时进度应达位置（已到期的目标不再显示）。"
+            "条形为实际，黑色竖线为目标，▼为序时进度应达位置（已到期的目标不再显示）。"
             + (f"来源：{'、'.join(sources)}；" if sources else "")
             + f"方案条款：{'、'.join(clauses)}；数据文件见上表。"
         )

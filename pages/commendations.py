@@ -31,7 +31,7 @@ in_plan = progress.filter(pl.col("plan").is_not_null())
 # --- quotas per year --------------------------------------------------------------------------------------------
 
 st.subheader("完成情况（对照方案定额）")
-st.caption("条形颜色即状态：绿色达标，蓝色进行中，红色未完成，灰色仅列示；红色竖线为定额。党建示范点为方案期内累计。")
+st.caption("条形颜色即状态：绿色达标，蓝色进行中，红色未完成，灰色仅列示；黑色竖线为定额。党建示范点为方案期内累计。")
 years = sorted(set(in_plan["year"].to_list()), reverse=True)
 for tab, year in zip(st.tabs([f"{y} 年" for y in years]), years, strict=True):
     rows = in_plan.filter(pl.col("year") == year).with_columns(

@@ -58,10 +58,11 @@ def rule_title(code: str) -> str:
 
 
 def cell_text(row: dict) -> str:
-    """'✓ 3/2', '✗ 1/2', '… 1/2 进行中', '◇ 0/2 待报送', '○ 0/2 未到期' — a symbol and the numbers, never colour
-    alone; the states that are not a verdict also carry their word."""
+    """'✓ 3/2', '✗ 1/2', '… 1/2|进行中', '◇ 0/2|待报送', '○ 0/2|未到期' — a symbol and the numbers, never colour
+    alone; the states that are not a verdict also carry their word, on a second line ('|', the chart's line break)
+    so twelve monthly cells stay legible side by side."""
     text = f"{duties.STATUS_SYMBOLS[row['status']]} {duties.number(row['actual'])}/{duties.number(row['required'])}"
-    return text + (f" {duties.STATUS_LABELS[row['status']]}" if row["status"] in UNJUDGED else "")
+    return text + (f"|{duties.STATUS_LABELS[row['status']]}" if row["status"] in UNJUDGED else "")
 
 
 def column_label(period: str) -> str:
@@ -93,7 +94,7 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
             alt.Tooltip("status_label:N", title="状态"),
         ],
     )
-    text = base.mark_text(fontSize=13, color="#1f1f1f").encode(text="text:N")
+    text = base.mark_text(fontSize=13, color=palette.TEXT_INK, lineBreak="|").encode(text="text:N")
     height = 46 * len(area_order) + 110  # the legend and the axis take their share of the height
     return alt.layer(cells.add_params(pick), text).properties(height=height)
 
@@ -129,7 +130,7 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     labels = alt.Chart(shown).mark_text(dy=-8, fontSize=12).encode(x=x, y="actual:Q", text="text:N")
     line = (
         alt.Chart(shown)
-        .mark_line(color="#b3261e", strokeDash=[6, 4], point=False)
+        .mark_line(color=palette.GOAL_INK, strokeDash=[6, 4], point=False)
         .encode(x=x, y="required:Q", tooltip=[alt.Tooltip("required:Q", title=f"最低要求（{unit}）")])
     )
     return alt.layer(bars, line, labels).properties(height=300)
@@ -155,10 +156,10 @@ def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.Layer
         )
     )
     goal = pl.DataFrame({"required": [required], "label": [f"全年最低 {duties.number(required)} {unit}"]})
-    rule = alt.Chart(goal.to_pandas()).mark_rule(color="#b3261e", strokeDash=[6, 4]).encode(y="required:Q")
+    rule = alt.Chart(goal.to_pandas()).mark_rule(color=palette.GOAL_INK, strokeDash=[6, 4]).encode(y="required:Q")
     note = (
         alt.Chart(goal.to_pandas())
-        .mark_text(align="left", x=4, dy=-8, color="#b3261e", fontSize=12)
+        .mark_text(align="left", x=4, dy=-8, color=palette.GOAL_INK, fontSize=12)
         .encode(y="required:Q", text="label:N")
     )
     return alt.layer(line, rule, note).properties(height=320)
@@ -310,7 +311,7 @@ with tabs[0]:
             st.info(f"{year} 年没有这项规则的核对记录。")
             continue
         r = duties.rule_info(code)
-        st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（红色虚线）")
+        st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（黑色虚线）")
         ui.chart(
             monthly_chart(rows, r["unit"]),
             rows.select(*duties.SUMMARY_FIELDS, "unit"),
@@ -320,7 +321,7 @@ with tabs[0]:
     st.caption(
         "柱上标注："
         + "、".join(f"{s.symbol} {marks.get(k, s.word)}" for k, s in palette.DUTY.items())
-        + "；红色虚线为每月最低要求。"
+        + "；黑色虚线为每月最低要求。"
     )
 
 for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), strict=True):

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from gydash import commendations, duties, ledger, palette, progress, sections, store
@@ -101,3 +102,16 @@ def test_target_badges_and_bullets_follow_the_palette() -> None:
     for key, s in palette.TARGET.items():
         spec = charts.bullet(row | {"status": key}).to_dict()
         assert s.ink in {layer["mark"].get("color") for layer in spec["layer"]}, key
+
+
+def test_no_red_on_a_chart_of_things_done() -> None:
+    from gydash import charts
+
+    red = {palette.TONES["failed"].ink, palette.TONES["failed"].fill, "#b3261e"}
+    done = {"kind": "level", "actual": 3.0, "target": 2.0, "pace": 0.9, "final": False, "unit": "家"}
+    rows = pl.DataFrame(
+        {"label": ["表扬引领型党组织"], "actual": [3], "quota": [3], "unit": ["个"], "status": ["met"]},
+    ).with_columns(status_label=pl.lit("达标"))
+    for chart in (charts.bullet(done | {"status": "achieved"}), charts.quota_bars(rows)[0]):
+        text = json.dumps(chart.to_dict())
+        assert not any(colour in text for colour in red)
