@@ -95,7 +95,7 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
         ],
     )
     text = base.mark_text(fontSize=13, color=palette.TEXT_INK, lineBreak="|").encode(text="text:N")
-    height = 46 * len(area_order) + 110  # the legend and the axis take their share of the height
+    height = 56 * len(area_order) + 120  # two lines of text per cell; the legend and the axis take their share
     return alt.layer(cells.add_params(pick), text).properties(height=height)
 
 
