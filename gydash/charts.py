@@ -7,11 +7,10 @@ from datetime import date
 import altair as alt
 import polars as pl
 
-from gydash import fmt, memo
-from gydash.fmt import STATUS_STYLE
+from gydash import fmt, memo, palette
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-TARGET_COLOUR = "#b3261e"
+TARGET_COLOUR = palette.GOAL_INK  # black: red is kept for 未完成
 PACE_COLOUR = "#555555"
 
 
@@ -26,13 +25,13 @@ def _scale(row: dict) -> float:
 
 @memo.chart
 def bullet(row: dict, height: int = 46) -> alt.LayerChart:
-    """The actual as a bar (status colour), the target as a red tick, 序时进度 as a black marker."""
+    """The actual as a bar (status colour), the target as a black tick, 序时进度 as a grey marker."""
     k = _scale(row)
     actual = (row["actual"] or 0.0) * k
     target = row["target"] * k
     pace = (row["pace"] or 0.0) * target if row["pace"] is not None and not row["final"] else None
     top = max(actual, target) * 1.12 or 1.0
-    colour = STATUS_STYLE[row["status"]][1]
+    colour = palette.TARGET[row["status"]].ink
     unit = "%" if row["kind"] == "growth" else row["unit"]
     base = pl.DataFrame({"y": ["实际"], "actual": [actual], "target": [target], "pace": [pace], "unit": [unit]})
     x = alt.X("actual:Q", scale=alt.Scale(domain=[0, top]), axis=alt.Axis(title=None, tickCount=4, labelFontSize=10))
@@ -188,7 +187,7 @@ def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: st
         .encode(
             x=alt.X("value:Q", title=unit),
             y=y,
-            color=alt.condition("datum.mine", alt.value("#b3261e"), alt.value("#1f4e79")),
+            color=alt.condition("datum.mine", alt.value(palette.HIGHLIGHT), alt.value("#1f4e79")),
             tooltip=[alt.Tooltip("area:N", title="县区"), alt.Tooltip("label:N", title="数值")],
         )
     )
@@ -235,7 +234,7 @@ def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None =
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title=unit, orient="bottom")),
     )
     outline = base.transform_filter("datum.mine").mark_rect(
-        cornerRadius=6, fill=None, stroke=TARGET_COLOUR, strokeWidth=3
+        cornerRadius=6, fill=None, stroke=palette.HIGHLIGHT, strokeWidth=3
     )
     name = base.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
         text="short:N", color=alt.condition("datum.value > 0", alt.value("#1f1f1f"), alt.value("#1f1f1f"))
@@ -262,3 +261,42 @@ def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
         .properties(width=140, height=90)
         .facet(facet=alt.Facet("short:N", title=None, header=alt.Header(labelFontSize=13)), columns=4)
     )
+
+
+def quota_words(r: dict) -> str:
+    """'2/3 个 ✗ 未完成', '5 名 – 仅列示，不设定额' — the figure, the symbol and the status word of a quota row."""
+    figure = f"{r['actual']}/{r['quota']} {r['unit']}" if r["quota"] is not None else f"{r['actual']} {r['unit']}"
+    return f"{figure} {palette.QUOTA[r['status']].symbol} {r['status_label']}"
+
+
+def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple[alt.LayerChart, pl.DataFrame]:
+    """Commendations against their quotas (page and pack): a bar per group in its status colour (red only when
+    未完成), the quota as a black tick, and the figure with its symbol and word beside the bar. `clean` rewrites the
+    words (the pack passes render.safe). Returns the chart and the table it draws."""
+    df = rows.with_columns(
+        pl.struct("actual", "quota", "unit", "status", "status_label")
+        .map_elements(lambda r: clean(quota_words(r)), return_dtype=pl.String)
+        .alias("words"),
+        pl.col("status").replace_strict(palette.words(palette.QUOTA), return_dtype=pl.String).alias("state"),
+    ).select("label", "actual", "quota", "unit", "status", "state", "status_label", "words")
+    domain, inks = palette.legend(palette.QUOTA, set(df["status"]), colour="ink")
+    y = alt.Y("label:N", sort=df["label"].to_list(), title=None, axis=alt.Axis(labelLimit=260))
+    bars = (
+        alt.Chart(df)
+        .mark_bar(size=20)
+        .encode(
+            y=y,
+            x=alt.X("actual:Q", title="数量"),
+            color=alt.Color("state:N", title="状态", sort=domain, scale=alt.Scale(domain=domain, range=inks)),
+            tooltip=[alt.Tooltip("label:N", title="类别"), alt.Tooltip("words:N", title="完成情况")],
+        )
+    )
+    ticks = alt.Chart(df).mark_tick(color=TARGET_COLOUR, thickness=3, size=30).encode(y=y, x="quota:Q")
+    text = (
+        alt.Chart(df)
+        .mark_text(align="left", dx=6, fontSize=14)
+        .encode(y=y, x=alt.X("max_x:Q"), text="words:N")
+        .transform_calculate(max_x="max(datum.actual, datum.quota || 0)")
+    )
+    chart = alt.layer(bars, ticks, text).properties(height=alt.Step(40))
+    return (chart.properties(width=width) if width else chart), df

@@ -23,11 +23,11 @@ from functools import cache
 
 import polars as pl
 
-from gydash import plan, resolve
+from gydash import palette, plan, resolve
 from gydash.contract import COMMENDATION_CATEGORIES
 from gydash.store import Data
 
-STATUS_LABELS = {"met": "达标", "unmet": "未完成", "in_progress": "进行中", "no_quota": "仅列示，不设定额"}
+STATUS_LABELS = palette.words(palette.QUOTA)
 OUTSIDE_LABEL = "方案期外，不考核"
 CUMULATIVE_RUNNING_LABEL = "进行中（方案期末累计考核）"
 SUMMARY_FIELDS = ("year", "category", "quota", "actual", "status")

@@ -39,8 +39,13 @@ so a kind never reported shows as 0, not as missing) or the row's ``since`` if l
 When the dataset has no event at all, periods start at the plan's start (2024-01 for the 2024 plan): a duty does not
 vanish because nothing was reported. Monthly rules also list the rest of today's year as ``not_due``.
 
-Status of a cell: ``met`` when actual ≥ required (at any time, even before the period ends); otherwise ``unmet``
-when the period is over, ``in_progress`` when it contains today, ``not_due`` when it starts after today.
+Status of a cell: ``met`` when actual ≥ required (at any time, even before the period ends); otherwise, once the
+period is over, ``awaiting_data`` (待报送) while no accepted snapshot of the rule's dataset is dated on or after the
+period's last day — the data simply do not reach that far yet, so the period is not judged — and ``unmet`` once
+one is; ``in_progress`` when the period contains today, ``not_due`` when it starts after today. Only ``unmet``
+counts as a failure anywhere (overdue list, scoreboard, talking points, meeting pack, summary). A quarter's cut
+(``quarter.load``, ``scoreboard.board``) holds only the snapshots dated up to the quarter end, so the same rule is
+applied with the data in effect at that cut-off. Words, symbols and colours of the statuses: ``palette.DUTY``.
 Every event in effect whose date falls in the period counts (``cell_events`` lists exactly those).
 """
 
@@ -51,15 +56,15 @@ from functools import cache
 
 import polars as pl
 
-from gydash import clock, db, plan, resolve
+from gydash import clock, db, palette, plan, resolve
 from gydash.contract import ACTIVITY_KINDS, columns
 from gydash.store import Data
 
 EVENT_DATASETS = ("activities", "loans")
 SCOPES = ("each_county", "city_and_counties", "city", "city_all_areas")
 PERIODS = ("year", "month")
-STATUS_LABELS = {"met": "已完成", "unmet": "未完成", "in_progress": "进行中", "not_due": "未到期"}
-STATUS_SYMBOLS = {"met": "✓", "unmet": "✗", "in_progress": "…", "not_due": "○"}
+STATUS_LABELS = palette.words(palette.DUTY)
+STATUS_SYMBOLS = {k: s.symbol for k, s in palette.DUTY.items()}
 SUMMARY_FIELDS = ("rule", "clause", "area", "period", "required", "actual", "status")
 SUMMARY_EXTRA = ("area_code", "name", "unit", "plan", "events", "status_label")
 
@@ -272,6 +277,7 @@ def _events_for_sql(data: Data, dataset: str) -> pl.DataFrame:
 
 
 def _evaluate_dataset(data: Data, dataset: str, cells: pl.DataFrame, today: date) -> pl.DataFrame:
+    through = reported_through(data)[dataset]
     sql = f"""
     with counted as (
         select c.cell, count(e.date) as events, coalesce(sum({_value_expr(dataset)}), 0) as total
@@ -284,13 +290,14 @@ def _evaluate_dataset(data: Data, dataset: str, cells: pl.DataFrame, today: date
     )
     select * exclude (all_areas, value_column),
         case when actual >= required then 'met'
+             when period_end < $today and coalesce($through::date < period_end, true) then 'awaiting_data'
              when period_end < $today then 'unmet'
              when period_start <= $today then 'in_progress'
              else 'not_due' end as status
     from judged
     order by cell
     """
-    return db.query(sql, {"today": today}, c=cells, e=_events_for_sql(data, dataset))
+    return db.query(sql, {"today": today, "through": through}, c=cells, e=_events_for_sql(data, dataset))
 
 
 def _compute(data: Data, today: date, table: pl.DataFrame) -> pl.DataFrame:
@@ -443,11 +450,23 @@ def number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def overdue(data: Data, today: date | None = None) -> list[dict]:
-    """Every unmet cell (period over, below the minimum), newest period first, with its plain-Chinese text."""
-    frame = evaluate(data, today).with_row_index("_order").filter(pl.col("status") == "unmet")
+def overdue(data: Data, today: date | None = None, area: str | None = None) -> list[dict]:
+    """Every unmet cell (period over and covered by the data, below the minimum), newest period first, with its
+    plain-Chinese text; only `area`'s cells (a code, full or short name) when given."""
+    return _listed(data, today, "unmet", area)
+
+
+def awaiting(data: Data, today: date | None = None, area: str | None = None) -> list[dict]:
+    """Every awaiting_data cell (period over, below the minimum, the data not yet reported that far), newest first."""
+    return _listed(data, today, "awaiting_data", area)
+
+
+def _listed(data: Data, today: date | None, wanted: str, area: str | None) -> list[dict]:
+    frame = evaluate(data, today).filter(pl.col("status") == wanted)
+    if area is not None:
+        frame = frame.filter(pl.col("area_code") == plan.area_lookup().get(area, area))
     frame = frame.sort(pl.col("period_end"), descending=True, maintain_order=True)
-    return [r | {"text": describe(r)} for r in frame.drop("_order").iter_rows(named=True)]
+    return [r | {"text": describe(r)} for r in frame.iter_rows(named=True)]
 
 
 def _plain_number(value: float) -> int | float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from gydash import palette
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>|~$&:#])")
 _LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 
@@ -56,22 +58,12 @@ def period(year: int | None, month: int | None, measure: str = "flow") -> str:
 
 
 # A data file's check result, as the CLI and the data page both show it (a symbol and a word, never colour alone).
-FILE_STATUS = {"accepted": "✓ 已采用", "warning": "! 有警告", "rejected": "✗ 已拒绝", "ignored": "– 已忽略"}
-
-# Status is always a word and a symbol, never colour alone; colours are for a quick scan only.
-STATUS_STYLE = {
-    "achieved": ("✓", "#2e7d32"),
-    "on_track": ("●", "#1565c0"),
-    "behind": ("▲", "#b26a00"),
-    "off_track": ("✗", "#c62828"),
-    "missed": ("✗", "#8e0000"),
-    "no_data": ("○", "#757575"),
-}
+FILE_STATUS = {k: s.text for k, s in palette.FILE.items()}
 
 
 def status_text(row: dict) -> str:
     """'✓ 完成', '▲ 滞后' … the symbol and the word for a target's status."""
-    return f"{STATUS_STYLE[row['status']][0]} {row['status_label']}"
+    return f"{palette.TARGET[row['status']].symbol} {row['status_label']}"
 
 
 def gap_words(row: dict) -> str:

@@ -20,12 +20,12 @@ from datetime import date
 
 import polars as pl
 
-from gydash import db, plan, resolve
+from gydash import db, palette, plan, resolve
 from gydash.contract import ORG_COVERAGE
 from gydash.store import Data
 
 ROUND_MONTHS = (3, 10)
-STATUS_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未报", "not_due": "未到期"}
+STATUS_LABELS = palette.words(palette.LEDGER)
 CHANGE_LABELS = {
     "newly_uncovered": "新出现未覆盖",
     "newly_covered": "新实现覆盖",
@@ -220,6 +220,17 @@ def current(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:
 
 
 # --- the road to zero ------------------------------------------------------------------------------
+
+
+def zero_word() -> pl.Expr:
+    """A road_to_zero row's state in words: 已清零, 未清零 or 无数据 (palette.ZERO)."""
+    return (
+        pl.when(pl.col("cleared"))
+        .then(pl.lit(palette.ZERO["cleared"].word))
+        .when(pl.col("uncovered").is_not_null())
+        .then(pl.lit(palette.ZERO["open"].word))
+        .otherwise(pl.lit(palette.ZERO["no_data"].word))
+    )
 
 
 def road_to_zero(data: Data, today: date) -> pl.DataFrame:

@@ -20,17 +20,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from gydash import plan, resolve
+from gydash import palette, plan, resolve
 from gydash.store import Data
 
-STATUS_LABELS = {
-    "achieved": "达标",
-    "on_track": "正常",
-    "behind": "滞后",
-    "off_track": "严重滞后",
-    "missed": "未完成",
-    "no_data": "无数据",
-}
+STATUS_LABELS = palette.words(palette.TARGET)
 FINAL_LABELS = {"achieved": "完成", "missed": "未完成"}
 
 

@@ -2,7 +2,8 @@
 
 Only snapshots dated up to the quarter end are used, and "today" is the quarter end, so a past quarter's board
 can be rebuilt exactly. Components (weights in plandata/scoreboard.csv, each scored 0–1):
-- duties: of the county's duty periods that ended in the 12 months up to the quarter end, the share met;
+- duties: of the county's duty periods that ended in the 12 months up to the quarter end, the share met
+  (periods awaiting data — not yet covered by a snapshot dated by the quarter end — are left out, not failed);
 - ledger: of the ledger rounds whose month ended in those 12 months, the share updated on time (missing = not);
 - uncovered: uncovered organisations in the county's latest reported round: 1 − 0.2 per organisation, floor 0;
 - targets: mean attainment (capped at 100 %) of the county's own targets in the chosen plan.

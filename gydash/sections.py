@@ -23,6 +23,7 @@ from gydash import (
     duties,
     fmt,
     ledger,
+    palette,
     plan,
     progress,
     quarter,
@@ -35,10 +36,8 @@ from gydash.quarter import Quarter, Stamp
 from gydash.store import Data
 
 WIDTH = 560  # chart width in pixels for the pack: small enough that labels stay large on a slide
-DUTY_COLOURS = {"met": "#81c784", "unmet": "#e57373", "in_progress": "#ffd54f"}
-ZERO_COLOURS = {"已清零": "#c8e6c9", "未清零": "#ffcc80", "无数据": "#e0e0e0"}
-QUOTA_COLOURS = {"met": "#2e7d32", "unmet": "#c62828", "in_progress": "#1565c0", "no_quota": "#757575"}
-QUOTA_SYMBOLS = {"met": "✓", "unmet": "×", "in_progress": "…", "no_quota": ""}
+SYMBOLS = {k: render.safe(s) for k, s in duties.STATUS_SYMBOLS.items()}  # as the pack's font can draw them
+DUTY_SHOWN = ("met", "unmet", "in_progress", "awaiting_data")  # the duty chart's statuses (not_due is not counted)
 
 
 @dataclass
@@ -135,7 +134,7 @@ def targets_section(q: Quarter, plan_id: str) -> Section:
         sources = list(dict.fromkeys(r["source"] for r in rows if r.get("source")))
         clauses = list(dict.fromkeys(str(r["clause"]) for r in rows))
         section.note = (
-            "条形为实际，红色竖线为目标，▼为序时进度应达位置（已到期的目标不再显示）。"
+            "条形为实际，黑色竖线为目标，▼为序时进度应达位置（已到期的目标不再显示）。"
             + (f"来源：{'、'.join(sources)}；" if sources else "")
             + f"方案条款：{'、'.join(clauses)}；数据文件见上表。"
         )
@@ -158,34 +157,30 @@ def duty_window(q: Quarter) -> pl.DataFrame:
 def duties_chart(window: pl.DataFrame) -> alt.Chart:
     order = duties.rule_codes()
     counts = (
-        window.filter(pl.col("status").is_in(list(DUTY_COLOURS)))
+        window.filter(pl.col("status").is_in(DUTY_SHOWN))
         .group_by("rule", "name", "status", "status_label")
         .agg(pl.len().alias("cells"))
         .with_columns(
             pl.col("rule").replace_strict({c: i for i, c in enumerate(order)}, return_dtype=pl.Int64).alias("ord"),
             pl.col("status")
-            .replace_strict({s: i for i, s in enumerate(DUTY_COLOURS)}, return_dtype=pl.Int64)
+            .replace_strict({s: i for i, s in enumerate(DUTY_SHOWN)}, return_dtype=pl.Int64)
             .alias("status_ord"),
+            # the symbol beside each count, so a segment never says its state by colour alone
+            pl.format("{}{}", pl.col("status").replace_strict(SYMBOLS), "cells").alias("words"),
         )
         .sort("ord", "status_ord")
     )
     names = list(dict.fromkeys(counts["name"]))
-    present = [s for s in DUTY_COLOURS if s in set(counts["status"])]
-    labels = [duties.STATUS_LABELS[s] for s in present]
+    labels, fills = palette.legend(palette.DUTY, [s for s in DUTY_SHOWN if s in set(counts["status"])])
     base = alt.Chart(counts).encode(
         y=alt.Y("name:N", sort=names, title=None),
         x=alt.X("cells:Q", stack="zero", title="核对项数（县区 × 期间）"),
         order=alt.Order("status_ord:Q"),
     )
     bars = base.mark_bar(stroke="white", strokeWidth=1).encode(
-        color=alt.Color(
-            "status_label:N",
-            title="状态",
-            sort=labels,
-            scale=alt.Scale(domain=labels, range=[DUTY_COLOURS[s] for s in present]),
-        )
+        color=alt.Color("status_label:N", title="状态", sort=labels, scale=alt.Scale(domain=labels, range=fills))
     )
-    text = base.mark_text(dx=-4, align="right", fontSize=13, color="#1f1f1f").encode(text="cells:Q")
+    text = base.mark_text(dx=-4, align="right", fontSize=13, color=palette.TEXT_INK).encode(text="words:N")
     return alt.layer(bars, text).properties(width=WIDTH, height=alt.Step(34)), counts.drop("ord", "status_ord")
 
 
@@ -211,6 +206,7 @@ def duties_section(q: Quarter) -> Section:
             (pl.col("status") == "met").sum().alias("met"),
             (pl.col("status") == "unmet").sum().alias("unmet"),
             (pl.col("status") == "in_progress").sum().alias("running"),
+            (pl.col("status") == "awaiting_data").sum().alias("awaiting"),
         )
         .select(
             pl.col("name").alias("工作"),
@@ -218,6 +214,7 @@ def duties_section(q: Quarter) -> Section:
             pl.format("{} 项", "met").alias("已完成"),
             pl.format("{} 项", "unmet").alias("未完成"),
             pl.format("{} 项", "running").alias("进行中"),
+            pl.format("{} 项", "awaiting").alias("待报送"),
         )
     )
     listed = pl.DataFrame(
@@ -229,7 +226,10 @@ def duties_section(q: Quarter) -> Section:
         "责任落实",
         points,
         tables=[("各项工作完成情况", summary), ("未完成事项（近 12 个月）", listed)],
-        note=f"按方案第 5、7、16、17 条逐县区、逐期间核对，期间为 {span}；判断日为 {q.today}（季度末次日）。",
+        note=(
+            f"按方案第 5、7、16、17 条逐县区、逐期间核对，期间为 {span}；判断日为 {q.today}（季度末次日）。"
+            "待报送：期间已结束，但季度末的数据尚未报送到期末，不计为未完成。"
+        ),
     )
     if not window.is_empty():
         chart, data = duties_chart(window)
@@ -250,7 +250,7 @@ def ledger_chart(zero: pl.DataFrame, rounds: list[str]) -> alt.LayerChart:
         color=alt.Color(
             "state:N",
             title="未覆盖组织",
-            scale=alt.Scale(domain=list(ZERO_COLOURS), range=list(ZERO_COLOURS.values())),
+            scale=alt.Scale(domain=list(palette.fills(palette.ZERO)), range=list(palette.fills(palette.ZERO).values())),
         )
     )
     words = base.mark_text(fontSize=14, color="#1f1f1f").encode(text="cell:N")
@@ -275,14 +275,7 @@ def ledger_section(q: Quarter) -> Section:
     points = talking.ledger_points(rnd, this, current)
     zero = ledger.road_to_zero(q.data, q.today)
     rounds = [r for r in dict.fromkeys(zero.sort("round")["round"]) if r <= rnd][-4:]
-    zero = zero.filter(pl.col("round").is_in(rounds)).with_columns(
-        pl.when(pl.col("cleared"))
-        .then(pl.lit("已清零"))
-        .when(pl.col("uncovered").is_not_null())
-        .then(pl.lit("未清零"))
-        .otherwise(pl.lit("无数据"))
-        .alias("state")
-    )
+    zero = zero.filter(pl.col("round").is_in(rounds)).with_columns(ledger.zero_word().alias("state"))
     table = (
         this.select("area", "area_name", "status_label")
         .join(current.drop("status_label", "area_name"), on="area", how="left", maintain_order="left")
@@ -316,47 +309,8 @@ def commendation_rows(q: Quarter) -> pl.DataFrame:
     return commendations.progress(q.data, q.today).filter(pl.col("year") == q.end.year)
 
 
-def commendations_chart(rows: pl.DataFrame) -> alt.LayerChart:
-    df = rows.with_columns(
-        pl.struct("actual", "quota", "unit", "status")
-        .map_elements(
-            lambda r: (
-                (
-                    f"{r['actual']}/{r['quota']} {r['unit']} "
-                    if r["quota"] is not None
-                    else f"{r['actual']} {r['unit']} "
-                )
-                + QUOTA_SYMBOLS[r["status"]]
-            ),
-            return_dtype=pl.String,
-        )
-        .alias("words"),
-    ).select("label", "actual", "quota", "unit", "status", "status_label", "words")
-    order = df["label"].to_list()
-    statuses = [s for s in QUOTA_COLOURS if s in set(df["status"])]
-    words = {s: commendations.STATUS_LABELS[s] for s in statuses}
-    y = alt.Y("label:N", sort=order, title=None)
-    bars = (
-        alt.Chart(df)
-        .mark_bar(size=20)
-        .encode(
-            y=y,
-            x=alt.X("actual:Q", title="数量"),
-            color=alt.Color(
-                "status_label:N",
-                title="状态",
-                scale=alt.Scale(domain=[words[s] for s in statuses], range=[QUOTA_COLOURS[s] for s in statuses]),
-            ),
-        )
-    )
-    ticks = alt.Chart(df).mark_tick(color=charts.TARGET_COLOUR, thickness=3, size=30).encode(y=y, x="quota:Q")
-    text = (
-        alt.Chart(df)
-        .mark_text(align="left", dx=6, fontSize=14)
-        .encode(y=y, x=alt.X("max_x:Q"), text="words:N")
-        .transform_calculate(max_x="max(datum.actual, datum.quota || 0)")
-    )
-    return alt.layer(bars, ticks, text).properties(width=WIDTH - 120, height=alt.Step(40)), df
+def commendations_chart(rows: pl.DataFrame) -> tuple[alt.LayerChart, pl.DataFrame]:
+    return charts.quota_bars(rows, WIDTH - 120, clean=render.safe)
 
 
 def commendations_section(q: Quarter) -> Section:

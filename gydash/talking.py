@@ -63,7 +63,10 @@ def duties_points(window: pl.DataFrame, overdue: list[dict], city_year: list[dic
     done = [f"已完成 {counts['met']} 项", f"未完成 {counts['unmet']} 项"]
     if counts["in_progress"]:
         done.append(f"进行中 {counts['in_progress']} 项")
-    out = [f"{span}经常性工作共核对 {window.height - counts['not_due']} 项：{'，'.join(done)}"]
+    checked = window.height - counts["not_due"] - counts["awaiting_data"]
+    out = [f"{span}经常性工作共核对 {checked} 项：{'，'.join(done)}"]
+    if counts["awaiting_data"]:
+        out.append(f"另有 {counts['awaiting_data']} 项期间已结束但数据尚未报送到期末（待报送），不计为未完成")
     if overdue:
         by_rule: dict[str, list[str]] = {}
         for r in overdue:

@@ -7,17 +7,10 @@ from collections import OrderedDict
 
 import streamlit as st
 
-from gydash import clock, memo, plan, progress, store
+from gydash import clock, memo, palette, plan, progress, store
 from gydash.store import Data
 
-BADGE_COLOURS = {
-    "achieved": "green",
-    "on_track": "blue",
-    "behind": "orange",
-    "off_track": "red",
-    "missed": "red",
-    "no_data": "gray",
-}
+BADGE_COLOURS = {k: s.badge for k, s in palette.TARGET.items()}
 DATA_PAGE = "pages/data.py"
 
 

@@ -4,12 +4,11 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, commendations, memo, plan, ui
+from gydash import charts, clock, commendations, memo, plan, ui
 
 ui.route_through_app()
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-STATUS_ICONS = {"met": "✓ ", "unmet": "✗ ", "in_progress": "… ", "no_quota": ""}
 
 d = ui.data()
 today = clock.today()
@@ -29,32 +28,31 @@ progress = commendations.progress(d, today)
 in_plan = progress.filter(pl.col("plan").is_not_null())
 
 
-def quota_line(r: dict) -> tuple[float, str]:
-    """The bar's fill and its words, e.g. '表扬引领型党组织：2 / 3 个 · ✗ 未完成'."""
-    label = r["label"] + ("（方案期内累计）" if r["period"] == "cumulative" else "")
-    mark = f"{STATUS_ICONS[r['status']]}{r['status_label']}"
-    if r["quota"] is None:
-        return 0.0, f"{label}：{r['actual']} {r['unit']} · {mark}"
-    fill = min(r["actual"] / r["quota"], 1.0) if r["quota"] else 1.0
-    return fill, f"{label}：{r['actual']} / {r['quota']} {r['unit']} · {mark}"
-
-
 # --- quotas per year --------------------------------------------------------------------------------------------
 
 st.subheader("完成情况（对照方案定额）")
+st.caption("条形颜色即状态：绿色达标，蓝色进行中，红色未完成，灰色仅列示；黑色竖线为定额。党建示范点为方案期内累计。")
 years = sorted(set(in_plan["year"].to_list()), reverse=True)
-for col, year in zip(st.columns(max(len(years), 1)), years, strict=False):
-    rows = in_plan.filter(pl.col("year") == year)
+for tab, year in zip(st.tabs([f"{y} 年" for y in years]), years, strict=True):
+    rows = in_plan.filter(pl.col("year") == year).with_columns(
+        pl.when(pl.col("period") == "cumulative").then(pl.col("label") + "（累计）").otherwise("label").alias("label")
+    )
     judged = rows.filter(pl.col("quota").is_not_null())
     met = judged.filter(pl.col("status") == "met").height
-    col.markdown(f"#### {year} 年")
-    col.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
-    for r in rows.iter_rows(named=True):
-        fill, words = quota_line(r)
-        if r["quota"] is None:
-            col.markdown(words)
-        else:
-            col.progress(fill, text=words)
+    tab.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
+    with tab:
+        chart, drawn = charts.quota_bars(rows)
+        ui.chart(
+            chart,
+            drawn.select(
+                pl.col("label").alias("类别"),
+                pl.col("actual").alias("完成"),
+                pl.col("quota").alias("定额"),
+                pl.col("unit").alias("单位"),
+                pl.col("status_label").alias("状态"),
+            ),
+            f"表扬推荐_定额_{year}",
+        )
 
 before = progress.filter(pl.col("plan").is_null())
 if before.height:

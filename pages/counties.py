@@ -69,7 +69,7 @@ unit = meta["unit"]
 c1, c2 = st.columns([3, 2])
 with c1:
     ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}", unit)
-    st.caption("蓝条为数值，虚线为县区平均，红色短线为县区自己的分解目标（如有）。")
+    st.caption("蓝条为数值，虚线为县区平均，黑色短线为县区自己的分解目标（如有）。")
 with c2:
     tiles = charts.themed(charts.tile_map(cmp, unit, meta["name"], choice))
     ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", unit, width="content")

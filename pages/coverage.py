@@ -4,13 +4,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, fmt, ledger, memo, plan, ui, xlsx
+from gydash import clock, fmt, ledger, memo, palette, plan, ui, xlsx
 
 ui.route_through_app()
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-STATUS_COLOURS = {"按时": "#c8e6c9", "逾期": "#ffcc80", "未报": "#ef9a9a", "未到期": "#e0e0e0"}
-ZERO_COLOURS = {"已清零": "#c8e6c9", "未清零": "#ffcc80", "无数据": "#e0e0e0"}
+STATUS_COLOURS = palette.fills(palette.LEDGER)
+ZERO_COLOURS = palette.fills(palette.ZERO)
 
 d = ui.data()
 today = clock.today()
@@ -110,6 +110,7 @@ if missing.height:
 st.subheader("各县区报送情况")
 matrix = status.with_columns(
     pl.col("status").replace_strict(ledger.STATUS_LABELS, return_dtype=pl.String).alias("状态"),
+    pl.col("status").replace_strict({k: s.text for k, s in palette.LEDGER.items()}).alias("文字"),
     pl.col("area_name").alias("提示：县区"),
     pl.col("round").alias("提示：期次"),
     pl.col("status_label").alias("提示：状态"),
@@ -117,7 +118,7 @@ matrix = status.with_columns(
     pl.col("submissions").fill_null(0).cast(pl.String).add(" 次").alias("提示：报送次数"),
 )
 ui.chart(
-    grid(matrix, "状态", STATUS_COLOURS, "status_label", county_names, "报送状态"),
+    grid(matrix, "状态", STATUS_COLOURS, "文字", county_names, "报送状态"),
     status.select("area_name", "round", "status_label", "first_updated_on", "submissions", "orgs", "uncovered"),
     "两个覆盖_各县区报送情况",
 )
@@ -134,12 +135,7 @@ if resent.height:
 
 st.subheader("未覆盖组织动态清零")
 zero = ledger.road_to_zero(d, today).with_columns(
-    pl.when(pl.col("cleared"))
-    .then(pl.lit("已清零"))
-    .when(pl.col("uncovered").is_not_null())
-    .then(pl.lit("未清零"))
-    .otherwise(pl.lit("无数据"))
-    .alias("清零情况"),
+    ledger.zero_word().alias("清零情况"),
     pl.col("area_name").alias("提示：县区"),
     pl.col("round").alias("提示：期次"),
     pl.col("cell").alias("提示：未覆盖组织"),

@@ -6,13 +6,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, duties, memo, plan, ui
+from gydash import clock, duties, memo, palette, plan, ui
 from gydash.contract import DATASET_LABELS
 
 ui.route_through_app()
 
-# Fill colours are light so black text stays legible; the symbol and word in each cell carry the state too.
-STATUS_FILL = {"met": "#c8e6c9", "unmet": "#ffcdd2", "in_progress": "#ffe9a8", "not_due": "#eeeeee"}
+# Fills are light so black text stays legible; the symbol and word in each cell carry the state too.
+STATUS_FILL = {k: s.fill for k, s in palette.DUTY.items()}
 LEGEND = alt.Legend(orient="bottom", symbolType="square", symbolSize=180, symbolStrokeColor="#888", symbolStrokeWidth=1)
 SCOPE_WORDS = {
     "each_county": "各县区",
@@ -20,6 +20,11 @@ SCOPE_WORDS = {
     "city": "市委",
     "city_all_areas": "全市（含各县区）",
 }
+LEGEND_NOTES = {
+    "unmet": "（期间已结束且未达最低要求）",
+    "awaiting_data": "（期间已结束，数据尚未报送到期末，不计为未完成）",
+}
+UNJUDGED = ("in_progress", "awaiting_data", "not_due")  # cells that say their status word, not only the symbol
 EVENT_HEADERS = {
     "date": "日期",
     "area": "县区",
@@ -39,13 +44,8 @@ EVENT_HEADERS = {
 
 def status_colour() -> alt.Color:
     """The status fill shared by the calendar and the monthly bars (the text in each cell carries the symbol)."""
-    statuses = list(duties.STATUS_LABELS)
-    return alt.Color(
-        "status_label:N",
-        title="状态",
-        scale=alt.Scale(domain=[duties.STATUS_LABELS[s] for s in statuses], range=[STATUS_FILL[s] for s in statuses]),
-        legend=LEGEND,
-    )
+    domain, fills = palette.legend(palette.DUTY)
+    return alt.Color("status_label:N", title="状态", scale=alt.Scale(domain=domain, range=fills), legend=LEGEND)
 
 
 def rule_title(code: str) -> str:
@@ -58,9 +58,11 @@ def rule_title(code: str) -> str:
 
 
 def cell_text(row: dict) -> str:
-    """'✓ 3/2', '✗ 1/2', '… 1/2 进行中', '○ 0/2 未到期' — a symbol and the numbers, never colour alone."""
+    """'✓ 3/2', '✗ 1/2', '… 1/2|进行中', '◇ 0/2|待报送', '○ 0/2|未到期' — a symbol and the numbers, never colour
+    alone; the states that are not a verdict also carry their word, on a second line ('|', the chart's line break)
+    so twelve monthly cells stay legible side by side."""
     text = f"{duties.STATUS_SYMBOLS[row['status']]} {duties.number(row['actual'])}/{duties.number(row['required'])}"
-    return text + {"in_progress": " 进行中", "not_due": " 未到期"}.get(row["status"], "")
+    return text + (f"|{duties.STATUS_LABELS[row['status']]}" if row["status"] in UNJUDGED else "")
 
 
 def column_label(period: str) -> str:
@@ -92,8 +94,8 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
             alt.Tooltip("status_label:N", title="状态"),
         ],
     )
-    text = base.mark_text(fontSize=13, color="#1f1f1f").encode(text="text:N")
-    height = 46 * len(area_order) + 110  # the legend and the axis take their share of the height
+    text = base.mark_text(fontSize=13, color=palette.TEXT_INK, lineBreak="|").encode(text="text:N")
+    height = 56 * len(area_order) + 120  # two lines of text per cell; the legend and the axis take their share
     return alt.layer(cells.add_params(pick), text).properties(height=height)
 
 
@@ -128,7 +130,7 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     labels = alt.Chart(shown).mark_text(dy=-8, fontSize=12).encode(x=x, y="actual:Q", text="text:N")
     line = (
         alt.Chart(shown)
-        .mark_line(color="#b3261e", strokeDash=[6, 4], point=False)
+        .mark_line(color=palette.GOAL_INK, strokeDash=[6, 4], point=False)
         .encode(x=x, y="required:Q", tooltip=[alt.Tooltip("required:Q", title=f"最低要求（{unit}）")])
     )
     return alt.layer(bars, line, labels).properties(height=300)
@@ -154,10 +156,10 @@ def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.Layer
         )
     )
     goal = pl.DataFrame({"required": [required], "label": [f"全年最低 {duties.number(required)} {unit}"]})
-    rule = alt.Chart(goal.to_pandas()).mark_rule(color="#b3261e", strokeDash=[6, 4]).encode(y="required:Q")
+    rule = alt.Chart(goal.to_pandas()).mark_rule(color=palette.GOAL_INK, strokeDash=[6, 4]).encode(y="required:Q")
     note = (
         alt.Chart(goal.to_pandas())
-        .mark_text(align="left", x=4, dy=-8, color="#b3261e", fontSize=12)
+        .mark_text(align="left", x=4, dy=-8, color=palette.GOAL_INK, fontSize=12)
         .encode(y="required:Q", text="label:N")
     )
     return alt.layer(line, rule, note).properties(height=320)
@@ -189,6 +191,11 @@ def pick_cell(chosen: list[dict]) -> None:
         st.session_state["duty_cell_period"] = picked[1]
 
 
+def overdue_lines(cells: list[dict]) -> str:
+    """A markdown list of cells, each with its symbol and plain-Chinese text."""
+    return "\n".join(f"- {duties.STATUS_SYMBOLS[c['status']]} {c['text']}" for c in cells)
+
+
 def forget_cell_period() -> None:
     """A new year shows that year's cell below the calendar (for yearly rules, the year itself)."""
     st.session_state.pop("duty_cell_period", None)
@@ -201,24 +208,36 @@ table = duties.evaluate(d, today)
 st.title("责任落实")
 st.caption(
     f"方案第 5、7、16、17 条规定的经常性工作，逐条按县区、按期间核对。今天：{today}。"
-    "✓ 已完成　✗ 未完成（期间已结束且未达最低要求）　… 进行中　○ 未到期"
+    + "　".join(f"{s.symbol} {s.word}{LEGEND_NOTES.get(k, '')}" for k, s in palette.DUTY.items())
 )
 
-# --- what is overdue now ----------------------------------------------------------------------------------------
+# --- what is overdue now: this year's first, earlier years folded, the followed county's only ---------------------
 st.subheader("当前未完成事项")
-overdue = duties.overdue(d, today)
-if overdue:
-    lines = [f"- ✗ {o['text']}" for o in overdue]
-    st.markdown("\n".join(lines[:12]))
-    if len(lines) > 12:
-        with st.expander(f"其余 {len(lines) - 12} 项（较早期间）"):
-            st.markdown("\n".join(lines[12:]))
+followed = ui.selected_area()
+if followed:
+    st.caption(f"只列{plan.area_name(followed)}的事项（链接中的 ?area=）。")
+overdue = duties.overdue(d, today, followed)
+this_year = [o for o in overdue if o["year"] == today.year]
+if this_year:
+    st.markdown(f"**{today.year} 年未完成 {len(this_year)} 项**")
+    st.markdown(overdue_lines(this_year))
 else:
-    st.success("✓ 目前没有逾期未完成的责任。")
+    st.success(f"✓ {today.year} 年目前没有逾期未完成的责任。")
+for year in sorted({o["year"] for o in overdue if o["year"] < today.year}, reverse=True):
+    earlier = [o for o in overdue if o["year"] == year]
+    with st.expander(f"{year} 年未完成 {len(earlier)} 项"):
+        st.markdown(overdue_lines(earlier))
+waiting = duties.awaiting(d, today, followed)
+if waiting:
+    wait = palette.DUTY["awaiting_data"]
+    st.markdown(
+        f"**{wait.symbol} {wait.word} {len(waiting)} 项**（期间已结束，但数据还没有报送到期末，暂不判定、不计为未完成）"
+    )
+    st.markdown(overdue_lines(waiting))
 through = duties.reported_through(d)
 st.caption(
     "；".join(f"{DATASET_LABELS[ds]}数据截至 {day or '（尚无数据）'}" for ds, day in through.items())
-    + "。此后的期间可能只是尚未报送。"
+    + "。期末晚于此日期的期间为待报送。"
 )
 if d.rejected():
     st.warning(f"有 {len(d.rejected())} 个数据文件被拒绝，其中的记录未计入（详见数据管理页）。")
@@ -292,13 +311,18 @@ with tabs[0]:
             st.info(f"{year} 年没有这项规则的核对记录。")
             continue
         r = duties.rule_info(code)
-        st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（红色虚线）")
+        st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（黑色虚线）")
         ui.chart(
             monthly_chart(rows, r["unit"]),
             rows.select(*duties.SUMMARY_FIELDS, "unit"),
             f"{r['name_zh']}_{year}",
         )
-    st.caption("柱上标注：✓ 达到、✗ 未达到、… 本月进行中、○ 未到期；红色虚线为每月最低要求。")
+    marks = {"met": "达到", "unmet": "未达到", "in_progress": "本月进行中"}
+    st.caption(
+        "柱上标注："
+        + "、".join(f"{s.symbol} {marks.get(k, s.word)}" for k, s in palette.DUTY.items())
+        + "；黑色虚线为每月最低要求。"
+    )
 
 for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), strict=True):
     with tab:

@@ -16,7 +16,7 @@ counties = [r for r in rows if r["area_code"] != plan.CITY]
 
 ui.page_header("目标进度", d)
 st.markdown(f"#### {progress.headline(city)}")
-st.caption(f"{fmt.md(ui.plan_title(d, plan_id))} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，红线为目标")
+st.caption(f"{fmt.md(ui.plan_title(d, plan_id))} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，黑色竖线为目标")
 
 
 def bullet_table(row: dict) -> pl.DataFrame:

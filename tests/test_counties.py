@@ -151,6 +151,35 @@ def test_scoreboard_uses_only_snapshots_up_to_the_quarter_end(board_dir: Path) -
     assert q1["朝天区"]["duties_score"] == pytest.approx(1.0)
 
 
+def test_a_period_not_yet_reported_at_the_quarter_end_neither_scores_nor_drags(tmp_path: Path) -> None:
+    # Activities reported to 2024-09-30: 朝天区 has one 2024 briefing of two, every county its meeting. The year
+    # has ended by the 2024Q4 board, but no snapshot dated by 2024-12-31 reaches its end: 待报送, not 未完成.
+    d = tmp_path / "data"
+    rows = [("朝天区", "policy_briefing")] + [(a, "promotion_meeting") for a in COUNTIES]
+    _write(
+        d / "activities/2024-09-30.parquet",
+        {
+            "date": [date(2024, 5, 1)] * len(rows),
+            "area": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            "id": [f"A{i}" for i in range(len(rows))],
+        },
+    )
+    # A snapshot dated after the quarter end (nothing new in it) is not in effect at the 2024Q4 cut-off.
+    _write(
+        d / "activities/2025-01-06.parquet",
+        {"date": [date(2024, 5, 1)], "area": ["朝天区"], "kind": ["policy_briefing"], "id": ["A0"]},
+    )
+    data = store.load(d)
+    q4 = {r["area"]: r for r in scoreboard.board(data, date(2024, 12, 31)).iter_rows(named=True)}
+    assert q4["朝天区"]["duties_score"] == pytest.approx(1.0)  # only the met meeting is judged
+    assert not any("政策宣讲" in t for t in q4["朝天区"]["drags"])
+    # By 2025Q1 the 2025-01-06 snapshot covers 2024: the briefings are judged, and missed.
+    q1 = {r["area"]: r for r in scoreboard.board(data, date(2025, 3, 31)).iter_rows(named=True)}
+    assert q1["朝天区"]["duties_score"] == pytest.approx(0.5)
+    assert any("政策宣讲 1/2 次，未完成" in t for t in q1["朝天区"]["drags"])
+
+
 @pytest.mark.parametrize(
     ("rank", "previous", "text"),
     [(1, 3, "↑2"), (4, 3, "↓1"), (2, 2, "持平"), (2, None, "首期"), (None, 1, "未排名"), (None, None, "未排名")],

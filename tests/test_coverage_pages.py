@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from gydash import ledger, store, xlsx
+from gydash import ledger, palette, store, xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERAGE = str(ROOT / "pages" / "coverage.py")
@@ -134,17 +135,47 @@ def test_coverage_download_opens_back_with_chinese_headers(data_root, monkeypatc
     assert back.height == expected.height
 
 
+def quota_charts(at: AppTest) -> list[tuple[dict[str, str], list[dict]]]:
+    """Each quota chart on the page: its status word → bar colour, and the rows it draws."""
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        bars = next((layer for layer in spec.get("layer", []) if layer["mark"].get("type") == "bar"), None)
+        if bars is None or "scale" not in bars["encoding"].get("color", {}):
+            continue
+        scale = bars["encoding"]["color"]["scale"]
+        rows = [r for d in chart.proto.datasets for r in pa.ipc.open_stream(d.data.data).read_all().to_pylist()]
+        out.append((dict(zip(scale["domain"], scale["range"], strict=True)), rows))
+    return out
+
+
 def test_commendations_page_shows_quota_bars_names_and_spread(data_root):
     at = run(COMMENDATIONS)
-    bars = [p.proto.text for p in at.get("progress")]
-    assert "表扬引领型党组织：2 / 3 个 · ✗ 未完成" in bars
-    assert "优秀党务工作者、优秀共产党员：20 / 20 名 · ✓ 达标" in bars
+    charts = quota_charts(at)
+    assert [c.label for c in at.tabs] == ["2025 年", "2024 年"]
+    words = [r["words"] for _, rows in charts for r in rows]
+    assert "2/3 个 ✗ 未完成" in words  # 2024 表扬引领型党组织
+    assert "20/20 名 ✓ 达标" in words  # 2025 优秀党务工作者、优秀共产党员
     assert at.selectbox(key="year").value == 2025
     assert len(table(at, "名称/姓名")) == 20
     at.selectbox(key="year").set_value(2024).run()
     assert not at.exception
     assert list(table(at, "名称/姓名")["名称/姓名"]) == ["组织0", "组织1"]
     assert "从未获得表扬推荐的县区：昭化区、朝天区、旺苍县、青川县、剑阁县、苍溪县" in text(at)
+
+
+def test_a_met_quota_is_drawn_in_the_met_colour_and_red_only_means_unmet(data_root):
+    at = run(COMMENDATIONS)
+    charts = quota_charts(at)
+    assert len(charts) == 2
+    colours = {}
+    for scale, rows in charts:
+        for r in rows:
+            colours.setdefault(r["status"], set()).add(scale[r["state"]])
+    assert colours["met"] == {palette.QUOTA["met"].ink}
+    assert colours["unmet"] == {palette.QUOTA["unmet"].ink}
+    red = palette.TONES["failed"].ink
+    assert all(red not in found for status, found in colours.items() if status != "unmet")
 
 
 @pytest.mark.parametrize("page", [COVERAGE, COMMENDATIONS], ids=["coverage", "commendations"])

@@ -192,7 +192,7 @@ def test_identical_rows_without_id_across_files_count_once(tmp_path):
 
 
 def test_rows_of_a_rejected_file_do_not_count(tmp_path):
-    put(tmp_path, "activities", "2024-06-30.parquet", [ev("2024-04-01", "旺苍县", "policy_briefing")])
+    put(tmp_path, "activities", "2024-12-31.parquet", [ev("2024-04-01", "旺苍县", "policy_briefing")])
     put(
         tmp_path,
         "activities",
@@ -208,7 +208,7 @@ def test_rows_of_a_rejected_file_do_not_count(tmp_path):
 
 
 def test_today_from_gydash_today_makes_a_period_in_progress(tmp_path, monkeypatch):
-    put(tmp_path, "activities", "2025-06-30.parquet", [ev("2025-05-01", "利州区", "policy_briefing")])
+    put(tmp_path, "activities", "2025-12-31.parquet", [ev("2025-05-01", "利州区", "policy_briefing")])
     monkeypatch.setenv("GYDASH_TODAY", "2025-12-31")
     row = duties.cell(store.load(tmp_path), "policy_briefing", "利州区", "2025")
     assert (row["actual"], row["status"]) == (1, "in_progress")
@@ -229,9 +229,9 @@ def test_first_period_is_the_datasets_earliest_event_of_any_kind(tmp_path):
 
 def test_empty_dataset_is_judged_from_the_plan_start(tmp_path):
     put(tmp_path, "activities", "2025-06-30.parquet", [ev("2023-05-10", "利州区", "policy_briefing")])
-    got = cells(tmp_path, "2025-06-30", "tianfu_loans")  # no loans file at all
+    got = cells(tmp_path, "2025-06-30", "tianfu_loans")  # no loans file at all: nothing reported, nothing judged
     assert got == {
-        ("广元市", "2024"): (0, 2000, "unmet"),
+        ("广元市", "2024"): (0, 2000, "awaiting_data"),
         ("广元市", "2025"): (0, 2000, "in_progress"),
     }
 
@@ -268,7 +268,7 @@ def test_a_later_plan_and_a_county_stricter_rule_are_rows(tmp_path):
     rows = [
         ev(f"{y}-0{k}-01", a, "policy_briefing") for y in (2025, 2026) for a in ("利州区", "朝天区") for k in (1, 2, 3)
     ]
-    put(tmp_path, "activities", "2026-06-30.parquet", rows)
+    put(tmp_path, "activities", "2026-12-31.parquet", rows)
     got = cells(tmp_path, "2027-01-01", "policy_briefing", _table(tmp_path, OVERRIDES))
     assert got[("利州区", "2025")] == (3, 2, "met")
     assert got[("利州区", "2026")] == (3, 3, "met")  # the 2026 plan's row from its `since`
@@ -426,7 +426,7 @@ def test_summary_duties_shape_and_agreement(sample):
 
 
 def test_cli_summary_json_has_duties(capsys, tmp_path):
-    put(tmp_path, "activities", "2025-06-30.parquet", [ev("2025-04-01", "朝天区", "policy_briefing")])
+    put(tmp_path, "activities", "2025-12-31.parquet", [ev("2025-04-01", "朝天区", "policy_briefing")])
     assert cli.main(["summary", str(tmp_path), "--json", "--today", "2026-01-05"]) == 0
     obj = json.loads(capsys.readouterr().out)
     entry = next(d for d in obj["duties"] if d["rule"] == "policy_briefing" and d["area"] == "朝天区")
@@ -441,3 +441,69 @@ def test_cli_summary_json_has_duties(capsys, tmp_path):
         "status": "unmet",
     }
     assert isinstance(entry["actual"], int)
+
+
+# --- periods the data do not reach yet -----------------------------------------------------------------------
+
+
+def test_an_ended_period_the_data_do_not_cover_is_awaiting_data_not_unmet(tmp_path):
+    # Activities reported up to 2025-09-30: October has ended by 11-05 but nobody has reported it yet.
+    put(tmp_path, "activities", "2025-09-30.parquet", [ev("2025-09-10", "广元市", "tech_service", 12)])
+    got = cells(tmp_path, "2025-11-05", "tech_service_events")
+    assert got[("广元市", "2025-09")] == (1, 2, "unmet")  # the 09-30 snapshot covers September to its last day
+    assert got[("广元市", "2025-10")] == (0, 2, "awaiting_data")
+    assert got[("广元市", "2025-11")] == (0, 2, "in_progress")
+    data = store.load(tmp_path)
+    assert [o["period"] for o in duties.overdue(data, date(2025, 11, 5)) if o["rule"] == "tech_service_events"] == [
+        "2025-09"
+    ]
+    waiting = [o["text"] for o in duties.awaiting(data, date(2025, 11, 5))]
+    assert "广元市 2025 年 10 月科技服务专场 0/2 次，待报送" in waiting
+    # A snapshot dated inside October does not cover it; one dated on its last day does.
+    put(tmp_path, "activities", "2025-10-20.parquet", [ev("2025-10-08", "广元市", "tech_service", 12)])
+    assert cells(tmp_path, "2025-11-05", "tech_service_events")[("广元市", "2025-10")] == (1, 2, "awaiting_data")
+    put(tmp_path, "activities", "2025-10-31.parquet", [ev("2025-10-08", "广元市", "tech_service", 12)])
+    assert cells(tmp_path, "2025-11-05", "tech_service_events")[("广元市", "2025-10")] == (1, 2, "unmet")
+
+
+def test_a_period_met_before_the_data_cover_it_is_met(tmp_path):
+    put(
+        tmp_path,
+        "activities",
+        "2025-10-20.parquet",
+        [ev("2025-10-0" + str(d), "广元市", "tech_service") for d in (1, 2)],
+    )
+    assert cells(tmp_path, "2025-11-05", "tech_service_events")[("广元市", "2025-10")] == (2, 2, "met")
+
+
+def test_overdue_of_one_area(tmp_path):
+    put(tmp_path, "activities", "2025-12-31.parquet", [ev("2025-04-01", "朝天区", "policy_briefing")])
+    data = store.load(tmp_path)
+    mine = duties.overdue(data, date(2026, 1, 5), "朝天")
+    assert mine and {o["area"] for o in mine} == {"朝天区"}
+    assert {o["area"] for o in duties.overdue(data, date(2026, 1, 5))} > {"朝天区", "广元市"}
+
+
+def test_sample_october_tech_service_awaits_data(sample):
+    # The bundled activities stop at 2026-09-30: October 2026 has ended by 11-26 but is not reported yet.
+    for today in (SAMPLE_TODAY, date(2026, 11, 30)):
+        row = duties.cell(sample, "tech_service_events", "广元市", "2026-10", today)
+        assert (row["actual"], row["status"], row["status_label"]) == (0, "awaiting_data", "待报送")
+        assert not any(o["period"] == "2026-10" for o in duties.overdue(sample, today))
+
+
+def test_cli_summary_json_carries_awaiting_data_and_never_counts_it_unmet(capsys, tmp_path):
+    put(tmp_path, "activities", "2025-06-30.parquet", [ev("2025-04-01", "朝天区", "policy_briefing")])
+    assert cli.main(["summary", str(tmp_path), "--json", "--today", "2026-01-05"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    entry = next(d for d in obj["duties"] if d["rule"] == "policy_briefing" and d["area"] == "朝天区")
+    assert (entry["period"], entry["actual"], entry["status"], entry["status_label"]) == (
+        "2025",
+        1,
+        "awaiting_data",
+        "待报送",
+    )
+    # Activities are reported to 2025-06-30 only: every 2025 period ending after it is unreported, never unmet.
+    after = [d for d in obj["duties"] if d["period"] == "2025" or "2025-07" <= d["period"] <= "2025-12"]
+    assert len(after) == 7 + 8 + 1 + 1 + 6 + 6 + 1  # briefings, meetings, report, science, 2 monthly rules, loans
+    assert {d["status"] for d in after} <= {"awaiting_data", "met"} and "awaiting_data" in {d["status"] for d in after}

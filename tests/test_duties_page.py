@@ -108,7 +108,7 @@ def test_page_runs_with_an_empty_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("GYDASH_TODAY", "2024-05-01")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
-    assert "广元市 2024 年 4 月科技服务专场 0/2 次，未完成" in _markdown(at)
+    assert "广元市 2024 年 4 月科技服务专场 0/2 次，待报送" in _markdown(at)  # nothing reported yet
 
 
 def test_page_runs_on_the_bundled_sample(monkeypatch):
@@ -119,3 +119,55 @@ def test_page_runs_on_the_bundled_sample(monkeypatch):
     text = _markdown(at)
     for line in ("朝天区 2025 年政策宣讲 1/2 次，未完成", "剑阁县 2024 年工作推进会 0/1 次，未完成"):
         assert line in text
+
+
+def _this_year_and_earlier(at: AppTest) -> tuple[str, dict[str, str]]:
+    """The page's markdown outside the expanders, and each expander's label → its markdown."""
+    folded = {e.label: "\n".join(m.value for m in e.markdown) for e in at.expander}
+    inside = {m.value for e in at.expander for m in e.markdown}
+    return "\n".join(m.value for m in at.markdown if m.value not in inside), folded
+
+
+@pytest.fixture
+def this_year(tmp_path, monkeypatch) -> AppTest:
+    """Activities reported to 2026-03-31: one 2025 briefing in 朝天区, one January 2026 tech service."""
+    root = tmp_path / "data"
+    rows = [
+        (date(2025, 4, 1), "朝天区", "policy_briefing", "朝天区科技创新综合党委", "宣讲", None, "A1"),
+        (date(2026, 1, 9), "广元市", "tech_service", "中共广元市科技创新综合委员会", "一月专场", 21, "A2"),
+    ]
+    names = ["date", "area", "kind", "organizer", "title", "enterprises_served", "id"]
+    frame = pl.DataFrame(rows, schema=names, orient="row", schema_overrides={"enterprises_served": pl.Int64})
+    (root / "activities").mkdir(parents=True)
+    frame.write_parquet(root / "activities" / "2026-03-31.parquet")
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(root))
+    monkeypatch.setenv("GYDASH_TODAY", "2026-05-10")
+    return AppTest.from_file(PAGE, default_timeout=60)
+
+
+def test_overdue_list_shows_this_year_first_and_folds_earlier_years(this_year):
+    at = this_year.run()
+    assert not at.exception
+    shown, folded = _this_year_and_earlier(at)
+    assert "2026 年未完成" in shown
+    assert "✗ 广元市 2026 年 1 月科技服务专场 1/2 次，未完成" in shown
+    assert "2025 年" not in shown.split("待报送")[0]  # no earlier year above the fold
+    # 7 briefings, 8 meetings, the report, science, 9 months (from April, the first event) of both monthly rules;
+    # the loans, with no loans file at all, await data.
+    assert list(folded) == ["2025 年未完成 35 项"]
+    assert "朝天区 2025 年政策宣讲 1/2 次，未完成" in folded["2025 年未完成 35 项"]
+    # April has ended, the data stop at 03-31: awaiting, listed apart and never as 未完成.
+    assert "◇ 广元市 2026 年 4 月科技服务专场 0/2 次，待报送" in shown
+    assert "2026 年 4 月科技服务专场 0/2 次，未完成" not in shown + "".join(folded.values())
+
+
+def test_overdue_list_with_area_shows_that_countys_only(this_year):
+    this_year.query_params["area"] = "朝天区"
+    at = this_year.run()
+    assert not at.exception
+    shown, folded = _this_year_and_earlier(at)
+    assert "✓ 2026 年目前没有逾期未完成的责任。" in [s.value for s in at.success]
+    assert list(folded) == ["2025 年未完成 2 项"]  # its briefing and its meeting
+    assert "朝天区 2025 年政策宣讲 1/2 次，未完成" in folded["2025 年未完成 2 项"]
+    listed = [line for line in (shown + "\n" + folded["2025 年未完成 2 项"]).splitlines() if line.startswith("- ")]
+    assert len(listed) == 2 and all("朝天区" in line for line in listed)

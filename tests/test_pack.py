@@ -270,3 +270,24 @@ def test_a_missing_font_is_a_clear_message_not_tofu(small_dir, tmp_path, monkeyp
 
 def test_safe_replaces_only_missing_symbols() -> None:
     assert render.safe("✗ 未完成 ✓ 完成 ▲ 滞后") == "× 未完成 ✓ 完成 ▲ 滞后"
+
+
+def test_a_period_not_reported_by_the_quarter_end_is_awaiting_data_not_unmet(data_dir, write) -> None:
+    # Activities reported to 2025-09-30 only: at the 2025Q4 cut-off, every 2025 year and Oct–Dec month has ended
+    # without data reaching it. A snapshot dated after the quarter end must not change that.
+    write("activities", "2025-09-30.parquet", [{"date": "2025-03-01", "area": "广元市", "kind": "secretary_report"}])
+    write("activities", "2026-01-20.parquet", [{"date": "2025-05-01", "area": "利州区", "kind": "other"}])
+    built = sections.build(data_dir, END, "2024")
+    duties_sec = built.section("duties")
+    text = "\n".join(duties_sec.points)
+    assert "另有 23 项期间已结束但数据尚未报送到期末（待报送），不计为未完成" in text  # 7+8 yearly, 2×3 months, 2
+    assert "广元市 2025 年科普活动 0/12 次，待报送" in text
+    listed = dict(duties_sec.tables)["未完成事项（近 12 个月）"]  # only the months up to September, unmet
+    assert listed.height == 14 and max(listed["期间截止"]) == "2025-09-30"
+    summary = {r["工作"]: r for r in dict(duties_sec.tables)["各项工作完成情况"].iter_rows(named=True)}
+    assert (summary["政策宣讲"]["未完成"], summary["政策宣讲"]["待报送"]) == ("0 项", "7 项")
+    drawn = duties_sec.chart.data
+    assert drawn.filter(drawn["rule"] == "policy_briefing")["words"].to_list() == ["◇7"]
+    assert all("已逾期" not in p for p in built.section("next").points)
+    board = scoreboard.board(store.load(data_dir), END)
+    assert not any("未完成" in t for drags in board["drags"] for t in drags)
