@@ -108,11 +108,14 @@ def target_table(rows: list[dict]) -> pl.DataFrame:
             "实际": [fmt.actual(r) + ("（推算）" if r["derived"] else "") for r in rows],
             "目标": [fmt.target(r) for r in rows],
             "完成率": [fmt.percent(r["progress"]) for r in rows],
+            "与目标差距": [fmt.target_gap(r) for r in rows],
             "序时进度": [fmt.percent(r["pace"]) for r in rows],
             "状态": [fmt.status_text(r) for r in rows],
             "数据文件": [r["source_file"] or "—" for r in rows],
         },
-        schema=dict.fromkeys(("指标", "期间", "实际", "目标", "完成率", "序时进度", "状态", "数据文件"), pl.String),
+        schema=dict.fromkeys(
+            ("指标", "期间", "实际", "目标", "完成率", "与目标差距", "序时进度", "状态", "数据文件"), pl.String
+        ),
     )
 
 

@@ -27,21 +27,17 @@ def area_word(code: str) -> str:
 
 
 def target_sentence(row: dict) -> str:
-    """'全市高新技术企业 2025 年 9 月末 52 家，完成目标 86.7%，落后序时进度 3.2 个百分点'."""
+    """'全市高新技术企业 2025 年 9 月末 52 家，完成率 86.7%，落后序时进度 3.2 个百分点（约 2 家）' — the figure with
+    its period, then the gap in the target's unit (fmt.gap_words, as the overview words it)."""
     subject = f"{area_word(row['area_code'])}{row['name']}"
     if row["status"] == "no_data":
         return f"{subject}尚无数据"
+    figure = f"{fmt.figure_period(row)} {fmt.actual(row)}"
     if row["kind"] == "growth":
-        years = f"{row['base_year']}–{row['actual_year']} 年" if row["base_year"] else f"{row['actual_year']} 年"
-        figure = f"{years}年均增长 {fmt.actual(row)}（目标 {fmt.percent(row['target'], 0)}）"
-    else:
-        period = fmt.period(row["actual_year"], row["actual_month"], row["measure"])
-        figure = f"{period} {fmt.actual(row)}" + ("（推算）" if row["derived"] else "")
-    text = f"{subject} {figure}，完成目标 {fmt.percent(row['progress'])}"
-    if row["final"]:
-        return f"{text}，已到期：{row['status_label']}"
-    gap = fmt.gap_words(row)
-    return f"{text}，{gap}" if gap else text
+        figure += f"（目标 {fmt.percent(row['target'], 0)}）"
+    elif row["derived"]:
+        figure += "（推算）"
+    return f"{subject} {figure}，{fmt.gap_words(row)}"
 
 
 def targets(rows: list[dict], headline: str) -> list[str]:
