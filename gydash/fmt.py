@@ -55,6 +55,11 @@ def period(year: int | None, month: int | None, measure: str = "flow") -> str:
     return f"{year} 年" if month in (12, None) else f"{year} 年 1–{month} 月"
 
 
+def date_words(d) -> str:
+    """2025-06-30 → '2025 年 6 月 30 日', as an official says a date."""
+    return f"{d.year} 年 {d.month} 月 {d.day} 日"
+
+
 # A data file's check result, as the CLI and the data page both show it (a symbol and a word, never colour alone).
 FILE_STATUS = {"accepted": "✓ 已采用", "warning": "! 有警告", "rejected": "✗ 已拒绝", "ignored": "– 已忽略"}
 
