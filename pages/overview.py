@@ -40,7 +40,8 @@ def card(row: dict) -> None:
         ui.status_badge(row)
         # The figure's own period: the header's 数据截至 date is when the data came in, not what the figure covers.
         period = fmt.figure_period(row)
-        st.markdown(f"### {fmt.actual(row)}\n\n{period + '　' if period else ''}目标 {fmt.target(row)}")
+        figure = f"### {fmt.actual(row)}\n\n" + (f"{period}  \n" if period else "")  # period on its own line
+        st.markdown(figure + f"目标 {fmt.target(row)}")
         ui.chart(charts.themed(charts.bullet(row)), bullet_table(row), f"目标进度_{row['name']}")
         st.caption(fmt.gap_words(row))
 

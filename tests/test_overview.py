@@ -81,7 +81,7 @@ def test_overview_shows_summary_figures(data_dir: Path) -> None:
     assert "52 家" in text and "86.7%" in text and "95.8%" in text
     # the gap in the target's unit too: 57.5 − 52 = 5.5 家 short of pace; the card names the figure's period
     assert "完成率 86.7%，落后序时进度 9.2 个百分点（约 6 家）" in text
-    assert "2025 年 9 月末　目标 60 家" in text
+    assert "2025 年 9 月末  \n目标 60 家" in text
     assert "5 项目标：" in text and "3 项无数据" in text
 
 
