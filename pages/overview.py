@@ -96,6 +96,7 @@ if counties:
             "实际": [fmt.actual(r) for r in counties],
             "目标": [fmt.target(r) for r in counties],
             "完成率": [fmt.percent(r["progress"]) for r in counties],
+            "与目标差距": [fmt.target_gap(r) for r in counties],
             "状态": [fmt.status_text(r) for r in counties],
         }
     )

@@ -196,3 +196,22 @@ def test_one_look_at_the_data_dir_per_rerun(data_dir: Path, monkeypatch: pytest.
     at.session_state["data_tab"] = "变化对比"
     at.run()
     assert len(scans) == 1 and at.date_input(key="since").value
+
+
+def test_county_targets_say_the_gap_in_the_targets_unit(data_dir: Path) -> None:
+    county = {"indicator": ["hitech_enterprise"], "area": ["利州区"], "year": [2025], "month": [9], "value": [15.0]}
+    _write(data_dir / "indicators/2025-10-25.parquet", county)
+    target = {
+        "plan": ["2024"],
+        "indicator": ["hitech_enterprise"],
+        "area": ["利州区"],
+        "year": [2025],
+        "month": [12],
+        "target": [18.0],
+        "kind": ["level"],
+        "base_year": [2023],
+    }
+    _write(data_dir / "targets/2025-10-25.parquet", target)
+    at = _run()
+    [table] = [df.value for df in at.dataframe if "县区" in df.value.columns and "与目标差距" in df.value.columns]
+    assert table.iloc[0][["县区", "实际", "目标", "与目标差距"]].tolist() == ["利州区", "15 家", "18 家", "差目标 3 家"]
