@@ -77,7 +77,7 @@ def _target_state(row: dict | None) -> str:
         return "（无此目标）"
     if row["status"] == "no_data":
         return fmt.status_text(row)
-    return f"{fmt.status_text(row)}，完成 {fmt.percent(row['progress'])}"
+    return f"{fmt.status_text(row)}，完成率 {fmt.percent(row['progress'])}"
 
 
 def target_changes(before: list[dict], after: list[dict]) -> list[dict]:
@@ -169,12 +169,23 @@ def ledger_changes(
     return cleared, reopened
 
 
+def _reported(as_of: date | None) -> str:
+    return f"{fmt.date_words(as_of)}报送" if as_of else "原报送"
+
+
+def _revised(as_of: date | None) -> str:
+    return f"{fmt.date_words(as_of)}修订" if as_of else "后修订"
+
+
 def revisions(before: pl.DataFrame, after: pl.DataFrame, since: date | None = None) -> list[dict]:
     """Indicator figures revised, comparing two resolve.indicator_values: a figure reported at both ends with a
     different value (old = the earlier end's value), or a figure first reported and then corrected after `since`
-    (old = the value it replaced, resolve's previous_value)."""
+    (old = the value it replaced, resolve's previous_value). The sentence names the snapshot dates ('2025 年 3 月
+    31 日报送，2025 年 6 月 30 日修订'), the table's 依据 the files."""
     keys = ["indicator", "area", "year", "month"]
-    old = before.select(*keys, pl.col("value").alias("old_value"), pl.col("file").alias("old_file"))
+    old = before.select(
+        *keys, pl.col("value").alias("old_value"), pl.col("file").alias("old_file"), pl.col("as_of").alias("old_as_of")
+    )
     joined = after.join(old, on=keys, how="left")
     at_both = pl.col("old_value").is_not_null() & (pl.col("value") != pl.col("old_value"))
     within = pl.col("old_value").is_null() & pl.col("revised")
@@ -183,6 +194,7 @@ def revisions(before: pl.DataFrame, after: pl.DataFrame, since: date | None = No
     changed = joined.filter(at_both | within).with_columns(
         pl.coalesce("old_value", "previous_value").alias("old_value"),
         pl.coalesce("old_file", "previous_file").alias("old_file"),
+        pl.coalesce("old_as_of", "previous_as_of").alias("old_as_of"),
     )
     order = {code: i for i, code in enumerate(plan.indicators()["code"])}
     rows = sorted(
@@ -201,10 +213,11 @@ def revisions(before: pl.DataFrame, after: pl.DataFrame, since: date | None = No
                 "name": meta["name"],
                 "unit": unit,
                 "item": item,
-                "before": f"{old}（{r['old_file']}）",
-                "after": f"{new}（{r['file']}）",
-                "basis": r["file"],
-                "text": f"{item}：{old} → {new}（{r['old_file']} → {r['file']}）",
+                "before": f"{old}（{_reported(r['old_as_of'])}）",
+                "after": f"{new}（{_reported(r['as_of'])}）",
+                "basis": f"{r['old_file']} → {r['file']}",
+                # said aloud at a meeting: dates, never file paths (the files stay in 依据)
+                "text": f"{item}：{old} → {new}（{_reported(r['old_as_of'])}，{_revised(r['as_of'])}）",
             }
         )
     return out

@@ -94,12 +94,14 @@ def _print_summary(obj: dict) -> None:
             fmt.actual(t) + ("（推算）" if t["derived"] else ""),
             fmt.target(t),
             fmt.percent(t["progress"]),
+            fmt.target_gap(t),
             fmt.percent(t["pace"]),
             t["status_label"],
         ]
         for t in obj["targets"]
     ]
-    print(textable.render(["方案", "县区", "指标", "期间", "实际", "目标", "完成率", "序时进度", "状态"], rows))
+    header = ["方案", "县区", "指标", "期间", "实际", "目标", "完成率", "与目标差距", "序时进度", "状态"]
+    print(textable.render(header, rows))
     for f in obj["rejected_files"]:
         print(f"✗ 已拒绝 {f['path']}")
         for reason in f["reasons"]:

@@ -2,7 +2,8 @@
 
 Quotas are data (plandata/quotas.csv): one row per plan and group, with the categories it counts, a quota and a
 period — `year` (counted within each year) or `cumulative` (counted from the plan's first year up to that year,
-judged at the plan's deadline). A group without a quota (创新领军人才) is listed, never judged.
+judged at the plan's deadline) — and, for a yearly quota, the month-day it is due each year (`due`, 12-31: the
+year's commendations are made in December). A group without a quota (创新领军人才) is listed, never judged.
 
 Counting uses the commendations in effect (per year, category and name the newest snapshot wins), so a list sent
 again is not counted twice. The years judged are the plan's years (the year after its start up to its deadline
@@ -36,10 +37,11 @@ EXTRA_FIELDS = ("plan", "label", "clause", "unit", "period", "status_label")
 
 @cache
 def quotas() -> pl.DataFrame:
-    """plan, group, label, clause, quota (null = listed only), unit, period (year|cumulative), categories (list)."""
+    """plan, group, label, clause, quota (null = listed only), unit, period (year|cumulative), categories (list),
+    due (month-day a yearly quota falls due, '12-31'; null for a cumulative one, due at the plan's deadline)."""
     frame = pl.read_csv(
         plan.PLANDATA / "quotas.csv",
-        schema_overrides={"plan": pl.String, "clause": pl.String, "quota": pl.Int64},
+        schema_overrides={"plan": pl.String, "clause": pl.String, "quota": pl.Int64, "due": pl.String},
     )
     return frame.with_columns(pl.col("categories").str.split("|"))
 
@@ -60,15 +62,29 @@ def _group_of() -> dict[str, tuple[str, str]]:
     return out
 
 
-def _status(quota: int | None, actual: int, period: str, year: int, deadline: date, today: date) -> str:
+def due_date(due: str | None, year: int) -> date:
+    """A yearly quota's due date in `year` from its month-day ('12-31'); the year's end when none is given."""
+    month, day = (int(x) for x in (due or "12-31").split("-"))
+    return date(year, month, day)
+
+
+def yearly_due(year: int) -> tuple[date, list[str]]:
+    """When `year`'s commendations are due (the latest due date of the yearly quotas, as the plan data gives it)
+    and the plan clauses that set them ('10', '11')."""
+    rows = quotas().filter(pl.col("period") == "year")
+    clauses = sorted(set(rows.filter(pl.col("quota").is_not_null())["clause"]), key=int)
+    return max(due_date(d, year) for d in rows["due"].to_list()), clauses
+
+
+def _status(quota: int | None, actual: int, period: str, year: int, deadline: date, today: date, due: str) -> str:
     if quota is None:
         return "no_quota"
     if actual >= quota:
         return "met"
     if period == "cumulative" and year < deadline.year:
         return "in_progress"  # an earlier year's running total is judged only at the plan's deadline
-    due = deadline if period == "cumulative" else date(year, 12, 31)
-    return "unmet" if today > due else "in_progress"
+    end = deadline if period == "cumulative" else due_date(due, year)
+    return "unmet" if today > end else "in_progress"
 
 
 def _count(awards: pl.DataFrame, categories: list[str], first: int, last: int) -> int:
@@ -88,7 +104,7 @@ def progress(data: Data, today: date) -> pl.DataFrame:
                 covered.add(year)
                 since = first if q["period"] == "cumulative" else year
                 actual = _count(awards, q["categories"], since, year)
-                status = _status(q["quota"], actual, q["period"], year, deadline, today)
+                status = _status(q["quota"], actual, q["period"], year, deadline, today, q["due"])
                 rows.append({**q, "year": year, "actual": actual, "status": status})
         outside = sorted(set(awards["year"].to_list()) - covered)
         groups: dict[str, dict] = {}
@@ -155,6 +171,18 @@ def spread(data: Data) -> pl.DataFrame:
     out = grid.join(counts, on=["area", "year"], how="left").with_columns(pl.col("count").fill_null(0))
     areas = plan.areas().select(pl.col("code").alias("area"), pl.col("name").alias("area_name"))
     return out.join(areas, on="area", how="left", maintain_order="left")
+
+
+def reported(data: Data, year: int) -> bool:
+    """Whether any commendation of `year` is in the data (a list sent in for that year)."""
+    return (resolve.commendations(data)["year"] == year).any()
+
+
+def latest_completed_year(data: Data, today: date, before: int) -> int | None:
+    """The newest year before `before` whose commendations are in the data and whose yearly due date has passed."""
+    years = set(resolve.commendations(data)["year"].to_list())
+    done = [y for y in years if y < before and yearly_due(y)[0] < today]
+    return max(done) if done else None
 
 
 def never_commended(data: Data) -> list[str]:

@@ -57,6 +57,11 @@ def period(year: int | None, month: int | None, measure: str = "flow") -> str:
     return f"{year} 年" if month in (12, None) else f"{year} 年 1–{month} 月"
 
 
+def date_words(d) -> str:
+    """2025-06-30 → '2025 年 6 月 30 日', as an official says a date."""
+    return f"{d.year} 年 {d.month} 月 {d.day} 日"
+
+
 # A data file's check result, as the CLI and the data page both show it (a symbol and a word, never colour alone).
 FILE_STATUS = {k: s.text for k, s in palette.FILE.items()}
 
@@ -66,20 +71,68 @@ def status_text(row: dict) -> str:
     return f"{palette.TARGET[row['status']].symbol} {row['status_label']}"
 
 
-def gap_words(row: dict) -> str:
-    """'落后序时进度 6.3 个百分点' / '超前序时进度 2.1 个百分点' / final and no-data wording."""
-    if row["status"] == "no_data":
-        return "尚无数据"
-    if row["final"]:
-        diff = (row["progress"] - 1) * 100
-        word = "超出目标" if diff >= 0 else "差目标"
-        return f"已到期，{word} {abs(diff):.1f} 个百分点"
+def figure_period(row: dict) -> str:
+    """The period a target's figure stands for, as a card names it: '2025 年末' (a stock), '2025 年全年' or
+    '2026 年 1–9 月累计' (a flow), '2023–2025 年年均增长' (a growth rate); '' when there is no figure."""
+    year, month = row["actual_year"], row["actual_month"]
+    if year is None:
+        return ""
+    if row["kind"] == "growth":
+        return f"{row['base_year'] or row['year'] - 1}–{year} 年年均增长"
+    if row["measure"] == "level":
+        return period(year, month, "level")
+    if month in (12, None):
+        return f"{year} 年全年"
+    return f"{year} 年 1 月" if month == 1 else f"{year} 年 1–{month} 月累计"
+
+
+def target_gap(row: dict) -> str:
+    """The gap to the target in the target's unit: '超出目标 12 家', '差目标 13.7 亿元', and for a growth target
+    the difference of the rates, '高于目标 1.6 个百分点' (16.6 % against 15 %), never the completion rate less 100 %."""
+    gap = row.get("target_gap")
+    if gap is None:
+        return "—"
+    if row["kind"] == "growth":
+        if abs(gap) < 0.05:
+            return "与目标持平"
+        return f"{'高于' if gap > 0 else '低于'}目标 {abs(gap):.1f} 个百分点"
+    unit = row["target_gap_unit"] or row["unit"]
+    if abs(gap) < 0.005:
+        return "恰好达到目标"
+    return f"{'超出目标' if gap > 0 else '差目标'} {number(abs(gap), unit)}"
+
+
+def _pace_words(row: dict) -> str:
     gap = row["gap_pp"]
     if gap is None:
         return ""
     if abs(gap) < 0.05:
         return "与序时进度持平"
-    return f"{'落后' if gap > 0 else '超前'}序时进度 {abs(gap):.1f} 个百分点"
+    text = f"{'落后' if gap > 0 else '超前'}序时进度 {abs(gap):.1f} 个百分点"
+    amount = row.get("pace_gap")
+    if amount is not None and abs(amount) >= 0.005:
+        text += f"（约 {number(abs(amount), row['unit'])}）"
+    return text
+
+
+def gap_words(row: dict) -> str:
+    """How far a target is from where it should be, in the target's unit as well as the rate — the one wording
+    of a gap for cards, detail, talking points, the meeting pack and the CLI:
+    '已按期完成：完成率 102.4%，超出目标 12 家' / '到期未完成：完成率 95.4%，差目标 13.7 亿元' /
+    '完成率 69.5%，落后序时进度 5.5 个百分点（约 17.69 亿元）' / growth: '高于目标 1.6 个百分点（完成率 110.6%）'."""
+    if row["status"] == "no_data":
+        return "尚无数据"
+    rate = f"完成率 {percent(row['progress'])}"
+    if row["kind"] == "growth":
+        core = f"{target_gap(row)}（{rate}）"
+    elif row["final"] or row["status"] == "achieved":
+        core = f"{rate}，{target_gap(row)}"
+    else:
+        pace = _pace_words(row)
+        core = f"{rate}，{pace}" if pace else rate
+    if row["final"]:
+        return f"{'已按期完成' if row['status'] == 'achieved' else '到期未完成'}：{core}"
+    return core
 
 
 def run_rate_words(row: dict) -> str:

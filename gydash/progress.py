@@ -11,6 +11,11 @@ period of the latest figure:
 - growth targets (年均增长): actual = compound annual growth from the base year's full-year value to the latest
   full-year value; progress = actual ÷ target rate; pace = 100 %, because the rate must hold every year.
 
+Gaps are in the unit of the target (``gaps``): a level or flow target's gap is actual − target in its own unit
+(512 家 against 500 家: +12 家), and, before the deadline, the shortfall against pace in that unit (the value pace
+expects, pace × target, less the actual); a growth target's gap is the difference of the growth rates in
+percentage points (16.6 % against 15 %: +1.6 个百分点), never the completion rate less 100 %.
+
 Status: no figure → no_data; once the deadline period is reported → achieved or missed (final); before that a
 stock (or a flow in its deadline year) already at target → achieved; otherwise on_track when progress ≥ pace,
 behind when short of pace by at most the plan's tolerance (10 percentage points), off_track beyond it.
@@ -142,6 +147,18 @@ def _growth(t: dict, points: dict) -> dict:
     }
 
 
+def gaps(kind: str, actual: float | None, target: float, unit: str, pace: float | None, final: bool) -> dict:
+    """The gap to the target in the target's unit and the shortfall against pace (positive = behind), rounded off
+    float noise. target_gap: actual − target (growth: rate difference in 个百分点); pace_gap: pace × target −
+    actual for a level or flow target still running, else None."""
+    if actual is None:
+        return {"target_gap": None, "target_gap_unit": None, "pace_gap": None}
+    if kind == "growth":
+        return {"target_gap": round((actual - target) * 100, 6), "target_gap_unit": "个百分点", "pace_gap": None}
+    pace_gap = round(pace * target - actual, 6) if pace is not None and not final else None
+    return {"target_gap": round(actual - target, 6), "target_gap_unit": unit, "pace_gap": pace_gap}
+
+
 def _evaluate(t: dict, series: pl.DataFrame, targets: pl.DataFrame) -> dict:
     meta = plan.indicator(t["indicator"])
     info = plan.plan_info(t["plan"], targets)
@@ -181,6 +198,7 @@ def _evaluate(t: dict, series: pl.DataFrame, targets: pl.DataFrame) -> dict:
         "progress": progress,
         "pace": pace,
         "gap_pp": (pace - progress) * 100 if pace is not None and progress is not None else None,
+        **gaps(t["kind"], got.get("actual"), t["target"], meta["unit"], pace, bool(got.get("final", False))),
         "status": status,
         "status_label": FINAL_LABELS.get(status, STATUS_LABELS[status]) if got.get("final") else STATUS_LABELS[status],
         "final": bool(got.get("final", False)),

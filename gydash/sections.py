@@ -107,11 +107,14 @@ def target_table(rows: list[dict]) -> pl.DataFrame:
             "实际": [fmt.actual(r) + ("（推算）" if r["derived"] else "") for r in rows],
             "目标": [fmt.target(r) for r in rows],
             "完成率": [fmt.percent(r["progress"]) for r in rows],
+            "与目标差距": [fmt.target_gap(r) for r in rows],
             "序时进度": [fmt.percent(r["pace"]) for r in rows],
             "状态": [fmt.status_text(r) for r in rows],
             "数据文件": [r["source_file"] or "—" for r in rows],
         },
-        schema=dict.fromkeys(("指标", "期间", "实际", "目标", "完成率", "序时进度", "状态", "数据文件"), pl.String),
+        schema=dict.fromkeys(
+            ("指标", "期间", "实际", "目标", "完成率", "与目标差距", "序时进度", "状态", "数据文件"), pl.String
+        ),
     )
 
 
@@ -313,11 +316,8 @@ def commendations_chart(rows: pl.DataFrame) -> tuple[alt.LayerChart, pl.DataFram
     return charts.quota_bars(rows, WIDTH - 120, clean=render.safe)
 
 
-def commendations_section(q: Quarter) -> Section:
-    rows = commendation_rows(q)
-    never = commendations.never_commended(q.data)
-    points = talking.commendation_points(rows, q.end.year, never)
-    table = rows.select(
+def _quota_table(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.select(
         pl.col("label").alias("类别"),
         pl.col("clause").alias("方案条款"),
         pl.when(pl.col("quota").is_null())
@@ -327,16 +327,38 @@ def commendations_section(q: Quarter) -> Section:
         pl.format("{} {}", "actual", "unit").alias("完成"),
         pl.col("status_label").alias("状态"),
     )
+
+
+def commendations_section(q: Quarter) -> Section:
+    """The quarter's year against its quotas. Until that year's lists are in (they are made in December), the
+    slide says when they are due (commendations.yearly_due, from the plan data) and shows the latest completed
+    year's results beside it, its chart included."""
+    year = q.end.year
+    rows = commendation_rows(q)
+    never = commendations.never_commended(q.data)
+    latest, due, title = None, None, f"表扬推荐（{year} 年）"
+    if not commendations.reported(q.data, year):
+        due = commendations.yearly_due(year)
+        done = commendations.latest_completed_year(q.data, q.today, year)
+        if done is not None:
+            latest = (done, commendations.progress(q.data, q.today).filter(pl.col("year") == done))
+            title = f"表扬推荐（{year} 年待评定，附 {done} 年结果）"
+    points = talking.commendation_points(rows, year, never, due, latest)
+    tables = [(f"{year} 年定额完成情况", _quota_table(rows))] if not rows.is_empty() else []
+    if latest is not None:
+        tables.append((f"{latest[0]} 年定额完成情况（最近完成年度）", _quota_table(latest[1])))
     section = Section(
         "commendations",
-        f"表扬推荐（{q.end.year} 年）",
+        title,
         points,
-        tables=[(f"{q.end.year} 年定额完成情况", table)],
+        tables=tables,
         note="同一年度、类别、名称重复报送的以最新文件为准，不重复计数；党建示范点为方案期内累计。",
     )
-    if not rows.is_empty():
-        chart, data = commendations_chart(rows)
-        section.chart = Chart(f"{q.label}_表扬推荐", theme(chart), data)
+    shown = latest if latest is not None else (year, rows)
+    if not shown[1].is_empty():
+        chart, data = commendations_chart(shown[1])
+        titled = chart.properties(title=f"{shown[0]} 年定额完成情况")
+        section.chart = Chart(f"{q.label}_表扬推荐", theme(titled), data)
     return section
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gydash import commendations, duties, ledger, progress
+from gydash import commendations, duties, fmt, ledger, progress
 from gydash.store import Data
 
 TARGET_FIELDS = (
@@ -33,6 +33,9 @@ EXTRA_FIELDS = (
     "final",
     "status_label",
     "gap_pp",
+    "target_gap",
+    "target_gap_unit",
+    "pace_gap",
     "source",
     "revised",
     "previous_value",
@@ -46,7 +49,11 @@ def _plain(value: object) -> object:
 
 def target_entries(data: Data) -> list[dict]:
     rows = progress.target_progress(data)
-    return [{k: _plain(r[k]) for k in (*TARGET_FIELDS, *EXTRA_FIELDS)} for r in rows]
+    return [
+        {k: _plain(r[k]) for k in (*TARGET_FIELDS, *EXTRA_FIELDS)}
+        | {"period_text": fmt.figure_period(r), "gap_text": fmt.gap_words(r)}
+        for r in rows
+    ]
 
 
 def file_report(data: Data, today: date) -> dict:

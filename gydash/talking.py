@@ -27,21 +27,17 @@ def area_word(code: str) -> str:
 
 
 def target_sentence(row: dict) -> str:
-    """'全市高新技术企业 2025 年 9 月末 52 家，完成目标 86.7%，落后序时进度 3.2 个百分点'."""
+    """'全市高新技术企业 2025 年 9 月末 52 家，完成率 86.7%，落后序时进度 3.2 个百分点（约 2 家）' — the figure with
+    its period, then the gap in the target's unit (fmt.gap_words, as the overview words it)."""
     subject = f"{area_word(row['area_code'])}{row['name']}"
     if row["status"] == "no_data":
         return f"{subject}尚无数据"
+    figure = f"{fmt.figure_period(row)} {fmt.actual(row)}"
     if row["kind"] == "growth":
-        years = f"{row['base_year']}–{row['actual_year']} 年" if row["base_year"] else f"{row['actual_year']} 年"
-        figure = f"{years}年均增长 {fmt.actual(row)}（目标 {fmt.percent(row['target'], 0)}）"
-    else:
-        period = fmt.period(row["actual_year"], row["actual_month"], row["measure"])
-        figure = f"{period} {fmt.actual(row)}" + ("（推算）" if row["derived"] else "")
-    text = f"{subject} {figure}，完成目标 {fmt.percent(row['progress'])}"
-    if row["final"]:
-        return f"{text}，已到期：{row['status_label']}"
-    gap = fmt.gap_words(row)
-    return f"{text}，{gap}" if gap else text
+        figure += f"（目标 {fmt.percent(row['target'], 0)}）"
+    elif row["derived"]:
+        figure += "（推算）"
+    return f"{subject} {figure}，{fmt.gap_words(row)}"
 
 
 def targets(rows: list[dict], headline: str) -> list[str]:
@@ -123,8 +119,30 @@ def ledger_points(rnd: str, this_round: pl.DataFrame, current: pl.DataFrame) -> 
 # --- commendations -----------------------------------------------------------------------------------------------
 
 
-def commendation_points(rows: pl.DataFrame, year: int, never: list[str]) -> list[str]:
-    """`rows`: commendations.progress rows of `year`."""
+def commendation_points(
+    rows: pl.DataFrame,
+    year: int,
+    never: list[str],
+    due: tuple | None = None,
+    latest: tuple[int, pl.DataFrame] | None = None,
+) -> list[str]:
+    """`rows`: commendations.progress rows of `year`. When `year`'s lists are not in yet, `due` (commendations
+    .yearly_due: the date and the clauses) says when they are due and `latest` (a year and its rows) gives the
+    latest completed year's results beside it, instead of a bare "尚无数据"."""
+    if due is not None:
+        when, clauses = due
+        rule = f"按方案第 {'、'.join(clauses)} 条每年评定" if clauses else "每年评定"
+        first = f"{year} 年表扬推荐尚未评定：{rule}，应于 {fmt.date_words(when)}前完成"
+        if rows.filter(pl.col("quota").is_not_null()).is_empty():
+            first += f"（{year} 年不在方案考核期内，届时仅列示）"
+        out = [first]
+        if latest is not None:
+            done = commendation_points(latest[1], latest[0], [])
+            out.append(f"最近完成的 {latest[0]} 年：" + done[0].removeprefix(f"{latest[0]} 年 "))
+            out += [f"{latest[0]} 年{line}" for line in done[1:]]
+        if never:
+            out.append(f"从未获得表扬推荐的县区：{'、'.join(never)}")
+        return out
     if rows.is_empty():
         return [f"{year} 年尚无表扬推荐数据"]
     judged = rows.filter(pl.col("quota").is_not_null())
@@ -195,7 +213,9 @@ def scoreboard_points(board: pl.DataFrame, quarter: str) -> list[str]:
 
 
 def change_points(ch, limit: int = 6) -> list[str]:
-    """The counts first, then the changes themselves (target statuses, overdue, cleared … first)."""
+    """The total and its counts first, then the changes themselves (target statuses, overdue, cleared … first;
+    duties newly completed are only counted), then what was not listed, by kind, so the counts add up: '与 2026Q2
+    相比共 6 项变化：责任新完成 6 项' / '责任新完成 6 项的明细见变化清单'."""
     if not ch.compared:
         return [f"上一季度（{ch.since}）尚无数据，本季度不作比较"]
     counts = ch.counts()
@@ -204,12 +224,17 @@ def change_points(ch, limit: int = 6) -> list[str]:
     from gydash.changes import KINDS
 
     head = "，".join(f"{KINDS[k]} {n} 项" for k, n in counts.items() if n)
-    out = [f"与 {ch.since} 相比：{head}"]
-    picked = [text for kind, text in ch.items() if kind != KINDS["completed"]][: limit - 1]
-    out += picked
-    rest = ch.total - len(picked)
-    if rest > 0:
-        out.append(f"其余 {rest} 项见变化清单")
+    out = [f"与 {ch.since} 相比共 {ch.total} 项变化：{head}"]
+    listed = [(kind, text) for kind, text in ch.items() if kind != KINDS["completed"]][: limit - 1]
+    out += [text for _, text in listed]
+    left: dict[str, int] = {}
+    for kind, _ in ch.items():
+        left[kind] = left.get(kind, 0) + 1
+    for kind, _ in listed:
+        left[kind] -= 1
+    rest = "，".join(f"{kind} {n} 项" for kind, n in left.items() if n)
+    if rest:
+        out.append((f"以上列出 {len(listed)} 项；" if listed else "") + f"{rest}的明细见变化清单")
     return out
 
 

@@ -38,7 +38,10 @@ def card(row: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**{row['name']}**")
         ui.status_badge(row)
-        st.markdown(f"### {fmt.actual(row)}\n\n目标 {fmt.target(row)}")
+        # The figure's own period: the header's 数据截至 date is when the data came in, not what the figure covers.
+        period = fmt.figure_period(row)
+        figure = f"### {fmt.actual(row)}\n\n" + (f"{period}  \n" if period else "")  # period on its own line
+        st.markdown(figure + f"目标 {fmt.target(row)}")
         ui.chart(charts.themed(charts.bullet(row)), bullet_table(row), f"目标进度_{row['name']}")
         st.caption(fmt.gap_words(row))
 
@@ -58,11 +61,12 @@ for row in city:
         with left:
             st.markdown(f"**{row['name']}**（{row['area']}） · 截止 {row['deadline']}")
             ui.status_badge(row)
-            period = fmt.period(row["actual_year"], row["actual_month"], row["measure"])
+            period = fmt.figure_period(row) or "最新一期"
+            pace = f"\n- 序时进度 {fmt.percent(row['pace'])}" if not row["final"] and row["kind"] != "growth" else ""
+            run_rate = fmt.run_rate_words(row)
             st.markdown(
                 f"- {period}：**{fmt.actual(row)}**{'（推算）' if row['derived'] else ''}，目标 {fmt.target(row)}\n"
-                f"- 完成率 **{fmt.percent(row['progress'])}**，序时进度 {fmt.percent(row['pace'])}\n"
-                f"- {fmt.gap_words(row)}" + (f"\n- {fmt.run_rate_words(row)}" if fmt.run_rate_words(row) else "")
+                f"- {fmt.gap_words(row)}{pace}" + (f"\n- {run_rate}" if run_rate else "")
             )
             st.caption(fmt.md(fmt.provenance(row)))
             if fmt.revision(row):
@@ -93,6 +97,7 @@ if counties:
             "实际": [fmt.actual(r) for r in counties],
             "目标": [fmt.target(r) for r in counties],
             "完成率": [fmt.percent(r["progress"]) for r in counties],
+            "与目标差距": [fmt.target_gap(r) for r in counties],
             "状态": [fmt.status_text(r) for r in counties],
         }
     )

@@ -97,8 +97,10 @@ def test_targets_whose_status_changed(dir_with_history) -> None:
         ("hitech_enterprise", "on_track", "behind"),
         ("conversion_output", "no_data", "behind"),
     ]
-    assert ch.targets[0]["text"] == ("全市高新技术企业（目标 60 家，2025 年）：● 正常，完成 91.7% → ▲ 滞后，完成 86.7%")
-    assert (ch.targets[1]["before"], ch.targets[1]["after"]) == ("○ 无数据", "▲ 滞后，完成 66.7%")
+    assert ch.targets[0]["text"] == (
+        "全市高新技术企业（目标 60 家，2025 年）：● 正常，完成率 91.7% → ▲ 滞后，完成率 86.7%"
+    )
+    assert (ch.targets[1]["before"], ch.targets[1]["after"]) == ("○ 无数据", "▲ 滞后，完成率 66.7%")
     # Q3 → Q4: hitech revised to 53 (88.3 % against 95.8 %) is still 滞后 — no status change to report.
     assert _changes(dir_with_history, "2025Q4").targets == []
 
@@ -106,9 +108,10 @@ def test_targets_whose_status_changed(dir_with_history) -> None:
 def test_a_figure_corrected_within_the_quarter_and_one_revised_later(dir_with_history) -> None:
     q3 = _changes(dir_with_history, "2025Q3").revisions
     assert [r["text"] for r in q3] == [
-        "全市科技成果转化产值 2025 年 1–7 月：100 亿元 → 110 亿元"
-        "（indicators/2025-08-01.parquet → indicators/2025-08-20_fix.parquet）"
+        "全市科技成果转化产值 2025 年 1–7 月：100 亿元 → 110 亿元（2025 年 8 月 1 日报送，2025 年 8 月 20 日修订）"
     ]
+    # a sentence read out at a meeting names dates, never file paths; the change list keeps the files as 依据
+    assert q3[0]["basis"] == "indicators/2025-08-01.parquet → indicators/2025-08-20_fix.parquet"
     q4 = _changes(dir_with_history, "2025Q4").revisions
     assert [(r["old_value"], r["value"], r["old_file"], r["file"]) for r in q4] == [
         (52.0, 53.0, "indicators/2025-09-30.parquet", "indicators/2025-11-15_revised.parquet")
@@ -150,7 +153,8 @@ def test_change_list_table_and_talking_points(dir_with_history) -> None:
     assert table.height == ch.total
     assert set(table["类别"]) == {"责任新增未完成", "责任新完成", "台账清零", "重新出现未覆盖", "数据修订"}
     points = talking.change_points(ch)
-    assert points[0].startswith("与 2025Q3 相比：")
+    assert points[0].startswith(f"与 2025Q3 相比共 {ch.total} 项变化：")
+    assert not any(".parquet" in p for p in points)  # read out at a meeting: no file paths
     assert "台账清零 1 项" in points[0] and "数据修订 1 项" in points[0]
 
 

@@ -134,10 +134,10 @@ def test_summary_table_is_in_chinese(capsys, mixed_dir):
     assert code == 0
     assert out.startswith(f"今天：{TODAY}")
     header = next(x for x in out.splitlines() if x.startswith("方案"))
-    assert header.split() == ["方案", "县区", "指标", "期间", "实际", "目标", "完成率", "序时进度", "状态"]
+    assert " ".join(header.split()) == "方案 县区 指标 期间 实际 目标 完成率 与目标差距 序时进度 状态"
     hitech = next(x for x in out.splitlines() if "高新技术企业" in x)
-    # plan, area, indicator, period, actual, target, progress 50/60, pace 50/60, status
-    assert " ".join(hitech.split()) == "2024 广元市 高新技术企业 2024 年末 50 家 60 家 83.3% 83.3% 正常"
+    # plan, area, indicator, period, actual, target, progress 50/60, gap 50 − 60, pace 50/60, status
+    assert " ".join(hitech.split()) == "2024 广元市 高新技术企业 2024 年末 50 家 60 家 83.3% 差目标 10 家 83.3% 正常"
     assert "✗ 已拒绝 indicators/2025/2025-03-31.parquet" in out
 
 

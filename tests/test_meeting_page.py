@@ -94,7 +94,7 @@ def test_another_quarter_restarts_at_the_first_section(bundled) -> None:
     assert "2025Q3 · 数据截至 2025-09-30" in captions
     text = "\n".join(m.value for m in at.markdown)
     # 2025Q3 was before the deadline: the figure (as revised on 2025-09-30) is compared with pace, not final.
-    assert "全市高新技术企业 2025 年 9 月末 56 家，完成目标 93.3%，落后序时进度 3.5 个百分点" in text
+    assert "全市高新技术企业 2025 年 9 月末 56 家，完成率 93.3%，落后序时进度 3.5 个百分点（约 2 家）" in text
 
 
 def test_all_content_mode_lists_every_section(bundled) -> None:

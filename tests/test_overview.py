@@ -79,7 +79,9 @@ def test_overview_shows_summary_figures(data_dir: Path) -> None:
             assert fmt.actual(t) in text, t["indicator"]
     # hitech 52 of 60 → 86.7 %; expected by 2025-09 from 40 at 2023-12: 40 + 20 × 21/24 = 57.5 → pace 95.8 %
     assert "52 家" in text and "86.7%" in text and "95.8%" in text
-    assert "落后序时进度 9.2 个百分点" in text
+    # the gap in the target's unit too: 57.5 − 52 = 5.5 家 short of pace; the card names the figure's period
+    assert "完成率 86.7%，落后序时进度 9.2 个百分点（约 6 家）" in text
+    assert "2025 年 9 月末  \n目标 60 家" in text
     assert "5 项目标：" in text and "3 项无数据" in text
 
 
@@ -194,3 +196,22 @@ def test_one_look_at_the_data_dir_per_rerun(data_dir: Path, monkeypatch: pytest.
     at.session_state["data_tab"] = "变化对比"
     at.run()
     assert len(scans) == 1 and at.date_input(key="since").value
+
+
+def test_county_targets_say_the_gap_in_the_targets_unit(data_dir: Path) -> None:
+    county = {"indicator": ["hitech_enterprise"], "area": ["利州区"], "year": [2025], "month": [9], "value": [15.0]}
+    _write(data_dir / "indicators/2025-10-25.parquet", county)
+    target = {
+        "plan": ["2024"],
+        "indicator": ["hitech_enterprise"],
+        "area": ["利州区"],
+        "year": [2025],
+        "month": [12],
+        "target": [18.0],
+        "kind": ["level"],
+        "base_year": [2023],
+    }
+    _write(data_dir / "targets/2025-10-25.parquet", target)
+    at = _run()
+    [table] = [df.value for df in at.dataframe if "县区" in df.value.columns and "与目标差距" in df.value.columns]
+    assert table.iloc[0][["县区", "实际", "目标", "与目标差距"]].tolist() == ["利州区", "15 家", "18 家", "差目标 3 家"]

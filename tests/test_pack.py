@@ -105,7 +105,7 @@ def test_pptx_section_slides_carry_their_chart_points_and_east_asian_font(built,
     runs = [r for s in slides.slides[1].shapes if s.has_text_frame for p in s.text_frame.paragraphs for r in p.runs]
     eastern = {r._r.rPr.find(qn("a:ea")).get("typeface") for r in runs}
     assert eastern == {pack.SLIDE_FONT}
-    assert "全市高新技术企业 2025 年末 57 家，完成目标 95.0%，已到期：未完成" in slide_text(slides.slides[1])
+    assert "全市高新技术企业 2025 年末 57 家，到期未完成：完成率 95.0%，差目标 3 家" in slide_text(slides.slides[1])
 
 
 @pytest.mark.cjk_font
@@ -134,7 +134,7 @@ def test_pdf_numbers_are_the_dashboards_for_that_quarter(pdf_pages) -> None:
     board = scoreboard.with_change(cut, END, "2024")
     for r in board.iter_rows(named=True):
         assert squash(f"{r['area']}{fmt.number(r['score'], digits=1)}") in text
-    assert squash("全市高新技术企业2025年末57家，完成目标95.0%，已到期：未完成") in text
+    assert squash("全市高新技术企业2025年末57家，到期未完成：完成率95.0%，差目标3家") in text
 
 
 @pytest.mark.cjk_font
@@ -199,7 +199,7 @@ def small_dir(data_dir, write) -> Path:
 def test_a_later_snapshot_changes_nothing_in_a_past_quarters_pack(small_dir, write, tmp_path) -> None:
     first = pack.pdf(sections.build(small_dir, "2025Q3"))
     text = squash("".join(pdf_text(first)))
-    assert squash("全市高新技术企业2025年9月末52家，完成目标86.7%，落后序时进度9.2个百分点") in text
+    assert squash("全市高新技术企业2025年9月末52家，完成率86.7%，落后序时进度9.2个百分点（约6家）") in text
     # Later a correction arrives, dated after the quarter; regenerating 2025Q3 (here from a copy of the
     # directory, so nothing is served from memory) gives the same file, byte for byte.
     later = tmp_path / "later"
