@@ -215,7 +215,7 @@ def scoreboard_points(board: pl.DataFrame, quarter: str) -> list[str]:
 def change_points(ch, limit: int = 6) -> list[str]:
     """The total and its counts first, then the changes themselves (target statuses, overdue, cleared … first;
     duties newly completed are only counted), then what was not listed, by kind, so the counts add up: '与 2026Q2
-    相比共 6 项变化：责任新完成 6 项' / '责任新完成 6 项的明细见变化清单'."""
+    相比共 6 项变化：责任新完成 6 项，明细见变化清单'."""
     if not ch.compared:
         return [f"上一季度（{ch.since}）尚无数据，本季度不作比较"]
     counts = ch.counts()
@@ -233,8 +233,10 @@ def change_points(ch, limit: int = 6) -> list[str]:
     for kind, _ in listed:
         left[kind] -= 1
     rest = "，".join(f"{kind} {n} 项" for kind, n in left.items() if n)
-    if rest:
-        out.append((f"以上列出 {len(listed)} 项；" if listed else "") + f"{rest}的明细见变化清单")
+    if rest and not listed:  # nothing read out: one line, so the same count is not said twice
+        out[0] += "，明细见变化清单"
+    elif rest:
+        out.append(f"以上列出 {len(listed)} 项；{rest}的明细见变化清单")
     return out
 
 

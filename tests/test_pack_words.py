@@ -28,7 +28,7 @@ def test_change_counts_add_up_when_only_completions_changed() -> None:
     ch = changes.Changes("2026Q3", "2026Q2", completed=[_change(f"完成{i}") for i in range(6)])
     points = talking.change_points(ch)
     # six changes in all, not "6 项 … 其余 6 项" (which reads as twelve)
-    assert points == ["与 2026Q2 相比共 6 项变化：责任新完成 6 项", "责任新完成 6 项的明细见变化清单"]
+    assert points == ["与 2026Q2 相比共 6 项变化：责任新完成 6 项，明细见变化清单"]
 
 
 def test_change_points_say_how_many_were_listed_and_which_were_not() -> None:
