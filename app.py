@@ -20,7 +20,10 @@ pages = {
     ],
     "县区对比": [st.Page("pages/counties.py", title="县区对比", icon=":material/map:")],
     "季度汇报": [st.Page("pages/meeting.py", title="季度汇报", icon=":material/co_present:")],
-    "数据管理": [st.Page(ui.DATA_PAGE, title="数据管理", icon=":material/folder_open:")],
+    "数据管理": [
+        st.Page(ui.DATA_PAGE, title="数据管理", icon=":material/folder_open:"),
+        st.Page("pages/submissions.py", title="报送情况", icon=":material/assignment_late:"),
+    ],
 }
 # Sign-in (when the office makes viewing private) comes before the router, so no page is even listed.
 if not ui.viewing_allowed():

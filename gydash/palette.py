@@ -115,7 +115,23 @@ FILE = _table(
     ("ignored", "已忽略", "–", "idle"),
 )
 
-TABLES = {"target": TARGET, "duty": DUTY, "quota": QUOTA, "ledger": LEDGER, "zero": ZERO, "file": FILE}
+# A county's data submissions (submissions.tracker): every period due so far is in, the next is due within a
+# few days, or a period's due date has passed without its data (red: 未报, like a missing ledger round).
+SUBMISSION = _table(
+    ("complete", "已报齐", "✓", "done"),
+    ("due_soon", "即将到期", "!", "behind"),
+    ("overdue", "逾期未报", "✗", "failed"),
+)
+
+TABLES = {
+    "target": TARGET,
+    "duty": DUTY,
+    "quota": QUOTA,
+    "ledger": LEDGER,
+    "zero": ZERO,
+    "file": FILE,
+    "submission": SUBMISSION,
+}
 
 
 def words(table: dict[str, Status]) -> dict[str, str]:

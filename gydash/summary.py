@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gydash import commendations, duties, fmt, ledger, progress
+from gydash import commendations, duties, fmt, ledger, progress, submissions
 from gydash.store import Data
 
 TARGET_FIELDS = (
@@ -75,5 +75,6 @@ def build(data: Data, today: date) -> dict:
         "duties": duties.summary_entries(data, today),
         "coverage": ledger.summary_entries(data, today),
         "commendations": commendations.summary_entries(data, today),
+        "submissions": submissions.tracker(data, today),
         **file_report(data, today),
     }

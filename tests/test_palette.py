@@ -61,7 +61,7 @@ def test_awaiting_data_stands_apart_from_every_other_duty_status() -> None:
 
 def test_red_means_failed_only() -> None:
     red = {palette.TONES["failed"].fill, palette.TONES["failed"].ink}
-    failing = {"unmet", "off_track", "missed", "missing", "rejected"}
+    failing = {"unmet", "off_track", "missed", "missing", "rejected", "overdue"}
     for table in palette.TABLES.values():
         for key, s in table.items():
             assert ({s.fill, s.ink} & red != set()) == (key in failing), key

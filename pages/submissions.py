@@ -1,0 +1,128 @@
+"""报送情况: per county and dataset, the newest snapshot, what is due next, what is overdue, rejected files to redo."""
+
+import polars as pl
+import streamlit as st
+
+from gydash import fmt, palette, plan, submissions, ui
+from gydash.contract import DATASET_LABELS
+
+ui.route_through_app()
+
+STATUS = palette.SUBMISSION
+ALL = "全部县区"
+
+d = ui.data()
+today = ui.today()
+ui.page_header("报送情况", d)
+tracked = submissions.tracker(d, today)
+st.caption(
+    "各县区应报送的数据及截止时间（规则见 gydash/plandata/submissions.csv，可直接修改）："
+    + "；".join(f"{r['name']} {r['due_rule']}（{r['source']}）" for r in tracked["rules"])
+    + f"。今天 {today}；{tracked['soon_days']} 天内截止的标为“即将到期”。"
+)
+
+counties = list(plan.counties())
+followed = ui.selected_area()
+options = [ALL, *counties]
+chosen = st.selectbox(
+    "县区",
+    options,
+    index=options.index(followed) if followed in counties else 0,
+    format_func=lambda c: c if c == ALL else plan.area_name(c),
+    key="submissions_area",
+)
+area = None if chosen == ALL else chosen
+if area != followed:
+    ui.set_area(area)
+shown = submissions.for_area(tracked, area)
+entries = shown["entries"]
+
+count = {k: sum(1 for e in entries if e["status"] == k) for k in STATUS}
+cols = st.columns(3)
+cols[0].metric(f"{STATUS['overdue'].text}", f"{count['overdue']} 项")
+cols[1].metric(f"{STATUS['due_soon'].text}（{tracked['soon_days']} 天内）", f"{count['due_soon']} 项")
+cols[2].metric(f"{palette.FILE['rejected'].symbol} 被拒文件待更正", f"{len(shown['rejected_waiting'])} 个")
+
+
+def badge(status: str) -> str:
+    """':red-badge[✗ 逾期未报]' — colour and words together (Streamlit markdown badge)."""
+    s = STATUS[status]
+    return f":{s.badge}-badge[{s.text}]"
+
+
+def line(e: dict) -> str:
+    latest = f"最新快照 {e['latest_as_of']}" if e["latest_as_of"] else "还没有已采用的快照"
+    redo = f"；被拒文件待更正 {len(e['rejected_waiting'])} 个" if e["rejected_waiting"] else ""
+    return f"{badge(e['status'])} **{e['name']}**：{fmt.md(submissions.describe(e))}（{latest}{redo}）"
+
+
+by_county: dict[str, list[dict]] = {}
+for e in entries:
+    by_county.setdefault(e["area_code"], []).append(e)
+grid = st.columns(2) if len(by_county) > 1 else [st.container()]
+for i, (code, rows) in enumerate(by_county.items()):
+    with grid[i % len(grid)].container(border=True):
+        worst = "overdue" if any(r["status"] == "overdue" for r in rows) else None
+        st.markdown(f"#### {plan.area_name(code)}" + (f" {badge(worst)}" if worst else ""))
+        st.markdown("\n".join(f"- {line(r)}" for r in rows))
+
+st.subheader("明细")
+detail = pl.DataFrame(
+    {
+        "县区": [e["area"] for e in entries],
+        "数据": [e["name"] for e in entries],
+        "状态": [STATUS[e["status"]].text for e in entries],
+        "最新快照日期": [e["latest_as_of"] or "—" for e in entries],
+        "已报至": [e["submitted_through_label"] or "—" for e in entries],
+        "下一期": [e["next_period_label"] or "—" for e in entries],
+        "下一期截止日期": [e["next_due"] or "—" for e in entries],
+        "距截止（天）": [e["days_to_due"] for e in entries],
+        "逾期未报（期）": [e["overdue_count"] for e in entries],
+        "最长逾期（天）": [e["days_overdue"] for e in entries],
+        "报送规则": [f"{e['due_rule']}（{e['source']}）" for e in entries],
+    },
+    schema_overrides={"距截止（天）": pl.Int64, "逾期未报（期）": pl.Int64, "最长逾期（天）": pl.Int64},
+)
+ui.table(detail, hide_index=True, key="submissions_detail")
+
+overdue_rows = [(e, o) for e in entries for o in e["overdue"]]
+if overdue_rows:
+    with st.expander(f"逾期未报的各期（{len(overdue_rows)} 期）"):
+        ui.table(
+            pl.DataFrame(
+                {
+                    "县区": [e["area"] for e, _ in overdue_rows],
+                    "数据": [e["name"] for e, _ in overdue_rows],
+                    "期间": [o["label"] for _, o in overdue_rows],
+                    "截止日期": [o["due"] for _, o in overdue_rows],
+                    "已逾期（天）": [o["days_overdue"] for _, o in overdue_rows],
+                }
+            ),
+            hide_index=True,
+            key="submissions_overdue",
+        )
+
+st.subheader("被拒绝、尚待更正的文件")
+waiting = shown["rejected_waiting"]
+if waiting:
+    st.caption(
+        "这些文件未通过检查，整个文件都未计入；请改正后另存一个日期更晚的新文件（原因见“数据管理”页）。"
+        "文件名不含县区名的为全市文件，各县区都列出。"
+    )
+    ui.table(
+        pl.DataFrame(
+            {
+                "文件": [r["path"] for r in waiting],
+                "数据": [DATASET_LABELS.get(r["dataset"], r["dataset"]) for r in waiting],
+                "县区": [r["area"] or "全市文件" for r in waiting],
+                "快照日期": [r["as_of"] or "—" for r in waiting],
+                "已等待（天）": [r["days_waiting"] for r in waiting],
+                "原因": ["；".join(r["reasons"][:3]) + ("……" if len(r["reasons"]) > 3 else "") for r in waiting],
+            },
+            schema_overrides={"已等待（天）": pl.Int64},
+        ),
+        hide_index=True,
+        key="submissions_rejected",
+    )
+else:
+    st.markdown(":green-badge[✓ 无] 没有等待更正的被拒文件。")
