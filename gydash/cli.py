@@ -117,6 +117,16 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD（如 2026-11-26），收到「{text}」") from None
 
 
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"天数应为 0–366 的整数，收到「{text}」")
+    return value
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     today = args.today or clock.today()
     obj = summary.build(store.load(_existing_dir(args.data_dir)), today)
@@ -189,6 +199,46 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    from gydash import remind, webhook
+
+    data = store.load(_existing_dir(args.data_dir))
+    today = args.today or clock.today()
+    if args.print:
+        for text in remind.messages(data, today, args.days, webhook.LIMITS[args.kind or "wecom"]):
+            print(text, end="\n\n")
+        return 0
+    try:
+        conf = remind.settings(args.webhook, args.kind)
+        if not conf["webhook"]:
+            print(
+                '没有配置群机器人地址：请在 .streamlit/secrets.toml 的 [remind] 节写 webhook = "…"，'
+                "或设置环境变量 GYDASH_REMIND_WEBHOOK；只想看内容请加 --print",
+                file=sys.stderr,
+            )
+            return 2
+        kind = webhook.kind_for(conf["webhook"], conf["kind"])
+    except ValueError as exc:
+        print(webhook.mask(str(exc), conf.get("webhook") if "conf" in locals() else None), file=sys.stderr)
+        return 2
+    texts = remind.messages(data, today, args.days, webhook.LIMITS[kind])
+    where = webhook.KINDS[kind]
+    for k, text in enumerate(texts, start=1):
+        body = webhook.payload(kind, f"{remind.TITLE}（{today}）", text)
+        try:
+            webhook.post(conf["webhook"], body, secret=conf["secret"] if kind == "dingtalk" else None)
+        except webhook.DeliveryError as exc:
+            done = f"前 {k - 1} 条已送达，" if k > 1 else ""
+            print(
+                f"提醒未能发送到{where}（地址已隐藏）：第 {k}/{len(texts)} 条{exc}。"
+                f"{done}请检查网络和机器人设置后重试。",
+                file=sys.stderr,
+            )
+            return 1
+    print(f"已发送 {len(texts)} 条提醒到{where}（地址已隐藏），{today}，提醒范围 {args.days} 天。")
+    return 0
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     from gydash import auth
 
@@ -227,6 +277,18 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True, help="输出文件")
     r.add_argument("--plan", default="2024", help="方案（默认 2024）")
     r.set_defaults(func=cmd_report)
+    w = sub.add_parser("remind", help="把各县区逾期、即将到期的报送和进行中的工作发到企业微信或钉钉群")
+    w.__class__ = _IntermixedParser
+    w.add_argument("data_dir", nargs="?")
+    w.add_argument("--today", type=_iso_date, help="按此日期计算（YYYY-MM-DD）")
+    w.add_argument("--days", type=_days, default=14, help="提醒多少天内到期的事项（默认 14）")
+    how = w.add_mutually_exclusive_group()
+    how.add_argument(
+        "--webhook", help="群机器人地址（最好改用 secrets.toml 或 GYDASH_REMIND_WEBHOOK，命令行会被他人看到）"
+    )
+    how.add_argument("--print", action="store_true", help="只打印提醒内容，不发送")
+    w.add_argument("--kind", choices=("wecom", "dingtalk"), help="机器人类型（默认按地址判断）")
+    w.set_defaults(func=cmd_remind)
     h = sub.add_parser("hash-password", help="生成工作人员密码哈希，写入 .streamlit/secrets.toml")
     h.add_argument("--stdin", action="store_true", help="从标准输入读取密码（一行）")
     h.set_defaults(func=cmd_hash_password)
