@@ -108,13 +108,15 @@ def _once(url: str, body: bytes) -> str | None:
 def post(
     url: str,
     body: dict,
-    attempts: int = ATTEMPTS,
-    backoff: float = BACKOFF,
+    attempts: int | None = None,
+    backoff: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     secret: str | None = None,
 ) -> int:
     """Post one message, retrying with doubling pauses; returns the number of attempts it took.
     DeliveryError (Chinese, URL masked) after the last failed attempt."""
+    attempts = ATTEMPTS if attempts is None else attempts
+    backoff = BACKOFF if backoff is None else backoff
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     problems = []
     for attempt in range(1, attempts + 1):
