@@ -1,4 +1,4 @@
-"""The `gydash` command: validate a data dir, write the sample set, print the summary, write the meeting pack."""
+"""The `gydash` command: validate a data dir, write the sample set, print the summary, write the meeting pack, remind."""
 
 from __future__ import annotations
 
@@ -208,6 +208,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
         for text in remind.messages(data, today, args.days, webhook.LIMITS[args.kind or "wecom"]):
             print(text, end="\n\n")
         return 0
+    conf: dict = {}
     try:
         conf = remind.settings(args.webhook, args.kind)
         if not conf["webhook"]:
@@ -219,7 +220,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
             return 2
         kind = webhook.kind_for(conf["webhook"], conf["kind"])
     except ValueError as exc:
-        print(webhook.mask(str(exc), conf.get("webhook") if "conf" in locals() else None), file=sys.stderr)
+        print(webhook.mask(str(exc), conf.get("webhook")), file=sys.stderr)
         return 2
     texts = remind.messages(data, today, args.days, webhook.LIMITS[kind])
     where = webhook.KINDS[kind]

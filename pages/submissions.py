@@ -16,7 +16,7 @@ today = ui.today()
 ui.page_header("报送情况", d)
 tracked = submissions.tracker(d, today)
 st.caption(
-    "各县区应报送的数据及截止时间（规则见 gydash/plandata/submissions.csv，可直接修改）："
+    "各县区应报送的数据及截止时间："
     + "；".join(f"{r['name']} {r['due_rule']}（{r['source']}）" for r in tracked["rules"])
     + f"。今天 {today}；{tracked['soon_days']} 天内截止的标为“即将到期”。"
 )
