@@ -1,4 +1,4 @@
-"""The `gydash` command: validate a data dir, write the sample set, print the summary, write the meeting pack, remind."""
+"""The `gydash` command: validate a data dir, write the sample set, print the summary, write the pack, remind."""
 
 from __future__ import annotations
 
