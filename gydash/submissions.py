@@ -40,6 +40,7 @@ within ``soon_days``, else ``complete`` (已报齐). Words, symbols, colours: ``
 from __future__ import annotations
 
 import calendar
+import copy
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -351,8 +352,15 @@ def tracker(data: Data, today: date, soon_days: int = SOON_DAYS, table: list[Rul
 
     ``entries``: one dict per county and rule (counties in the plan's order, rules in the table's order), each with
     the newest accepted snapshot, what is due next and when, the overdue periods and the county's rejected files
-    waiting; ``rejected_waiting``: every such file (``area`` empty for a city-wide file); ``rules``: the rules."""
-    table = list(rules() if table is None else table)
+    waiting; ``rejected_waiting``: every such file (``area`` empty for a city-wide file); ``rules``: the rules.
+    Memoised on the data version per day (a copy is returned, so a caller may change its own)."""
+    if table is not None:
+        return _tracker(data, today, soon_days, list(table))
+    found = data.cached(f"submissions:{today}:{soon_days}", lambda: _tracker(data, today, soon_days, list(rules())))
+    return copy.deepcopy(found)
+
+
+def _tracker(data: Data, today: date, soon_days: int, table: list[Rule]) -> dict:
     entries, waiting = [], []
     by_dataset = {}
     for rule in table:
