@@ -14,9 +14,12 @@ import stat
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from browser.server import registered_pages
 from conftest import ind, write_parquet
@@ -47,8 +50,10 @@ def tree(root: Path) -> dict[bytes, tuple]:
     if not os.path.lexists(base):
         return out
     out[b"."] = ("dir", os.lstat(base).st_mode, os.lstat(base).st_mtime_ns, sorted(os.listdir(base)))
-    for folder, dirs, files in os.walk(base, followlinks=False):
-        for name in dirs + files:
+    folders = [base]
+    while folders:  # not os.walk: it recurses, and a case nests folders deeper than Python's recursion limit
+        folder = folders.pop()
+        for name in os.listdir(folder):
             path = os.path.join(folder, name)
             st = os.lstat(path)
             rel = os.path.relpath(path, base)
@@ -56,6 +61,7 @@ def tree(root: Path) -> dict[bytes, tuple]:
                 out[rel] = ("link", os.readlink(path))
             elif stat.S_ISDIR(st.st_mode):
                 out[rel] = ("dir", st.st_mode, st.st_mtime_ns, sorted(os.listdir(path)))
+                folders.append(path)
             else:
                 with open(path, "rb") as fh:
                     digest = hashlib.sha256(fh.read()).hexdigest()
@@ -129,6 +135,36 @@ def _undated(data: Path, tmp: Path) -> None:
     write_parquet(data / "indicators/latest.parquet", [ind("tech_sme", "利州区", 2026, 9, 41.0)])
 
 
+def _decimal256(data: Path, tmp: Path) -> None:
+    table = pa.table(
+        {
+            "indicator": ["tech_sme"],
+            "area": ["利州区"],
+            "year": [2025],
+            "value": pa.array([Decimal("41")], pa.decimal256(40, 2)),
+        }
+    )
+    write_parquet(data / BAD, table)
+
+
+def _not_utf8(data: Path, tmp: Path) -> None:
+    area = pa.array([b"\xc0\xfb\xd6\xdd"], pa.binary()).view(pa.string())  # 利州 in GBK
+    write_parquet(data / BAD, pa.table({"indicator": ["tech_sme"], "area": area, "year": [2025], "value": [1.0]}))
+
+
+def _nested_without_end(data: Path, tmp: Path) -> None:
+    deep = data / "indicators" / "2025"
+    deep.mkdir()
+    for _ in range(1100):
+        deep = deep / "a"
+        deep.mkdir()
+    write_parquet(deep / "2025-06-30.parquet", ELSEWHERE)
+
+
+def _undated_far_future(data: Path, tmp: Path) -> None:
+    write_parquet(data / "indicators/latest.parquet", ELSEWHERE, mtime=datetime(2300, 1, 1).timestamp())
+
+
 def _missing(data: Path, tmp: Path) -> None:
     shutil.rmtree(data)
 
@@ -164,6 +200,10 @@ CASES = {
     "same-date": Case(_same_date, "warning", "indicators/2025-09-30_revised.parquet", "快照日期相同"),
     "future-date": Case(_future, "warning", "indicators/2027-01-01.parquet", "晚于今天"),
     "undated": Case(_undated, "warning", "indicators/latest.parquet", "按修改时间"),
+    "decimal256": Case(_decimal256, "accepted", BAD, ""),
+    "not-utf8": Case(_not_utf8, "rejected", BAD, "UTF-8"),
+    "nested-without-end": Case(_nested_without_end, "ignored", "indicators/2025/a/a/", "层级太深"),
+    "undated-far-future": Case(_undated_far_future, "ignored", "indicators/latest.parquet", "无法确定快照日期"),
     "missing-dir": Case(_missing, "usage", "", "数据目录不存在", keeps_good=False),
     "empty-dir": Case(_empty, "note", "", "还没有可用的数据文件", keeps_good=False),
     "read-only-dir": Case(_read_only, "accepted", "indicators/2025-03-31.parquet", ""),
@@ -177,9 +217,23 @@ def case_dir(tmp_path, request) -> tuple[Path, Case]:
     write_parquet(data / "indicators/2025-03-31.parquet", CITY_ROWS)
     case.make(data, tmp_path)
     yield data, case
-    for p in [data, *data.rglob("*")] if data.exists() else []:  # let pytest clean up a read-only dir
-        if p.is_dir() and not p.is_symlink():
-            p.chmod(0o755)
+    _remove(data)
+
+
+def _remove(root: Path) -> None:
+    """Remove a data dir even when read-only or nested deeper than the recursion limit (rglob and rmtree recurse)."""
+    folders, seen = ([root] if root.is_dir() and not root.is_symlink() else []), []
+    while folders:
+        folder = folders.pop()
+        folder.chmod(0o755)
+        seen.append(folder)
+        for p in folder.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                folders.append(p)
+            else:
+                p.unlink()
+    for folder in reversed(seen):
+        folder.rmdir()
 
 
 def cli_run(capsys, *argv: str) -> tuple[int, str]:

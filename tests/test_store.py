@@ -8,14 +8,17 @@ import io
 import os
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 import pyarrow as pa
 import pytest
 from conftest import ind
+from polars.exceptions import PanicException
 
 from gydash import store
 
 GOOD_ROWS = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
+COLUMNS = {"indicator": ["tech_sme"], "area": ["利州区"], "year": [2025], "month": [6]}
 
 
 def parquet_bytes(write, tmp_path) -> bytes:
@@ -90,12 +93,14 @@ def test_column_of_an_unexpected_arrow_type_is_rejected_not_raised(write, load, 
     assert len(data.accepted()) == 1
 
 
-def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(write, load, monkeypatch):
+@pytest.mark.parametrize("failure", [RuntimeError, RecursionError, PanicException], ids=lambda e: e.__name__)
+def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(write, load, monkeypatch, failure):
+    # A polars panic is a BaseException, not an Exception: it too rejects only its file.
     real = store.validate
 
     def fragile(dataset, raw, rel, row_offset=0):
         if rel.endswith("2025-06-30.parquet"):
-            raise RuntimeError("unforeseen")
+            raise failure("unforeseen")
         return real(dataset, raw, rel, row_offset)
 
     monkeypatch.setattr(store, "validate", fragile)
@@ -106,6 +111,56 @@ def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(w
     assert rejected.entry.rel == "indicators/2025-06-30.parquet"
     assert "无法按数据约定检查" in rejected.errors[0].message and "unforeseen" in rejected.errors[0].message
     assert [f.entry.rel for f in data.accepted()] == ["indicators/2025-03-31.parquet"]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_ctrl_c_or_exit_while_checking_a_file_still_stops_the_program(write, load, monkeypatch, stop):
+    def interrupted(*args, **kwargs):
+        raise stop()
+
+    monkeypatch.setattr(store, "validate", interrupted)
+    write("indicators", "2025-06-30.parquet", GOOD_ROWS)
+    with pytest.raises(stop):
+        load()
+
+
+def test_decimal_wider_than_38_digits_is_read_as_a_number(write, load):
+    # DECIMAL(40) (decimal256, from some databases) has no polars type: reading it as is made polars panic.
+    value = pa.array([Decimal("40.00")], pa.decimal256(40, 2))
+    write("indicators", "2025-06-30.parquet", pa.table({**COLUMNS, "value": value}))
+    [loaded] = load().files
+    assert loaded.status == "accepted", [str(p) for p in loaded.errors]
+    assert loaded.frame["value"].to_list() == [40.0]
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        pa.array([[Decimal("1")]], pa.list_(pa.decimal256(40, 0))),
+        pa.array([{"x": Decimal("1")}], pa.struct([("x", pa.decimal256(40, 0))])),
+    ],
+    ids=["list-of-decimal256", "struct-of-decimal256"],
+)
+def test_a_column_type_polars_cannot_hold_rejects_the_file_naming_the_column(write, load, array):
+    write("indicators", "2025-06-30.parquet", pa.table({**COLUMNS, "source": array}))
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    [problem] = rejected.errors
+    assert problem.column == "source" and "数据类型" in problem.message
+    assert len(data.accepted()) == 1
+
+
+def test_text_that_is_not_utf8_is_named_by_row_and_column(write, load):
+    area = pa.array([b"\xe5\x88\xa9\xe5\xb7\x9e", b"\xc0\xfb\xd6\xdd"], pa.binary()).view(pa.string())  # GBK 利州
+    table = pa.table({"indicator": ["tech_sme"] * 2, "area": area, "year": [2025] * 2, "value": [1.0, 2.0]})
+    write("indicators", "2025-06-30.parquet", table)
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    [problem] = rejected.errors
+    assert (problem.row, problem.column) == (2, "area") and "UTF-8" in problem.message
+    assert len(data.accepted()) == 1
 
 
 def test_unreadable_file_in_a_folder_without_permission_is_rejected(write, load, data_dir):
