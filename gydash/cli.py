@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -119,7 +118,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     today = args.today or clock.today()
     obj = summary.build(store.load(_existing_dir(args.data_dir)), today)
     if args.json:
-        print(json.dumps(obj, ensure_ascii=False, indent=2))
+        print(summary.json_text(obj))
     else:
         _print_summary(obj)
     return 0

@@ -66,16 +66,26 @@ def to_float(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 
 def to_int(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Whole numbers as Int64; a value beyond Int64 (a UInt64 near 2^64, a float of 1e20) is marked, never nulled
+    in silence (the bounds check then names it)."""
     if s.dtype.is_integer():
-        return s.cast(pl.Int64), _none_bad(s)
+        clean = s.cast(pl.Int64, strict=False)
+        return clean, (s.is_not_null() & clean.is_null()).fill_null(False)
     out, bad = to_float(s)
     non_whole = out.is_not_null() & (out != out.floor()).fill_null(True)
     bad = bad | non_whole.fill_null(False)
     clean = pl.select(pl.when(bad).then(None).otherwise(out)).to_series().cast(pl.Int64, strict=False)
+    bad = bad | (out.is_not_null() & clean.is_null()).fill_null(False)
     return clean.alias(s.name), bad
 
 
+def _as_text_if_categorical(s: pl.Series) -> pl.Series:
+    # A dictionary-encoded Parquet column arrives as Categorical: its values are text like any other.
+    return s.cast(pl.String) if isinstance(s.dtype, pl.Categorical | pl.Enum) else s
+
+
 def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    s = _as_text_if_categorical(s)
     if s.dtype == pl.Date:
         return s, _none_bad(s)
     if isinstance(s.dtype, pl.Datetime):

@@ -93,7 +93,7 @@ def _spelled_out_bytes(table: pa.Table) -> int:
         if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
             for chunk in col.chunks:
                 lengths = pc.binary_length(chunk.dictionary).fill_null(0)
-                spelled = pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0
+                spelled = pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0  # a null index takes a null
                 total += spelled + 8 * len(chunk)
         else:
             total += col.nbytes

@@ -415,3 +415,34 @@ def test_every_page_runs_over_a_dir_with_every_bad_file(tmp_path, monkeypatch):
         at.switch_page(spec.path).run()
         assert not at.exception, (spec.path, [e.value for e in at.exception])
     assert tree(data) == before
+
+
+def strict_json(text: str) -> dict:
+    """json.loads that refuses NaN and Infinity, as any strict JSON reader does."""
+
+    def refuse(name: str):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_summary_json_is_strict_json_even_when_values_would_overflow(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_parquet(data / "indicators/2024-12-31.parquet", CITY_ROWS)
+    for day in ("2025-06-30", "2025-07-31"):  # two values whose sum is past float range
+        write_parquet(data / f"indicators/{day}.parquet", [ind("tech_sme", "利州区", 2025, 6, 1.7e308)])
+    write_parquet(data / "indicators/2025-08-31.parquet", [ind("tech_sme", "昭化区", 2025, 6, 1.7e308)])
+    code, out = cli_run(capsys, "summary", str(data), "--json")
+    assert code == 0
+    obj = strict_json(out)
+    assert len(obj["rejected_files"]) == 3
+    assert all("超出合理范围" in f["reasons"][0] for f in obj["rejected_files"])
+    hitech = next(t for t in obj["targets"] if t["indicator"] == "hitech_enterprise" and t["area"] == "广元市")
+    assert hitech["actual"] == 52.0
+
+
+def test_summary_json_turns_any_non_finite_figure_into_null():
+    from gydash import summary
+
+    text = summary.json_text({"a": float("nan"), "b": [float("inf"), 1.5], "c": {"d": -float("inf")}})
+    assert strict_json(text) == {"a": None, "b": [None, 1.5], "c": {"d": None}}

@@ -313,3 +313,14 @@ def test_every_dataset_has_a_frame_even_with_no_files(load):
     for name, frame in data.frames.items():
         assert frame.height == 0, name
         assert {"_file", "_as_of", "_order"} <= set(frame.columns)
+
+
+def test_a_text_column_with_no_value_at_all_is_read(write, load):
+    # Read dictionary-encoded, such a column has an empty dictionary: nothing to spell out, nothing to fail on.
+    write(
+        "indicators",
+        "2025-06-30.parquet",
+        pa.table({**COLUMNS, "value": [1.0], "source": pa.array([None], pa.string())}),
+    )
+    [loaded] = load().files
+    assert loaded.status == "accepted", [str(p) for p in loaded.errors]
