@@ -45,7 +45,7 @@ from gydash.catalog import date_from_name
 from gydash.coerce import COERCE
 from gydash.contract import DATASET_LABELS, DATASETS, columns
 from gydash.guard import FILE_FAILURES, reason
-from gydash.problems import Problem, show_value
+from gydash.problems import Problem, show_value, visible
 from gydash.validate import _fold as fold_header  # the one header spelling rule, shared with validation
 from gydash.validate import validate
 
@@ -689,9 +689,10 @@ def report(prepared: Prepared, path: Path | None, dry_run: bool = False) -> int:
     """Print what happened for the command line; the exit code is 0 only when the file was (or would be) written."""
     import sys
 
-    print(f"文件：{prepared.source}    数据集：{prepared.dataset}（{DATASET_LABELS.get(prepared.dataset, '')}）")
+    label = DATASET_LABELS.get(prepared.dataset, "")
+    print(f"文件：{visible(prepared.source)}    数据集：{visible(prepared.dataset)}（{label}）")
     for note in prepared.notes:
-        print(f"· {note}")
+        print(f"· {visible(note)}")
     for p in prepared.errors:
         print(f"✗ 错误  {p}", file=sys.stderr)
     for p in prepared.warnings:
@@ -700,7 +701,7 @@ def report(prepared: Prepared, path: Path | None, dry_run: bool = False) -> int:
         print(f"未写入任何文件：共 {len(prepared.errors)} 个问题，请改正后重新导入。", file=sys.stderr)
         return 1
     if dry_run:
-        print(f"检查通过（{prepared.rows} 行）；--dry-run，未写入。导入时将写入 {prepared.rel}")
+        print(f"检查通过（{prepared.rows} 行）；--dry-run，未写入。导入时将写入 {visible(prepared.rel)}")
         return 0
-    print(f"已写入 {path}（{prepared.rows} 行）。原有文件均未改动。")
+    print(f"已写入 {visible(path)}（{prepared.rows} 行）。原有文件均未改动。")
     return 0

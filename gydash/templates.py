@@ -20,7 +20,7 @@ from gydash import plan
 from gydash.coerce import TYPE_WORDS
 from gydash.contract import DATASET_LABELS, DATE_MAX, DATE_MIN, Column, columns, number
 from gydash.importer import TEMPLATE_AUX_SHEETS
-from gydash.xlsx import MIME
+from gydash.xlsx import MIME, TEXT_STAYS_TEXT
 
 DICTIONARY_SHEET, OPTIONS_SHEET = TEMPLATE_AUX_SHEETS
 TEMPLATE_ROWS = 2000  # rows prepared with formats and drop-downs
@@ -198,7 +198,7 @@ def template(dataset: str) -> bytes:
     """The .xlsx template for a dataset, ready to fill in Excel or WPS and import as it is."""
     specs = columns(dataset)
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buffer, TEXT_STAYS_TEXT)
     sheet = wb.add_worksheet(DATASET_LABELS[dataset])
     guide = wb.add_worksheet(DICTIONARY_SHEET)
     options = wb.add_worksheet(OPTIONS_SHEET)
