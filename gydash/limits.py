@@ -14,6 +14,7 @@ class Limit:
     env: str
     default: int
     what: str  # how the README and messages name it
+    unit: str = ""
 
     def value(self) -> int:
         """The env var's value when it is a positive finite number, else the default (a typo never lifts a limit)."""
@@ -27,11 +28,10 @@ class Limit:
 
 MAX_ROWS = Limit("GYDASH_MAX_ROWS", 200_000, "每个文件的数据行数")
 MAX_COLUMNS = Limit("GYDASH_MAX_COLUMNS", 100, "每个文件的列数")
-MAX_UNPACKED_MB = Limit("GYDASH_MAX_UNPACKED_MB", 128, "Parquet 文件读入后的大小（MB）")
+MAX_UNPACKED_MB = Limit("GYDASH_MAX_UNPACKED_MB", 128, "Parquet 文件读入后的大小", " MB")
 MAX_CELLS = Limit("GYDASH_MAX_CELLS", 500_000, "Excel 工作表的单元格数（行数 × 列数）")
-MAX_XLSX_UNPACKED_MB = Limit("GYDASH_MAX_XLSX_UNPACKED_MB", 40, "Excel 工作簿解压后的大小（MB）")
+MAX_XLSX_UNPACKED_MB = Limit("GYDASH_MAX_XLSX_UNPACKED_MB", 40, "Excel 工作簿解压后的大小", " MB")
 MAX_ROW_GROUPS = 10_000  # a footer of countless empty row groups is a slow read that holds no data
-ALL = (MAX_ROWS, MAX_COLUMNS, MAX_UNPACKED_MB, MAX_CELLS, MAX_XLSX_UNPACKED_MB)
 
 
 class TooLarge(Exception):
@@ -44,7 +44,7 @@ def _n(number: float) -> str:
 
 def refuse(limit: Limit, found: float, advice: str = "请拆分成几个文件") -> TooLarge:
     return TooLarge(
-        f"{limit.what}为 {_n(found)}，超过上限 {_n(limit.value())}：{advice}"
+        f"{limit.what}为 {_n(found)}{limit.unit}，超过上限 {_n(limit.value())}{limit.unit}：{advice}"
         f"（上限可由管理员通过环境变量 {limit.env} 调整）"
     )
 

@@ -131,16 +131,58 @@ def _nested(name: str, t: pa.DataType) -> pa.DataType:
 
 
 def _to_polars(table: pa.Table) -> pl.DataFrame:
-    """Dictionary texts spelled out, unusable types converted or refused, text checked to be UTF-8, then polars."""
+    """Dictionary texts spelled out, unusable types converted or refused, text checked to be UTF-8, dates checked to
+    be within any calendar, then polars."""
+    _check_unique_names(table.column_names)
     columns = []
     for field, col in zip(table.schema, table.columns, strict=True):
         wanted = _usable(field.name, field.type)
         if wanted != col.type:
             col = col.cast(wanted)
         _check_utf8(field.name, col)
+        _check_calendar(field.name, col)
         columns.append(col)
     table = pa.table(columns, names=table.column_names)
     return pl.from_arrow(table) if table.num_columns else pl.DataFrame()
+
+
+def _check_unique_names(names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            times = names.count(name)
+            raise ReadError(f"列名出现了 {times} 次：每列只能有一个表头，请删除或改名重复的列", column=name)
+        seen.add(name)
+
+
+# Days from 1970-01-01 to 1000-01-01 and to 9999-12-31: dates polars and Python can hold. Anything beyond is no real
+# date (and would crash the conversion); dates between these yet outside 2000–2100 are named by the row checks.
+_CALENDAR_DAYS = (-354_285, 2_932_896)
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _check_calendar(name: str, col: pa.ChunkedArray) -> None:
+    t = col.type
+    if pa.types.is_date32(t):
+        per_day = 1
+    elif pa.types.is_date64(t):
+        per_day = _PER_DAY["ms"]
+    elif pa.types.is_timestamp(t):
+        per_day = _PER_DAY[t.unit]
+    else:
+        return
+    ticks = (col.cast(pa.int32()) if pa.types.is_date32(t) else col).cast(pa.int64())
+    low = max(_CALENDAR_DAYS[0] * per_day, -(2**63))
+    high = min(_CALENDAR_DAYS[1] * per_day, 2**63 - 1)
+    outside = pc.or_(pc.less(ticks, low), pc.greater(ticks, high))
+    first = pc.index(outside, True).as_py()
+    if first is not None and first >= 0:
+        raise ReadError(
+            "日期不是任何日历上的日期（日期应在 2000-01-01 至 2100-12-31 之间）",
+            first + 1,
+            name,
+            f"{ticks[first].as_py()}（{t}）",
+        )
 
 
 def _check_utf8(name: str, col: pa.ChunkedArray) -> None:

@@ -324,3 +324,35 @@ def test_a_text_column_with_no_value_at_all_is_read(write, load):
     )
     [loaded] = load().files
     assert loaded.status == "accepted", [str(p) for p in loaded.errors]
+
+
+@pytest.mark.parametrize(
+    ("array", "shown"),
+    [
+        (pa.array([date(2025, 3, 5), 2_000_000_000], pa.date32()), "2000000000（date32[day]）"),
+        (pa.array([0, 10**15], pa.timestamp("s")), "1000000000000000000（timestamp[ms]）"),
+    ],
+    ids=["date-beyond-any-calendar", "timestamp-beyond-any-calendar"],
+)
+def test_a_date_no_calendar_holds_is_named_by_row_not_a_crash(write, load, capfd, array, shown):
+    rows = {"date": array, "area": ["利州区"] * 2, "kind": ["other"] * 2}
+    write("activities", "2025-06-30.parquet", pa.table(rows))
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    [problem] = rejected.errors
+    assert (problem.row, problem.column, problem.value) == (2, "date", shown)
+    assert "2000-01-01 至 2100-12-31" in problem.message
+    assert "panicked" not in capfd.readouterr().err  # prevented, not merely caught
+    assert len(data.accepted()) == 1
+
+
+def test_a_parquet_file_with_two_columns_of_one_name_is_rejected_naming_it(write, load):
+    table = pa.Table.from_arrays(
+        [pa.array(["tech_sme"]), pa.array(["利州区"]), pa.array([2025]), pa.array([1.0]), pa.array([2.0])],
+        names=["indicator", "area", "year", "value", "value"],
+    )
+    write("indicators", "2025-06-30.parquet", table)
+    [rejected] = load().rejected()
+    [problem] = rejected.errors
+    assert problem.column == "value" and "出现了 2 次" in problem.message
