@@ -375,6 +375,18 @@ def decode_csv(content: bytes) -> tuple[str, str]:
         ) from exc
 
 
+def _csv_reason(exc: csv.Error) -> str:
+    """The csv module's English reason in words staff can act on."""
+    text = str(exc)
+    if "field limit" in text:
+        return f"有一个单元格超过 {csv.field_size_limit()} 个字符，不是正常的表格内容"
+    if "NUL" in text:
+        return "含有空字符，不是正常的文本文件"
+    if "new-line" in text or "newline" in text:
+        return "单元格中有换行但没有用引号括起来，请用 Excel 或 WPS 另存为 CSV 后再导入"
+    return f"无法按 CSV 读取（{text}）"
+
+
 def read_csv(content: bytes, dataset: str) -> Raw:
     """Rows of a CSV file; row numbers are records as a spreadsheet shows them (header = first non-blank)."""
     text, encoding = decode_csv(content)
@@ -385,10 +397,11 @@ def read_csv(content: bytes, dataset: str) -> Raw:
         limits.check_columns(first.count(delimiter) + 1)
     except limits.TooLarge as exc:
         raise Refused(f"表格太大，未读取：{exc}") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = list(reader)
     except csv.Error as exc:
-        raise Refused(f"CSV 格式有误：{exc}") from exc
+        raise Refused(f"CSV 格式有误（第 {reader.line_num} 行）：{_csv_reason(exc)}") from exc
     top = 0
     while top < len(records) and not any(v.strip() for v in records[top]):
         top += 1

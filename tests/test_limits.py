@@ -193,3 +193,9 @@ def test_a_workbook_within_the_limits_still_imports(seeded_dir):
 def seeded_dir(write, data_dir):
     write("indicators", "2025-06-30.parquet", GOOD)
     return data_dir
+
+
+def test_csv_with_a_giant_cell_is_refused_in_chinese_with_its_line(seeded_dir):
+    text = ",".join(HEADER) + "\n" + '"' + "x" * 200_000 + '",利州,2025,9,1,家\n'
+    p = importer.prepare(text.encode(), "2025-09-30.csv", "indicators", seeded_dir)
+    assert not p.ok and "第 2 行" in p.errors[0].message and "超过 131072 个字符" in p.errors[0].message
