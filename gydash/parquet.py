@@ -155,9 +155,9 @@ def _check_unique_names(names: list[str]) -> None:
         seen.add(name)
 
 
-# Days from 1970-01-01 to 1000-01-01 and to 9999-12-31: dates polars and Python can hold. Anything beyond is no real
-# date (and would crash the conversion); dates between these yet outside 2000–2100 are named by the row checks.
-_CALENDAR_DAYS = (-354_285, 2_932_896)
+# Days from 1970-01-01 to 0001-01-01 and to 9999-12-31: the dates Python (and so a message) can hold. Anything
+# beyond is no real date (and crashes the conversion); dates within yet outside 2000–2100 are named by the row checks.
+_CALENDAR_DAYS = (-719_162, 2_932_896)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 

@@ -10,7 +10,7 @@ from functools import cache
 import polars as pl
 
 from gydash import plan
-from gydash.coerce import COERCE, DTYPES, TYPE_WORDS, _none_bad, to_float
+from gydash.coerce import COERCE, DTYPES, TYPE_WORDS, all_false, to_float
 from gydash.contract import DATE_MAX, DATE_MIN, GROWTH_MAX, GROWTH_MIN, YEAR_MAX, YEAR_MIN, Column, columns
 from gydash.contract import number as fmt_bound
 from gydash.problems import Problem, show_value
@@ -135,17 +135,18 @@ def _outside_bounds(source: pl.Series, clean: pl.Series, col: Column, ck: Checke
         ck.flag(outside, col.name, source, DATE_RANGE)
         return outside
     if col.type not in ("int", "float") or (col.min is None and col.max is None):
-        return _none_bad(source)
+        return all_false(source)
     number = clean if col.type == "float" else to_float(source)[0]  # the figure even when too large for Int64
-    low = _none_bad(source)
+    low = all_false(source)
     if col.min is not None:
         low = ((number <= col.min) if col.min_exclusive else (number < col.min)).fill_null(False)
         word = f"必须大于 {fmt_bound(col.min)}" if col.min_exclusive else f"不能小于 {fmt_bound(col.min)}"
         ck.flag(low, col.name, source, word)
-    high = _none_bad(source)
+    high = all_false(source)
     if col.max is not None:
         high = (number > col.max).fill_null(False)
-        plausible = "" if col.type == "int" and col.max <= YEAR_MAX else "（超出合理范围，请核对数值和单位）"
+        calendar = col.name in ("year", "month", "base_year")  # the others are plausibility bounds on figures
+        plausible = "" if calendar else "（超出合理范围，请核对数值和单位）"
         ck.flag(high, col.name, source, f"不能大于 {fmt_bound(col.max)}{plausible}")
     return low | high
 
