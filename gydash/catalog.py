@@ -22,6 +22,7 @@ UNDATABLE = (
 )
 TOO_DEEP = "文件夹层级太深（超过 {} 层），其中的文件未读取：请把快照文件放在数据集文件夹或其下几层子文件夹中"
 UNREADABLE = "无法读取此文件的信息（{}），未读取"
+NOT_A_FILE = "不是普通文件（如命名管道、设备文件或套接字），不读取"
 MIN_SNAPSHOT_YEAR, MAX_SNAPSHOT_YEAR = 2000, 2100  # the contract's years
 MAX_DEPTH = 16  # sub-folder levels under a dataset folder (staff file by year, county, month: a handful)
 NOT_PARQUET = "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
@@ -140,6 +141,8 @@ class _Scan:
             return _entry(rel, path, dataset, st, "链接指向数据目录之外，出于安全不读取")
         if stat.S_ISDIR(st.st_mode):
             return _entry(rel, path, dataset, st, "这是一个文件夹，不是文件")
+        if not stat.S_ISREG(st.st_mode):  # opening a named pipe would wait for a writer for ever
+            return _entry(rel, path, dataset, st, NOT_A_FILE)
         if _in_flight(name):
             if dataset is None and name.startswith("."):
                 return None

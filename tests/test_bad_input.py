@@ -62,6 +62,8 @@ def tree(root: Path) -> dict[bytes, tuple]:
             elif stat.S_ISDIR(st.st_mode):
                 out[rel] = ("dir", st.st_mode, st.st_mtime_ns, sorted(os.listdir(path)))
                 folders.append(path)
+            elif not stat.S_ISREG(st.st_mode):  # a named pipe: opening it to hash would wait for ever
+                out[rel] = ("special", st.st_mode, st.st_mtime_ns)
             else:
                 with open(path, "rb") as fh:
                     digest = hashlib.sha256(fh.read()).hexdigest()
@@ -165,6 +167,10 @@ def _undated_far_future(data: Path, tmp: Path) -> None:
     write_parquet(data / "indicators/latest.parquet", ELSEWHERE, mtime=datetime(2300, 1, 1).timestamp())
 
 
+def _named_pipe(data: Path, tmp: Path) -> None:
+    os.mkfifo(data / BAD)
+
+
 def _missing(data: Path, tmp: Path) -> None:
     shutil.rmtree(data)
 
@@ -204,6 +210,7 @@ CASES = {
     "not-utf8": Case(_not_utf8, "rejected", BAD, "UTF-8"),
     "nested-without-end": Case(_nested_without_end, "ignored", "indicators/2025/a/a/", "层级太深"),
     "undated-far-future": Case(_undated_far_future, "ignored", "indicators/latest.parquet", "无法确定快照日期"),
+    "named-pipe": Case(_named_pipe, "ignored", BAD, "命名管道"),
     "missing-dir": Case(_missing, "usage", "", "数据目录不存在", keeps_good=False),
     "empty-dir": Case(_empty, "note", "", "还没有可用的数据文件", keeps_good=False),
     "read-only-dir": Case(_read_only, "accepted", "indicators/2025-03-31.parquet", ""),

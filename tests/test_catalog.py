@@ -240,3 +240,11 @@ def test_default_data_dir_follows_environment(monkeypatch, tmp_path):
     assert catalog.default_data_dir() == tmp_path
     monkeypatch.delenv("GYDASH_DATA_DIR")
     assert catalog.default_data_dir() == Path(catalog.__file__).resolve().parent.parent / "data"
+
+
+def test_a_named_pipe_called_parquet_is_ignored_not_opened(data_dir, load):
+    os.makedirs(data_dir / "indicators")
+    os.mkfifo(data_dir / "indicators" / "2025-06-30.parquet")  # opening it would wait for a writer for ever
+    [entry] = catalog.scan(data_dir)
+    assert "命名管道" in entry.ignored
+    assert load().files == ()
