@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from gydash import limits
@@ -14,6 +14,7 @@ from gydash.guard import FILE_FAILURES, reason
 from gydash.problems import show_value
 
 SAMPLE_KEY = b"gydash_sample"
+SMALL_BYTES = 16 << 20  # a text column that cannot spell out beyond this needs no exact count
 NOT_PARQUET_ZIP = "这是 Excel（.xlsx）或压缩文件，只是扩展名为 .parquet；请用“数据管理”页或 gydash import 导入"
 
 
@@ -64,16 +65,19 @@ def _read_within_limits(fh) -> pa.Table:
     limits.check_rows(meta.num_rows)
     if meta.num_row_groups > limits.MAX_ROW_GROUPS:
         raise ReadError(f"文件分成了 {meta.num_row_groups} 个行组（row group），超过上限 {limits.MAX_ROW_GROUPS}")
-    footer = sum(
-        meta.row_group(g).column(c).total_uncompressed_size
-        for g in range(meta.num_row_groups)
-        for c in range(meta.num_columns)
-    )
+    footer = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))  # uncompressed, per group
     limits.check_unpacked(footer)
     schema = probe.schema_arrow
-    texts = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    # No text can be longer than the whole file unpacked: when even every row holding that much stays within the
+    # limit (small files, the usual case), read plainly; otherwise keep text dictionary-encoded until measured.
+    spelled_at_most = meta.num_rows * max(footer, 1)
+    texts = (
+        []
+        if spelled_at_most <= limits.MAX_UNPACKED_MB.value() * 1024 * 1024
+        else [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    )
     fh.seek(0)
-    pf = pq.ParquetFile(fh, read_dictionary=texts)
+    pf = pq.ParquetFile(fh, read_dictionary=texts, metadata=meta) if texts else probe  # the footer parsed once
     parts, rows, used = [], 0, 0
     for g in range(pf.num_row_groups):
         part = pf.read_row_group(g)
@@ -91,13 +95,28 @@ def _spelled_out_bytes(table: pa.Table) -> int:
     total = 0
     for col in table.columns:
         if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
-            for chunk in col.chunks:
-                lengths = pc.binary_length(chunk.dictionary).fill_null(0)
-                spelled = pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0  # a null index takes a null
-                total += spelled + 8 * len(chunk)
+            total += sum(_dictionary_bytes(chunk) for chunk in col.chunks)
         else:
             total += col.nbytes
     return total
+
+
+def _dictionary_bytes(chunk: pa.DictionaryArray) -> int:
+    """The bytes of a dictionary-encoded text column once spelled out, read from its buffers with numpy (every
+    pyarrow.compute or polars call costs far more than this for the small files that are the usual case)."""
+    words = chunk.dictionary
+    if len(chunk) == 0 or len(words) == 0:
+        return 8 * len(chunk)
+    wide = pa.types.is_large_string(words.type) or pa.types.is_large_binary(words.type)
+    offsets = np.frombuffer(words.buffers()[1], dtype=np.int64 if wide else np.int32)
+    lengths = np.diff(offsets[words.offset : words.offset + len(words) + 1])
+    longest = int(lengths.max())
+    if longest * len(chunk) <= SMALL_BYTES:  # cannot be large whatever the rows repeat
+        return longest * len(chunk) + 8 * len(chunk)
+    index_type = np.dtype(str(chunk.type.index_type))  # "int32" → int32 (to_pandas_dtype would import pandas)
+    indices = np.frombuffer(chunk.indices.buffers()[1], dtype=index_type)[chunk.offset : chunk.offset + len(chunk)]
+    # A null row's slot may hold any number: clipped into range it counts some word, an over-estimate at most.
+    return int(lengths[np.clip(indices, 0, len(words) - 1)].sum()) + 8 * len(chunk)
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -137,13 +156,19 @@ def _to_polars(table: pa.Table) -> pl.DataFrame:
     columns = []
     for field, col in zip(table.schema, table.columns, strict=True):
         wanted = _usable(field.name, field.type)
-        if wanted != col.type:
-            col = col.cast(wanted)
+        if wanted != col.type and not pa.types.is_dictionary(col.type):
+            col = col.cast(wanted)  # rare types only: the first pyarrow.compute call of a process costs seconds
         _check_utf8(field.name, col)
         _check_calendar(field.name, col)
         columns.append(col)
-    table = pa.table(columns, names=table.column_names)
-    return pl.from_arrow(table) if table.num_columns else pl.DataFrame()
+    if any(a is not b for a, b in zip(columns, table.columns, strict=True)):
+        table = pa.table(columns, names=table.column_names)
+    if not table.num_columns:
+        return pl.DataFrame()
+    frame = pl.from_arrow(table)
+    # Text read dictionary-encoded arrives as Categorical: spell it out, as it is in the file.
+    spelled = [pl.col(n).cast(pl.String) for n, t in frame.schema.items() if isinstance(t, pl.Categorical)]
+    return frame.with_columns(spelled) if spelled else frame
 
 
 def _check_unique_names(names: list[str]) -> None:
@@ -171,22 +196,38 @@ def _check_calendar(name: str, col: pa.ChunkedArray) -> None:
         per_day = _PER_DAY[t.unit]
     else:
         return
-    ticks = (col.cast(pa.int32()) if pa.types.is_date32(t) else col).cast(pa.int64())
+    width = np.int32 if pa.types.is_date32(t) else np.int64
     low = max(_CALENDAR_DAYS[0] * per_day, -(2**63))
     high = min(_CALENDAR_DAYS[1] * per_day, 2**63 - 1)
-    outside = pc.or_(pc.less(ticks, low), pc.greater(ticks, high))
-    first = pc.index(outside, True).as_py()
-    if first is not None and first >= 0:
-        raise ReadError(
-            "日期不是任何日历上的日期（日期应在 2000-01-01 至 2100-12-31 之间）",
-            first + 1,
-            name,
-            f"{ticks[first].as_py()}（{t}）",
-        )
+    row = 0
+    for chunk in col.chunks:
+        # Straight from the buffers (to_numpy would import pandas, pyarrow.compute costs seconds on first use).
+        validity, data = chunk.buffers()[:2]
+        ticks = np.frombuffer(data, dtype=width)[chunk.offset : chunk.offset + len(chunk)]
+        outside = (ticks < low) | (ticks > high)
+        if validity is not None and chunk.null_count:  # a null slot may hold any number: only real values count
+            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+            outside &= bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
+        found = np.flatnonzero(outside)
+        if len(found):
+            first = int(found[0])
+            raise ReadError(
+                "日期不是任何日历上的日期（日期应在 2000-01-01 至 2100-12-31 之间）",
+                row + first + 1,
+                name,
+                f"{int(ticks[first])}（{t}）",
+            )
+        row += len(chunk)
 
 
 def _check_utf8(name: str, col: pa.ChunkedArray) -> None:
     """Text that is not valid UTF-8 (written by a tool with another encoding) is named by its row and column."""
+    if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
+        try:
+            col.validate(full=True)
+        except pa.ArrowInvalid:
+            _check_utf8(name, pa.chunked_array([c.dictionary.take(c.indices) for c in col.chunks]))
+        return
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         try:
             col.validate(full=True)
