@@ -17,6 +17,14 @@ _COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 IN_FLIGHT_SUFFIXES = (".tmp", ".part")
 IN_FLIGHT = "正在复制中的临时文件（以 . 或 ~ 开头，或以 .tmp/.part 结尾），暂不读取"
 OUTSIDE_DATASET = "不在数据集文件夹内（应放在 indicators/、activities/ 等文件夹中）"
+UNDATABLE = (
+    "文件名中没有日期，文件的修改时间也不在 2000–2100 年之间，无法确定快照日期：请在文件名中写上日期（如 2025-06-30）"
+)
+TOO_DEEP = "文件夹层级太深（超过 {} 层），其中的文件未读取：请把快照文件放在数据集文件夹或其下几层子文件夹中"
+UNREADABLE = "无法读取此文件的信息（{}），未读取"
+NOT_A_FILE = "不是普通文件（如命名管道、设备文件或套接字），不读取"
+MIN_SNAPSHOT_YEAR, MAX_SNAPSHOT_YEAR = 2000, 2100  # the contract's years
+MAX_DEPTH = 16  # sub-folder levels under a dataset folder (staff file by year, county, month: a handful)
 NOT_PARQUET = "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
 
 
@@ -75,15 +83,26 @@ def _in_flight(name: str) -> bool:
     return name.startswith((".", "~")) or name.lower().endswith(IN_FLIGHT_SUFFIXES)
 
 
+def date_from_mtime(st: os.stat_result) -> date | None:
+    """The local date of a file's modification time, or None when it is no date of the years data can be for."""
+    try:
+        day = datetime.fromtimestamp(st.st_mtime).date()
+    except (OverflowError, OSError, ValueError):  # past year 9999, or before 1 AD
+        return None
+    return day if MIN_SNAPSHOT_YEAR <= day.year <= MAX_SNAPSHOT_YEAR else None
+
+
 def _entry(rel: str, path: Path, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:
     as_of, dated_by = None, ""
     if ignored is None:
         as_of = date_from_name(path.name)
         dated_by = "name"
         if as_of is None:
-            as_of = datetime.fromtimestamp(st.st_mtime).date()
+            as_of = date_from_mtime(st)
             dated_by = "mtime"
-    return FileEntry(dataset, path, rel, st.st_size, st.st_mtime_ns, as_of, dated_by, ignored)
+            if as_of is None:
+                ignored = UNDATABLE
+    return FileEntry(dataset, path, rel, st.st_size, st.st_mtime_ns, as_of, "" if ignored else dated_by, ignored)
 
 
 MAX_SEEN = 200_000
@@ -129,6 +148,8 @@ class _Scan:
             return _entry(rel, path, dataset, st, "链接指向数据目录之外，出于安全不读取")
         if stat.S_ISDIR(st.st_mode):
             return _entry(rel, path, dataset, st, "这是一个文件夹，不是文件")
+        if not stat.S_ISREG(st.st_mode):  # opening a named pipe would wait for a writer for ever
+            return _entry(rel, path, dataset, st, NOT_A_FILE)
         if _in_flight(name):
             if dataset is None and name.startswith("."):
                 return None
@@ -139,7 +160,7 @@ class _Scan:
             return _entry(rel, path, dataset, st, NOT_PARQUET)
         return _entry(rel, path, dataset, st, None)
 
-    def walk(self, folder: str, prefix: str, dataset: str | None) -> list[FileEntry]:
+    def walk(self, folder: str, prefix: str, dataset: str | None, depth: int = 0) -> list[FileEntry]:
         out: list[FileEntry] = []
         try:
             with os.scandir(folder) as listing:
@@ -147,17 +168,29 @@ class _Scan:
         except OSError:
             return out
         for child in children:
-            # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
-            # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.
-            name = child.name
-            folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
-            if dataset is not None and folder_ok and child.is_dir(follow_symlinks=False):
-                out.extend(self.walk(child.path, f"{prefix}{name}/", dataset))
-                continue
-            entry = self.classify(child, prefix, dataset)
-            if entry is not None:
-                out.append(entry)
+            try:
+                out.extend(self.child(child, prefix, dataset, depth))
+            except OSError as exc:  # vanished or unreadable meanwhile: this entry only, never the scan
+                out.extend(self.unreadable(child, prefix, dataset, exc))
         return out
+
+    def child(self, child: os.DirEntry, prefix: str, dataset: str | None, depth: int) -> list[FileEntry]:
+        # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
+        # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.
+        name = child.name
+        folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
+        if dataset is not None and folder_ok and child.is_dir(follow_symlinks=False):
+            if depth >= MAX_DEPTH:  # a folder nested without end is skipped, named, and costs nothing more
+                st = child.stat(follow_symlinks=False)
+                return [_entry(self.rel(prefix, name), Path(child.path), dataset, st, TOO_DEEP.format(MAX_DEPTH))]
+            return self.walk(child.path, f"{prefix}{name}/", dataset, depth + 1)
+        entry = self.classify(child, prefix, dataset)
+        return [] if entry is None else [entry]
+
+    def unreadable(self, child: os.DirEntry, prefix: str, dataset: str | None, exc: OSError) -> list[FileEntry]:
+        rel = self.rel(prefix, child.name)
+        reason = UNREADABLE.format(exc.strerror or type(exc).__name__)
+        return [FileEntry(dataset, Path(child.path), rel, 0, 0, None, "", reason)]
 
 
 def scan(data_dir: Path) -> list[FileEntry]:
@@ -173,15 +206,21 @@ def scan(data_dir: Path) -> list[FileEntry]:
     except OSError:
         return entries
     for child in children:
-        real_dir = child.is_dir(follow_symlinks=False)
-        if child.name in DATASETS and real_dir:
-            entries.extend(walk.walk(child.path, f"{child.name}/", child.name))
-        elif real_dir:
-            if not child.name.startswith("."):
-                reason = "不是约定的数据集文件夹，未读取"
-                entries.append(_entry(walk.rel("", child.name), Path(child.path), None, child.stat(), reason))
-        else:
-            entry = walk.classify(child, "", None)
-            if entry is not None:
-                entries.append(entry)
+        try:
+            entries.extend(_top(walk, child))
+        except OSError as exc:
+            entries.extend(walk.unreadable(child, "", None, exc))
     return entries
+
+
+def _top(walk: _Scan, child: os.DirEntry) -> list[FileEntry]:
+    real_dir = child.is_dir(follow_symlinks=False)
+    if child.name in DATASETS and real_dir:
+        return walk.walk(child.path, f"{child.name}/", child.name)
+    if real_dir:
+        if child.name.startswith("."):
+            return []
+        reason = "不是约定的数据集文件夹，未读取"
+        return [_entry(walk.rel("", child.name), Path(child.path), None, child.stat(), reason)]
+    entry = walk.classify(child, "", None)
+    return [] if entry is None else [entry]

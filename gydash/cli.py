@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -13,6 +12,7 @@ from pathlib import Path
 from gydash import clock, fmt, store, summary, textable
 from gydash.catalog import default_data_dir
 from gydash.contract import DATASET_LABELS, DATASETS
+from gydash.problems import visible
 
 STATUS_WORDS = fmt.FILE_STATUS
 
@@ -25,7 +25,7 @@ def _existing_dir(arg: str | None) -> Path:
     """The data dir to read; a mistyped path is a usage error (exit 2), not an empty, passing data set."""
     path = _data_dir(arg)
     if not path.is_dir():
-        print(f"数据目录不存在：{path}（请检查路径或 GYDASH_DATA_DIR 设置）", file=sys.stderr)
+        print(f"数据目录不存在：{visible(path)}（请检查路径或 GYDASH_DATA_DIR 设置）", file=sys.stderr)
         raise SystemExit(2)
     return path
 
@@ -37,13 +37,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for f in data.files
     ]
     rows += [[e.rel, DATASET_LABELS.get(e.dataset or "", ""), "", "", STATUS_WORDS["ignored"]] for e in data.ignored]
-    print(f"数据目录：{data.data_dir}")
+    print(f"数据目录：{visible(data.data_dir)}")
     print(textable.render(["文件", "数据集", "快照日期", "行数", "状态"], rows))
     for f in data.files:
         for p in (*f.errors, *f.warnings):
             print(f"{'✗ 错误' if p.level == 'error' else '! 警告'}  {p}")
     for e in data.ignored:
-        print(f"- 忽略  {e.rel}：{e.ignored}")
+        print(f"- 忽略  {visible(e.rel)}：{visible(e.ignored)}")
     for note in data.notes(clock.today()):
         print(f"! 提示  {note}")
     counts = {s: sum(1 for f in data.files if f.status == s) for s in ("accepted", "warning", "rejected")}
@@ -66,13 +66,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
         if clash:
             print("以下文件已存在且不是示例数据，未写入任何文件：", file=sys.stderr)
             for dst in clash:
-                print(f"  {dst}", file=sys.stderr)
+                print(f"  {visible(dst)}", file=sys.stderr)
             return 1
         for src, dst in moves:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dst.with_name(dst.name + ".part"))
             dst.with_name(dst.name + ".part").replace(dst)
-    print(f"已在 {target} 写入 {len(written)} 个示例数据文件（种子 {args.seed}）。")
+    print(f"已在 {visible(target)} 写入 {len(written)} 个示例数据文件（种子 {args.seed}）。")
     return 0
 
 
@@ -103,11 +103,11 @@ def _print_summary(obj: dict) -> None:
     header = ["方案", "县区", "指标", "期间", "实际", "目标", "完成率", "与目标差距", "序时进度", "状态"]
     print(textable.render(header, rows))
     for f in obj["rejected_files"]:
-        print(f"✗ 已拒绝 {f['path']}")
+        print(f"✗ 已拒绝 {visible(f['path'])}")
         for reason in f["reasons"]:
-            print(f"    {reason}")
+            print(f"    {visible(reason)}")
     for w in obj["warnings"]:
-        print(f"! {w['message']}")
+        print(f"! {visible(w['message'])}")
 
 
 def _iso_date(text: str) -> date:
@@ -131,7 +131,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     today = args.today or clock.today()
     obj = summary.build(store.load(_existing_dir(args.data_dir)), today)
     if args.json:
-        print(json.dumps(obj, ensure_ascii=False, indent=2))
+        print(summary.json_text(obj))
     else:
         _print_summary(obj)
     return 0
@@ -184,7 +184,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     plans = progress.plan_ids(cut.data)
     if args.plan not in plans:
-        print(f"没有方案「{args.plan}」，可选：{'、'.join(plans)}", file=sys.stderr)
+        print(f"没有方案「{visible(args.plan)}」，可选：{visible('、'.join(plans))}", file=sys.stderr)
         return 2
     built = sections.build(root, args.quarter, args.plan)
     try:
@@ -195,7 +195,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
-    print(f"已生成 {out}（{built.title}，{built.stamp.line()}）")
+    print(f"已生成 {visible(out)}（{visible(built.title)}，{visible(built.stamp.line())}）")
     return 0
 
 

@@ -19,7 +19,7 @@ def _nested(s: pl.Series) -> bool:
 _FALSE = pl.Series([False], dtype=pl.Boolean)
 
 
-def _none_bad(s: pl.Series) -> pl.Series:
+def all_false(s: pl.Series) -> pl.Series:
     """All-False mask the length of s (new_from_index is a native call: no query plan for a constant)."""
     return _FALSE.new_from_index(0, len(s)) if len(s) else _FALSE.clear()
 
@@ -40,10 +40,10 @@ def to_str(s: pl.Series) -> tuple[pl.Series, pl.Series]:
         whole = s.is_finite() & (s == s.floor())
         as_int = s.cast(pl.Int64, strict=False).cast(pl.String)
         out = pl.select(pl.when(whole).then(as_int).otherwise(s.cast(pl.String))).to_series()
-        return _strip(out.alias(s.name)), _none_bad(s)
+        return _strip(out.alias(s.name)), all_false(s)
     if s.dtype != pl.String:
         s = s.cast(pl.String, strict=False)
-    return _strip(s), _none_bad(s)
+    return _strip(s), all_false(s)
 
 
 def _parse_number(s: pl.Series) -> pl.Series:
@@ -66,20 +66,30 @@ def to_float(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 
 def to_int(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Whole numbers as Int64; a value beyond Int64 (a UInt64 near 2^64, a float of 1e20) is marked, never nulled
+    in silence (the bounds check then names it)."""
     if s.dtype.is_integer():
-        return s.cast(pl.Int64), _none_bad(s)
+        clean = s.cast(pl.Int64, strict=False)
+        return clean, (s.is_not_null() & clean.is_null()).fill_null(False)
     out, bad = to_float(s)
     non_whole = out.is_not_null() & (out != out.floor()).fill_null(True)
     bad = bad | non_whole.fill_null(False)
     clean = pl.select(pl.when(bad).then(None).otherwise(out)).to_series().cast(pl.Int64, strict=False)
+    bad = bad | (out.is_not_null() & clean.is_null()).fill_null(False)
     return clean.alias(s.name), bad
 
 
+def _as_text_if_categorical(s: pl.Series) -> pl.Series:
+    # A dictionary-encoded Parquet column arrives as Categorical: its values are text like any other.
+    return s.cast(pl.String) if isinstance(s.dtype, pl.Categorical | pl.Enum) else s
+
+
 def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    s = _as_text_if_categorical(s)
     if s.dtype == pl.Date:
-        return s, _none_bad(s)
+        return s, all_false(s)
     if isinstance(s.dtype, pl.Datetime):
-        return s.dt.date(), _none_bad(s)
+        return s.dt.date(), all_false(s)
     if s.dtype.is_integer() or s.dtype in (pl.String, pl.Null):
         text = s.cast(pl.String).str.strip_chars().str.slice(0, 11).str.strip_chars()
         parsed = pl.select(pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])).to_series()
@@ -90,7 +100,7 @@ def to_date(s: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def to_bool(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     if s.dtype == pl.Boolean:
-        return s, _none_bad(s)
+        return s, all_false(s)
     if _nested(s):
         return _bad_all(s, pl.Boolean)
     text = s.cast(pl.String, strict=False).str.strip_chars().str.to_lowercase()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gydash import palette
+from gydash.problems import visible
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>|~$&:#])")
 _LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
@@ -13,8 +14,9 @@ _LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 def md(text: object) -> str:
     """A staff-given string (organisation, file name, source, plan name) inside Streamlit markdown, shown exactly as
     typed: characters that can form links, HTML, emphasis, code, LaTeX or :directives: are escaped, and so is a
-    list marker at the start; figures such as 93.3% are left as they are."""
-    escaped = _MARKDOWN.sub(r"\\\1", str(text).replace("\n", " "))
+    list marker at the start; figures such as 93.3% are left as they are. Invisible characters (a BOM, a zero-width
+    space, a control character) are shown as <U+XXXX>."""
+    escaped = _MARKDOWN.sub(r"\\\1", visible(str(text).replace("\n", " ")))
     return _LINE_START.sub(r"\1\\\2", escaped)
 
 

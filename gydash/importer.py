@@ -40,11 +40,12 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from gydash import clock, store
+from gydash import clock, limits, store
 from gydash.catalog import date_from_name
 from gydash.coerce import COERCE
 from gydash.contract import DATASET_LABELS, DATASETS, columns
-from gydash.problems import Problem, show_value
+from gydash.guard import FILE_FAILURES, reason
+from gydash.problems import Problem, show_value, visible
 from gydash.validate import _fold as fold_header  # the one header spelling rule, shared with validation
 from gydash.validate import validate
 
@@ -54,7 +55,6 @@ IMPORT_META_KEY = b"gydash_import"
 TEMPLATE_AUX_SHEETS = ("数据字典", "选项")  # written by gydash.templates; never data
 MAX_NAME_CHARS = 60
 MAX_LISTED = 5
-UNZIP_RATIO = 20  # an .xlsx may expand this much when unpacked before it counts as oversized
 _NAME_OK = re.compile(r"^[\w\-]+$")
 _ROUND_AS_DATE = re.compile(r"^(\d{4})-(03|10)-01(?: 00:00:00)?$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -238,14 +238,20 @@ def _pick_sheet(names: list[str], dataset: str) -> tuple[str, str]:
     return candidates[0], f"读取第一个工作表「{candidates[0]}」"
 
 
-def _structure_problems(ws, header_row: int, header: dict[int, str]) -> list[str]:
+def _check_extent(used: list[tuple[int, int]]) -> None:
+    """The rectangle from the first to the last filled cell within the limits: it is what gets read as a grid."""
+    rows, cols = [r for r, _ in used], [c for _, c in used]
+    first, last = (min(rows), min(cols)), (max(rows), max(cols))
+    try:
+        limits.check_range(_col_letter(first[1]), str(first[0]), _col_letter(last[1]), str(last[0]))
+    except limits.TooLarge as exc:
+        raise Refused(f"表格太大，未读取：{exc}") from exc
+
+
+def _structure_problems(ws, cells: list, header_row: int, header: dict[int, str]) -> list[str]:
     """Formulas and merged cells on the sheet being imported, each as a sentence staff can act on."""
     problems: list[str] = []
-    formulas = []
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                formulas.append(cell)
+    formulas = sorted((c for c in cells if c.data_type == "f"), key=lambda c: (c.row, c.column))
     if formulas:
         shown = []
         for cell in formulas[:MAX_LISTED]:
@@ -280,11 +286,11 @@ def read_xlsx(content: bytes, dataset: str) -> Raw:
         raise Refused("不是有效的 .xlsx 文件（文件头不符），可能是改了扩展名的其他文件")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile as exc:
+            limits.check_workbook(z)
+    except limits.TooLarge as exc:
+        raise Refused(f"表格太大，未读取：{exc}") from exc
+    except (zipfile.BadZipFile, *FILE_FAILURES) as exc:
         raise Refused("无法打开 .xlsx 文件：文件已损坏或不完整") from exc
-    if unpacked > UNZIP_RATIO * max_upload_bytes():
-        raise Refused(f"表格解压后太大（{_mb(unpacked)}），请拆分成几个文件")
     try:
         with warnings.catch_warnings():  # openpyxl warns about styles and extensions it does not keep
             warnings.simplefilter("ignore")
@@ -300,26 +306,33 @@ def read_xlsx(content: bytes, dataset: str) -> Raw:
     if others:
         notes.append("其他工作表未读取：" + "、".join(f"「{n}」" for n in others))
     ws = wb[sheet]
-    used = [(c.row, c.column) for row in ws.iter_rows() for c in row if c.value is not None]
+    # The cells the sheet holds, never ws.iter_rows(): that walks the whole rectangle up to the farthest cell, and
+    # one cell at XFD1048576 makes it 17 billion cells.
+    cells = list(ws._cells.values())
+    used = [(c.row, c.column) for c in cells if c.value is not None]
     if not used:
         raise Refused(f"工作表「{sheet}」是空的")
+    _check_extent(used)
     header_row = min(r for r, _ in used)
-    header = {c.column: str(c.value).strip() for c in ws[header_row] if c.value is not None}
-    problems = _structure_problems(ws, header_row, header)
+    header = {c.column: str(c.value).strip() for c in cells if c.row == header_row and c.value is not None}
+    problems = _structure_problems(ws, cells, header_row, header)
     if problems:
         raise Refused("\n".join(problems))
     hidden = [r for r, dim in ws.row_dimensions.items() if dim.hidden and r > header_row]
     if hidden:
         notes.append(f"有 {len(hidden)} 行在 Excel 中被隐藏（如筛选），隐藏的行也会导入")
-    grid = pl.read_excel(
-        io.BytesIO(content),
-        sheet_name=sheet,
-        engine="calamine",
-        has_header=False,
-        drop_empty_rows=False,
-        drop_empty_cols=False,
-        read_options={"dtypes": "string"},
-    )
+    try:
+        grid = pl.read_excel(
+            io.BytesIO(content),
+            sheet_name=sheet,
+            engine="calamine",
+            has_header=False,
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            read_options={"dtypes": "string"},
+        )
+    except FILE_FAILURES as exc:
+        raise Refused(f"无法读取工作表「{sheet}」：{reason(exc)}") from exc
     last_row = max(r for r, _ in used)
     if grid.height != last_row - header_row + 1:
         raise Refused("无法确定表格的行号（读取到的行数与工作表不一致），请把数据复制到新工作簿后再导入")
@@ -362,15 +375,33 @@ def decode_csv(content: bytes) -> tuple[str, str]:
         ) from exc
 
 
+def _csv_reason(exc: csv.Error) -> str:
+    """The csv module's English reason in words staff can act on."""
+    text = str(exc)
+    if "field limit" in text:
+        return f"有一个单元格超过 {csv.field_size_limit()} 个字符，不是正常的表格内容"
+    if "NUL" in text:
+        return "含有空字符，不是正常的文本文件"
+    if "new-line" in text or "newline" in text:
+        return "单元格中有换行但没有用引号括起来，请用 Excel 或 WPS 另存为 CSV 后再导入"
+    return f"无法按 CSV 读取（{text}）"
+
+
 def read_csv(content: bytes, dataset: str) -> Raw:
     """Rows of a CSV file; row numbers are records as a spreadsheet shows them (header = first non-blank)."""
     text, encoding = decode_csv(content)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:  # from the text itself, before a list of millions of records is built
+        limits.check_rows(max(0, text.count("\n") - 1))
+        limits.check_columns(first.count(delimiter) + 1)
+    except limits.TooLarge as exc:
+        raise Refused(f"表格太大，未读取：{exc}") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = list(reader)
     except csv.Error as exc:
-        raise Refused(f"CSV 格式有误：{exc}") from exc
+        raise Refused(f"CSV 格式有误（第 {reader.line_num} 行）：{_csv_reason(exc)}") from exc
     top = 0
     while top < len(records) and not any(v.strip() for v in records[top]):
         top += 1
@@ -399,7 +430,11 @@ def read_parquet_bytes(content: bytes) -> Raw:
         try:
             frame, _ = store.read_parquet(path, len(content))
         except store.ReadError as exc:
-            raise Refused(str(exc)) from exc
+            where = [f"第 {exc.row} 行" if exc.row else "", f"列「{exc.column}」" if exc.column else ""]
+            shown = f"值「{exc.value}」" if exc.value is not None else ""
+            raise Refused(" ".join(w for w in (*where, shown) if w) + ("：" if any(where) else "") + str(exc)) from exc
+        except limits.TooLarge as exc:
+            raise Refused(f"文件太大，未读取：{exc}") from exc
     return Raw(frame, list(range(1, frame.height + 1)))
 
 
@@ -501,6 +536,9 @@ def prepare(
     except Refused as exc:
         prepared.errors.extend(_file_problem(source, line) for line in str(exc).split("\n"))
         return prepared
+    except FILE_FAILURES as exc:  # a shape of file the reader did not foresee refuses this file, never crashes
+        prepared.errors.append(_file_problem(source, f"无法读取此文件：{reason(exc)}"))
+        return prepared
     prepared.notes.extend(raw.notes)
     prepared.sheet, prepared.rows, prepared.source_rows = raw.sheet, raw.frame.height, raw.rows
     if prepared.as_of > clock.today():
@@ -513,8 +551,8 @@ def _validate_into(prepared: Prepared, raw: Raw) -> None:
     offset = raw.rows[0] - 1 if raw.rows else 0
     try:
         result = validate(prepared.dataset, raw.frame, prepared.source, row_offset=offset)
-    except Exception as exc:  # as in store: an unforeseen shape refuses this file with a reason, never crashes
-        prepared.errors.append(_file_problem(prepared.source, f"无法按数据约定检查此文件：{type(exc).__name__}: {exc}"))
+    except FILE_FAILURES as exc:  # as in store: an unforeseen shape refuses this file with a reason, never crashes
+        prepared.errors.append(_file_problem(prepared.source, f"无法按数据约定检查此文件：{reason(exc)}"))
         return
     prepared.errors = _remap(result.errors, raw.rows, offset)
     prepared.warnings = _remap(result.warnings, raw.rows, offset)
@@ -530,8 +568,12 @@ def _validate_into(prepared: Prepared, raw: Raw) -> None:
         prepared.errors.append(_file_problem(prepared.source, "文件没有数据行，未导入"))
         return
     position = {i + 1 + offset: r for i, r in enumerate(raw.rows)}
-    prepared.frame = result.frame.with_columns(pl.col("_row").replace_strict(position, return_dtype=pl.UInt32))
-    prepared.out = canonical(prepared.dataset, raw.frame)
+    try:
+        prepared.frame = result.frame.with_columns(pl.col("_row").replace_strict(position, return_dtype=pl.UInt32))
+        prepared.out = canonical(prepared.dataset, raw.frame)
+    except FILE_FAILURES as exc:
+        prepared.frame = prepared.out = None
+        prepared.errors.append(_file_problem(prepared.source, f"无法按数据约定检查此文件：{reason(exc)}"))
 
 
 # ---------------------------------------------------------------- writing
@@ -660,9 +702,10 @@ def report(prepared: Prepared, path: Path | None, dry_run: bool = False) -> int:
     """Print what happened for the command line; the exit code is 0 only when the file was (or would be) written."""
     import sys
 
-    print(f"文件：{prepared.source}    数据集：{prepared.dataset}（{DATASET_LABELS.get(prepared.dataset, '')}）")
+    label = DATASET_LABELS.get(prepared.dataset, "")
+    print(f"文件：{visible(prepared.source)}    数据集：{visible(prepared.dataset)}（{label}）")
     for note in prepared.notes:
-        print(f"· {note}")
+        print(f"· {visible(note)}")
     for p in prepared.errors:
         print(f"✗ 错误  {p}", file=sys.stderr)
     for p in prepared.warnings:
@@ -671,7 +714,7 @@ def report(prepared: Prepared, path: Path | None, dry_run: bool = False) -> int:
         print(f"未写入任何文件：共 {len(prepared.errors)} 个问题，请改正后重新导入。", file=sys.stderr)
         return 1
     if dry_run:
-        print(f"检查通过（{prepared.rows} 行）；--dry-run，未写入。导入时将写入 {prepared.rel}")
+        print(f"检查通过（{prepared.rows} 行）；--dry-run，未写入。导入时将写入 {visible(prepared.rel)}")
         return 0
-    print(f"已写入 {path}（{prepared.rows} 行）。原有文件均未改动。")
+    print(f"已写入 {visible(path)}（{prepared.rows} 行）。原有文件均未改动。")
     return 0

@@ -11,24 +11,20 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
+from gydash import limits
 from gydash.catalog import FileEntry, default_data_dir, scan
 from gydash.contract import DATASETS, KEYS
+from gydash.guard import FILE_FAILURES, reason
+from gydash.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
 from gydash.problems import Problem
 from gydash.validate import Result, validate, validate_many
 
-SAMPLE_KEY = b"gydash_sample"
 MAX_DATA_VERSIONS = 8
-NOT_PARQUET_ZIP = "这是 Excel（.xlsx）或压缩文件，只是扩展名为 .parquet；请用“数据管理”页或 gydash import 导入"
 _lock = threading.RLock()
 _files: dict[str, tuple[tuple, LoadedFile]] = {}  # path → (fingerprint, result): one version per path
 _versions: OrderedDict[tuple, Data] = OrderedDict()
 _reads = 0
-
-
-class ReadError(Exception):
-    """A file that is not a readable Parquet file; the message is for staff."""
 
 
 @dataclass(frozen=True)
@@ -52,41 +48,19 @@ def reads() -> int:
     return _reads
 
 
-def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
-    """The file as a DataFrame and whether it is marked as sample data, or ReadError with a plain reason."""
-    if size == 0:
-        raise ReadError("文件为空（0 字节），可能复制未完成")
-    with open(path, "rb") as fh:
-        head = fh.read(4)
-        fh.seek(max(size - 4, 0))
-        tail = fh.read(4)
-        if head[:2] == b"PK":
-            raise ReadError(NOT_PARQUET_ZIP)
-        if head != b"PAR1":
-            raise ReadError("不是 Parquet 文件（文件头不符），可能是改了扩展名的其他文件")
-        if tail != b"PAR1" or size < 12:
-            raise ReadError("Parquet 文件不完整（文件尾缺失），可能复制中断或已损坏")
-        try:
-            # ParquetFile on the open handle: the same table as pq.read_table without its dataset machinery
-            # (which costs more than the read itself for a small file, and imports pandas on first use).
-            fh.seek(0)
-            table = pq.ParquetFile(fh).read()
-            frame = pl.from_arrow(table)
-        except Exception as exc:  # pyarrow raises many kinds; all mean "cannot be read"
-            raise ReadError(f"无法读取 Parquet 文件：{type(exc).__name__}: {str(exc)[:200]}") from exc
-    meta = table.schema.metadata or {}
-    return frame, meta.get(SAMPLE_KEY, b"") not in (b"", b"0", b"false")
-
-
 def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
     """The raw rows and sample flag; a rejected LoadedFile when unreadable; None when the file changed meanwhile."""
     global _reads
     try:
         got: tuple[pl.DataFrame, bool] | LoadedFile = read_parquet(entry.path, entry.size)
     except ReadError as exc:
-        got = LoadedFile(entry, None, (Problem(entry.rel, str(exc)),))
+        got = LoadedFile(entry, None, (Problem(entry.rel, str(exc), exc.row, exc.column, exc.value),))
+    except limits.TooLarge as exc:
+        got = LoadedFile(entry, None, (Problem(entry.rel, f"文件太大，未读取：{exc}"),))
     except OSError as exc:
         got = LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件：{exc.strerror or exc}"),))
+    except FILE_FAILURES as exc:  # anything unforeseen while reading rejects this file only
+        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法读取此文件：{reason(exc)}"),))
     finally:
         with _lock:
             _reads += 1
@@ -102,9 +76,9 @@ def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
 def _judged(entry: FileEntry, raw: pl.DataFrame, sample: bool, result: Result | None = None) -> LoadedFile:
     try:
         result = result or validate(entry.dataset, raw, entry.rel)
-    except Exception as exc:  # a shape of file the checks did not foresee rejects that file, never the others
-        reason = f"无法按数据约定检查此文件：{type(exc).__name__}: {str(exc)[:200]}"
-        return LoadedFile(entry, None, (Problem(entry.rel, reason),), (), sample, raw.height)
+    except FILE_FAILURES as exc:  # a shape of file the checks did not foresee rejects that file, never the others
+        why = f"无法按数据约定检查此文件：{reason(exc)}"
+        return LoadedFile(entry, None, (Problem(entry.rel, why),), (), sample, raw.height)
     return LoadedFile(entry, result.frame, tuple(result.errors), tuple(result.warnings), sample, raw.height)
 
 
@@ -384,7 +358,7 @@ def _load_many(fresh: list[FileEntry]) -> set[str]:
             readable = [(e, got) for e, got in zip(entries, reads, strict=True) if isinstance(got, tuple)]
             try:
                 results = validate_many(dataset, [(e.rel, got[0]) for e, got in readable])
-            except Exception:  # judge file by file instead, so one odd file cannot reject the others
+            except FILE_FAILURES:  # judge file by file instead, so one odd file cannot reject the others
                 results = [None] * len(readable)
             for (e, (raw, sample)), result in zip(readable, results, strict=True):
                 _remember(e, _judged(e, raw, sample, result))

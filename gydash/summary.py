@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import date
 
 from gydash import commendations, duties, fmt, ledger, progress, submissions
@@ -45,6 +47,23 @@ EXTRA_FIELDS = (
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def finite(value: object) -> object:
+    """The object with every NaN or infinite float made None: JSON has no such numbers, and a reader given
+    `Infinity` fails on the whole document."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def json_text(obj: dict) -> str:
+    """`gydash summary --json`: strict JSON (allow_nan=False guards that no NaN/Infinity slips through)."""
+    return json.dumps(finite(obj), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def target_entries(data: Data) -> list[dict]:

@@ -18,9 +18,9 @@ from xlsxwriter.utility import xl_col_to_name
 
 from gydash import plan
 from gydash.coerce import TYPE_WORDS
-from gydash.contract import DATASET_LABELS, Column, columns
+from gydash.contract import DATASET_LABELS, DATE_MAX, DATE_MIN, Column, columns, number
 from gydash.importer import TEMPLATE_AUX_SHEETS
-from gydash.xlsx import MIME
+from gydash.xlsx import MIME, TEXT_STAYS_TEXT
 
 DICTIONARY_SHEET, OPTIONS_SHEET = TEMPLATE_AUX_SHEETS
 TEMPLATE_ROWS = 2000  # rows prepared with formats and drop-downs
@@ -130,9 +130,10 @@ def _allowed(dataset: str, col: Column) -> str:
         return "YYYY-03 或 YYYY-10，如 2025-10"
     parts = []
     if col.min is not None and col.max is not None:
-        parts.append(f"{col.min:g}–{col.max:g}")
+        low = f"大于 {number(col.min)}" if col.min_exclusive else number(col.min)
+        parts.append(f"{low}–{number(col.max)}" if not col.min_exclusive else f"{low}，不超过 {number(col.max)}")
     elif col.min is not None:
-        parts.append(f"> {col.min:g}" if col.min_exclusive else f"≥ {col.min:g}")
+        parts.append(f"> {number(col.min)}" if col.min_exclusive else f"≥ {number(col.min)}")
     if col.type == "date":
         parts.append("日期，如 2025-03-31")
     return "；".join(parts)
@@ -179,7 +180,7 @@ def _validation(dataset: str, col: Column, list_ref: str | None) -> dict:
         return base | {"validate": "list", "source": list_ref}
     if col.type in ("int", "float"):
         kind = "integer" if col.type == "int" else "decimal"
-        if col.min is not None and col.max is not None:
+        if col.min is not None and col.max is not None and not col.min_exclusive:
             return base | {"validate": kind, "criteria": "between", "minimum": col.min, "maximum": col.max}
         if col.min is not None:
             return base | {"validate": kind, "criteria": ">" if col.min_exclusive else ">=", "value": col.min}
@@ -187,8 +188,8 @@ def _validation(dataset: str, col: Column, list_ref: str | None) -> dict:
         return base | {
             "validate": "date",
             "criteria": "between",
-            "minimum": date(2000, 1, 1),
-            "maximum": date(2100, 12, 31),
+            "minimum": DATE_MIN,
+            "maximum": DATE_MAX,
         }
     return base | {"validate": "any"}
 
@@ -197,7 +198,7 @@ def template(dataset: str) -> bytes:
     """The .xlsx template for a dataset, ready to fill in Excel or WPS and import as it is."""
     specs = columns(dataset)
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buffer, TEXT_STAYS_TEXT)
     sheet = wb.add_worksheet(DATASET_LABELS[dataset])
     guide = wb.add_worksheet(DICTIONARY_SHEET)
     options = wb.add_worksheet(OPTIONS_SHEET)

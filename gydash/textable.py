@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from gydash.problems import visible
+
 
 def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -14,7 +16,8 @@ def pad(text: str, size: int) -> str:
 
 
 def render(headers: list[str], rows: list[list[object]]) -> str:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    # Cells hold what staff typed (file names, plan names): shown visibly, so no escape code or newline acts.
+    cells = [[("" if v is None else visible(v)) for v in row] for row in rows]
     sizes = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, s) for h, s in zip(headers, sizes, strict=True)).rstrip()]
     lines.append("  ".join("-" * s for s in sizes))

@@ -10,8 +10,9 @@ from functools import cache
 import polars as pl
 
 from gydash import plan
-from gydash.coerce import COERCE, DTYPES, TYPE_WORDS
-from gydash.contract import Column, columns
+from gydash.coerce import COERCE, DTYPES, TYPE_WORDS, all_false, to_float
+from gydash.contract import DATE_MAX, DATE_MIN, GROWTH_MAX, GROWTH_MIN, YEAR_MAX, YEAR_MIN, Column, columns
+from gydash.contract import number as fmt_bound
 from gydash.problems import Problem, show_value
 
 MAX_ROWS_PER_RULE = 8
@@ -109,23 +110,45 @@ def _coerce_column(raw: pl.DataFrame, header: str | None, col: Column, ck: Check
         return pl.Series(col.name, [col.default] * n, dtype=DTYPES[col.type])
     source = raw.get_column(header)
     clean, bad = COERCE[col.type](source)
-    ck.flag(bad, col.name, source, f"应为{TYPE_WORDS[col.type]}")
-    clean = clean.alias(col.name)
+    outside = _outside_bounds(source, clean, col, ck)
+    ck.flag(bad & ~outside, col.name, source, f"应为{TYPE_WORDS[col.type]}")
+    clean = pl.select(pl.when(outside).then(None).otherwise(clean)).to_series().alias(col.name)
     if col.default is not None:
         clean = clean.fill_null(col.default)
     if col.required:
-        ck.flag(clean.is_null() & ~bad, col.name, source, "必填，不能为空")
+        ck.flag(clean.is_null() & ~bad & ~outside, col.name, source, "必填，不能为空")
     if col.enum:
         mapped = _lookup(clean, {**{c: c for c in col.enum}, **{v: c for c, v in col.enum.items()}})
         ck.flag(clean.is_not_null() & mapped.is_null(), col.name, clean, f"不是允许的值，可填：{_allowed(col.enum)}")
         clean = mapped
-    if col.min is not None:
-        low = (clean <= col.min) if col.min_exclusive else (clean < col.min)
-        word = f"必须大于 {col.min:g}" if col.min_exclusive else f"不能小于 {col.min:g}"
-        ck.flag(low.fill_null(False), col.name, clean, word)
-    if col.max is not None:
-        ck.flag((clean > col.max).fill_null(False), col.name, clean, f"不能大于 {col.max:g}")
     return clean
+
+
+DATE_RANGE = f"日期应在 {DATE_MIN} 至 {DATE_MAX} 之间（年份写四位，如 2025-06-15）"
+
+
+def _outside_bounds(source: pl.Series, clean: pl.Series, col: Column, ck: Checker) -> pl.Series:
+    """Values of the right type but outside the contract's bounds, flagged with the value as written (a year of 20
+    digits is too large, not missing; a date read as year 25 is out of range, not a date in antiquity)."""
+    if col.type == "date":
+        outside = ((clean < DATE_MIN) | (clean > DATE_MAX)).fill_null(False)
+        ck.flag(outside, col.name, source, DATE_RANGE)
+        return outside
+    if col.type not in ("int", "float") or (col.min is None and col.max is None):
+        return all_false(source)
+    number = clean if col.type == "float" else to_float(source)[0]  # the figure even when too large for Int64
+    low = all_false(source)
+    if col.min is not None:
+        low = ((number <= col.min) if col.min_exclusive else (number < col.min)).fill_null(False)
+        word = f"必须大于 {fmt_bound(col.min)}" if col.min_exclusive else f"不能小于 {fmt_bound(col.min)}"
+        ck.flag(low, col.name, source, word)
+    high = all_false(source)
+    if col.max is not None:
+        high = (number > col.max).fill_null(False)
+        calendar = col.name in ("year", "month", "base_year")  # the others are plausibility bounds on figures
+        plausible = "" if calendar else "（超出合理范围，请核对数值和单位）"
+        ck.flag(high, col.name, source, f"不能大于 {fmt_bound(col.max)}{plausible}")
+    return low | high
 
 
 def _check_area(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
@@ -168,7 +191,7 @@ def _indicators(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     ck.flag(given.is_not_null() & codes.is_null(), "indicator", given, f"不是目录中的指标，可填：{names}")
     frame = frame.with_columns(codes.alias("indicator"))
     cat = plan.indicators().select(
-        pl.col("code").alias("indicator"), pl.col("unit").alias("_cat_unit"), "allow_negative"
+        pl.col("code").alias("indicator"), pl.col("unit").alias("_cat_unit"), "allow_negative", "max_value"
     )
     frame = frame.join(cat, on="indicator", how="left", maintain_order="left")
     factors = plan.unit_factors()
@@ -183,9 +206,22 @@ def _indicators(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     value = frame["value"] * factor_s.fill_null(1.0)
     negative = (value < 0) & ~frame["allow_negative"].fill_null(True)
     ck.flag(negative.fill_null(False), "value", frame["value"], "不能为负数")
+    _flag_implausible(frame, value, frame["value"], "value", ck)
     unit = pl.select(pl.coalesce(pl.when(converted).then(frame["_cat_unit"]), frame["unit"])).to_series()
-    frame = frame.with_columns(value.alias("value"), unit.alias("unit")).drop("_cat_unit", "allow_negative")
+    frame = frame.with_columns(value.alias("value"), unit.alias("unit"))
+    frame = frame.drop("_cat_unit", "allow_negative", "max_value")
     return _dedupe(frame, ["indicator", "area", "year", "month"], ck, "指标、县区、年份、月份")
+
+
+def _flag_implausible(frame: pl.DataFrame, value: pl.Series, given: pl.Series, col: str, ck: Checker) -> None:
+    """A value (in the catalogue's unit) beyond the catalogue's max_value for its indicator: far past anything real
+    for a county or the city, so a slip of unit or digits, and a figure large enough to overflow a sum."""
+    too_big = (value.abs() > frame["max_value"]).fill_null(False)
+    if not too_big.any():
+        return
+    for unit, limit in frame.filter(too_big).select("_cat_unit", "max_value").unique(maintain_order=True).rows():
+        rows = too_big & (frame["_cat_unit"] == unit).fill_null(False) & (frame["max_value"] == limit).fill_null(False)
+        ck.flag(rows, col, given, f"超出合理范围（该指标不超过 {fmt_bound(limit)} {unit}），请核对数值和单位")
 
 
 def _events(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
@@ -219,9 +255,17 @@ def _coverage(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     ck.flag(city.fill_null(False), "area", frame["_area_given"], "台账按县区填报，不能填广元市（全市）")
     given = frame["round"]
     parsed = [(_ROUND.match(v) if v is not None else None) for v in given.to_list()]
-    rounds = [f"{m.group(1)}-{int(m.group(2)):02d}" if m else None for m in parsed]
+    in_years = [m is not None and YEAR_MIN <= int(m.group(1)) <= YEAR_MAX for m in parsed]
+    ck.flag(
+        pl.Series([m is not None and not ok for m, ok in zip(parsed, in_years, strict=True)], dtype=pl.Boolean),
+        "round",
+        given,
+        f"台账期次的年份应在 {YEAR_MIN}–{YEAR_MAX} 之间",
+    )
+    rounds = [f"{m.group(1)}-{int(m.group(2)):02d}" if ok else None for m, ok in zip(parsed, in_years, strict=True)]
     rounds_s = pl.Series("round", rounds, dtype=pl.String)
-    ck.flag(given.is_not_null() & rounds_s.is_null(), "round", given, "台账期次应为「YYYY-03」或「YYYY-10」")
+    shaped = pl.Series([m is not None for m in parsed], dtype=pl.Boolean)
+    ck.flag(given.is_not_null() & ~shaped, "round", given, "台账期次应为「YYYY-03」或「YYYY-10」")
     reshaped = given.is_not_null() & rounds_s.is_not_null() & (given != rounds_s)
     ck.flag(reshaped, "round", given, "台账期次已规范为 YYYY-MM 格式", "warning")
     codes = frame["credit_code"].str.to_uppercase()
@@ -271,7 +315,13 @@ def _targets(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     percent = (growth & (frame["target"] > 1)).fill_null(False)
     ck.flag(percent, "target", frame["target"], "增长目标按百分数理解（如 15 → 15%）", "warning")
     target = pl.select(pl.when(percent).then(frame["target"] / 100).otherwise(frame["target"])).to_series()
+    wild = growth.fill_null(False) & ((target < GROWTH_MIN) | (target > GROWTH_MAX)).fill_null(False)
+    ck.flag(wild, "target", frame["target"], "年均增长目标超出合理范围（−100% 至 1000%），请核对")
     frame = frame.with_columns(plans.alias("plan"), codes.alias("indicator"), target.alias("target"))
+    cat = plan.indicators().select(pl.col("code").alias("indicator"), pl.col("unit").alias("_cat_unit"), "max_value")
+    levels = frame.join(cat, on="indicator", how="left", maintain_order="left")
+    level_target = pl.select(pl.when(~growth.fill_null(False)).then(levels["target"])).to_series()
+    _flag_implausible(levels, level_target, frame["target"], "target", ck)
     return _dedupe(frame, ["plan", "indicator", "area", "year"], ck, "方案、指标、县区、年份")
 
 

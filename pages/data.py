@@ -8,7 +8,7 @@ import streamlit as st
 
 from gydash import fmt, history, importer, plan, templates, ui, xlsx
 from gydash.contract import DATASET_LABELS, DATASETS, columns
-from gydash.problems import Problem
+from gydash.problems import Problem, visible
 
 ui.route_through_app()
 
@@ -31,15 +31,17 @@ ui.page_header("数据管理", d)
 st.caption(f"数据目录：{md(d.data_dir)} · 数据截至 {d.as_of or '—'} · 今天 {today}")
 
 
-def problem_table(problems: list[Problem] | tuple[Problem, ...]) -> pl.DataFrame:
+def problem_table(problems: list[Problem] | tuple[Problem, ...], markdown: bool = False) -> pl.DataFrame:
     """Problems as text cells (blank, not None, where a problem has no row or column); shown with st.table so
-    long reasons wrap instead of being cut off."""
+    long reasons wrap instead of being cut off. st.table renders Markdown in its cells, so for the page
+    (markdown=True) what staff typed is escaped: a value written like a link stays text."""
+    shown = md if markdown else visible
     return pl.DataFrame(
         {
             "行": ["" if p.row is None else str(p.row) for p in problems],
-            "列": [p.column or "" for p in problems],
-            "值": [p.value if p.value is not None else "" for p in problems],
-            "问题与可填写的值": [p.message for p in problems],
+            "列": [shown(p.column) if p.column else "" for p in problems],
+            "值": [shown(p.value) if p.value is not None else "" for p in problems],
+            "问题与可填写的值": [shown(p.message) for p in problems],
         },
         schema={"行": pl.String, "列": pl.String, "值": pl.String, "问题与可填写的值": pl.String},
     )
@@ -47,9 +49,9 @@ def problem_table(problems: list[Problem] | tuple[Problem, ...]) -> pl.DataFrame
 
 def brief(p: Problem) -> str:
     """'第 2 行 月份「13」：不能大于 12' — one problem in a table cell."""
-    where = (f"第 {p.row} 行 " if p.row is not None else "") + (p.column or "")
-    where += f"「{p.value}」" if p.value is not None else ""
-    return f"{where.strip()}：{p.message}" if where.strip() else p.message
+    where = (f"第 {p.row} 行 " if p.row is not None else "") + visible(p.column or "")
+    where += f"「{visible(p.value)}」" if p.value is not None else ""
+    return f"{where.strip()}：{visible(p.message)}" if where.strip() else visible(p.message)
 
 
 def changes_view(frame: pl.DataFrame, key: str) -> None:
@@ -105,7 +107,7 @@ def files_tab() -> None:
             st.markdown(
                 f"**✗ 已拒绝：{md(f.entry.rel)}** — 该文件所有行均未计入，其他文件不受影响。改正后另存一个新文件即可。"
             )
-            st.table(problem_table(f.errors), hide_index=True)
+            st.table(problem_table(f.errors, markdown=True), hide_index=True)
 
     for dataset in DATASETS:
         files = [f for f in d.files if f.entry.dataset == dataset]
@@ -115,7 +117,7 @@ def files_tab() -> None:
         st.markdown(f"##### {DATASET_LABELS[dataset]}（{dataset}/）")
         rows = [
             {
-                "文件": f.entry.rel,
+                "文件": visible(f.entry.rel),
                 "快照日期": str(f.entry.as_of),
                 "行数": f.rows,
                 "状态": STATUS_WORDS[f.status],
@@ -124,7 +126,7 @@ def files_tab() -> None:
             for f in sorted(files, key=lambda f: f.entry.order, reverse=True)  # the file in effect first
         ]
         rows += [
-            {"文件": e.rel, "快照日期": "", "行数": None, "状态": STATUS_WORDS["ignored"], "说明": e.ignored}
+            {"文件": visible(e.rel), "快照日期": "", "行数": None, "状态": STATUS_WORDS["ignored"], "说明": e.ignored}
             for e in ignored
         ]
         table = pl.DataFrame(
@@ -137,7 +139,7 @@ def files_tab() -> None:
             with st.expander(f"查看 {len(warned)} 个文件的警告"):
                 for f in warned:
                     st.markdown(f"**{md(f.entry.rel)}**")
-                    st.table(problem_table(f.warnings), hide_index=True)
+                    st.table(problem_table(f.warnings, markdown=True), hide_index=True)
     outside = [e for e in d.ignored if e.dataset is None]
     if outside:
         st.markdown("##### 数据集文件夹以外的文件")
@@ -286,10 +288,10 @@ def show_prepared(p: importer.Prepared) -> None:
         st.caption(f"· {md(note)}")
     if p.errors:
         st.error(f"**{md(p.source)} 未通过检查，不会写入任何文件。** 请按下表改正后重新上传。", icon=":material/block:")
-        st.table(problem_table(p.errors), hide_index=True)
+        st.table(problem_table(p.errors, markdown=True), hide_index=True)
     if p.warnings:
         st.warning(f"{len(p.warnings)} 条警告（不影响导入）：", icon=":material/warning:")
-        st.table(problem_table(p.warnings), hide_index=True)
+        st.table(problem_table(p.warnings, markdown=True), hide_index=True)
 
 
 def preview(p: importer.Prepared) -> None:

@@ -70,8 +70,8 @@ with top[2]:
             )
 
 about = (
-    f"{built.title} · {built.plan_title} · 只使用 {end} 及以前的快照，按 {built.quarter.today}（季度末次日）判断 · "
-    f"{built.stamp.line()}"
+    f"{fmt.md(built.title)} · {fmt.md(built.plan_title)} · 只使用 {end} 及以前的快照，"
+    f"按 {built.quarter.today}（季度末次日）判断 · {fmt.md(built.stamp.line())}"
 )
 
 

@@ -15,9 +15,11 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from browser.server import registered_pages
 from conftest import ind, write_parquet
@@ -48,8 +50,10 @@ def tree(root: Path) -> dict[bytes, tuple]:
     if not os.path.lexists(base):
         return out
     out[b"."] = ("dir", os.lstat(base).st_mode, os.lstat(base).st_mtime_ns, sorted(os.listdir(base)))
-    for folder, dirs, files in os.walk(base, followlinks=False):
-        for name in dirs + files:
+    folders = [base]
+    while folders:  # not os.walk: it recurses, and a case nests folders deeper than Python's recursion limit
+        folder = folders.pop()
+        for name in os.listdir(folder):
             path = os.path.join(folder, name)
             st = os.lstat(path)
             rel = os.path.relpath(path, base)
@@ -57,6 +61,9 @@ def tree(root: Path) -> dict[bytes, tuple]:
                 out[rel] = ("link", os.readlink(path))
             elif stat.S_ISDIR(st.st_mode):
                 out[rel] = ("dir", st.st_mode, st.st_mtime_ns, sorted(os.listdir(path)))
+                folders.append(path)
+            elif not stat.S_ISREG(st.st_mode):  # a named pipe: opening it to hash would wait for ever
+                out[rel] = ("special", st.st_mode, st.st_mtime_ns)
             else:
                 with open(path, "rb") as fh:
                     digest = hashlib.sha256(fh.read()).hexdigest()
@@ -132,6 +139,40 @@ def _undated(data: Path, tmp: Path) -> None:
     write_parquet(data / "indicators/latest.parquet", [ind("tech_sme", "利州区", 2026, 9, 41.0)], mtime=noon)
 
 
+def _decimal256(data: Path, tmp: Path) -> None:
+    table = pa.table(
+        {
+            "indicator": ["tech_sme"],
+            "area": ["利州区"],
+            "year": [2025],
+            "value": pa.array([Decimal("41")], pa.decimal256(40, 2)),
+        }
+    )
+    write_parquet(data / BAD, table)
+
+
+def _not_utf8(data: Path, tmp: Path) -> None:
+    area = pa.array([b"\xc0\xfb\xd6\xdd"], pa.binary()).view(pa.string())  # 利州 in GBK
+    write_parquet(data / BAD, pa.table({"indicator": ["tech_sme"], "area": area, "year": [2025], "value": [1.0]}))
+
+
+def _nested_without_end(data: Path, tmp: Path) -> None:
+    deep = data / "indicators" / "2025"
+    deep.mkdir()
+    for _ in range(1100):
+        deep = deep / "a"
+        deep.mkdir()
+    write_parquet(deep / "2025-06-30.parquet", ELSEWHERE)
+
+
+def _undated_far_future(data: Path, tmp: Path) -> None:
+    write_parquet(data / "indicators/latest.parquet", ELSEWHERE, mtime=datetime(2300, 1, 1).timestamp())
+
+
+def _named_pipe(data: Path, tmp: Path) -> None:
+    os.mkfifo(data / BAD)
+
+
 def _missing(data: Path, tmp: Path) -> None:
     shutil.rmtree(data)
 
@@ -167,6 +208,11 @@ CASES = {
     "same-date": Case(_same_date, "warning", "indicators/2025-09-30_revised.parquet", "快照日期相同"),
     "future-date": Case(_future, "warning", "indicators/2027-01-01.parquet", "晚于今天"),
     "undated": Case(_undated, "warning", "indicators/latest.parquet", "按修改时间"),
+    "decimal256": Case(_decimal256, "accepted", BAD, ""),
+    "not-utf8": Case(_not_utf8, "rejected", BAD, "UTF-8"),
+    "nested-without-end": Case(_nested_without_end, "ignored", "indicators/2025/a/a/", "层级太深"),
+    "undated-far-future": Case(_undated_far_future, "ignored", "indicators/latest.parquet", "无法确定快照日期"),
+    "named-pipe": Case(_named_pipe, "ignored", BAD, "命名管道"),
     "missing-dir": Case(_missing, "usage", "", "数据目录不存在", keeps_good=False),
     "empty-dir": Case(_empty, "note", "", "还没有可用的数据文件", keeps_good=False),
     "read-only-dir": Case(_read_only, "accepted", "indicators/2025-03-31.parquet", ""),
@@ -180,9 +226,23 @@ def case_dir(tmp_path, request) -> tuple[Path, Case]:
     write_parquet(data / "indicators/2025-03-31.parquet", CITY_ROWS)
     case.make(data, tmp_path)
     yield data, case
-    for p in [data, *data.rglob("*")] if data.exists() else []:  # let pytest clean up a read-only dir
-        if p.is_dir() and not p.is_symlink():
-            p.chmod(0o755)
+    _remove(data)
+
+
+def _remove(root: Path) -> None:
+    """Remove a data dir even when read-only or nested deeper than the recursion limit (rglob and rmtree recurse)."""
+    folders, seen = ([root] if root.is_dir() and not root.is_symlink() else []), []
+    while folders:
+        folder = folders.pop()
+        folder.chmod(0o755)
+        seen.append(folder)
+        for p in folder.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                folders.append(p)
+            else:
+                p.unlink()
+    for folder in reversed(seen):
+        folder.rmdir()
 
 
 def cli_run(capsys, *argv: str) -> tuple[int, str]:
@@ -367,3 +427,34 @@ def test_every_page_runs_over_a_dir_with_every_bad_file(tmp_path, monkeypatch):
         at.switch_page(spec.path).run()
         assert not at.exception, (spec.path, [e.value for e in at.exception])
     assert tree(data) == before
+
+
+def strict_json(text: str) -> dict:
+    """json.loads that refuses NaN and Infinity, as any strict JSON reader does."""
+
+    def refuse(name: str):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_summary_json_is_strict_json_even_when_values_would_overflow(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_parquet(data / "indicators/2024-12-31.parquet", CITY_ROWS)
+    for day in ("2025-06-30", "2025-07-31"):  # two values whose sum is past float range
+        write_parquet(data / f"indicators/{day}.parquet", [ind("tech_sme", "利州区", 2025, 6, 1.7e308)])
+    write_parquet(data / "indicators/2025-08-31.parquet", [ind("tech_sme", "昭化区", 2025, 6, 1.7e308)])
+    code, out = cli_run(capsys, "summary", str(data), "--json")
+    assert code == 0
+    obj = strict_json(out)
+    assert len(obj["rejected_files"]) == 3
+    assert all("超出合理范围" in f["reasons"][0] for f in obj["rejected_files"])
+    hitech = next(t for t in obj["targets"] if t["indicator"] == "hitech_enterprise" and t["area"] == "广元市")
+    assert hitech["actual"] == 52.0
+
+
+def test_summary_json_turns_any_non_finite_figure_into_null():
+    from gydash import summary
+
+    text = summary.json_text({"a": float("nan"), "b": [float("inf"), 1.5], "c": {"d": -float("inf")}})
+    assert strict_json(text) == {"a": None, "b": [None, 1.5], "c": {"d": None}}

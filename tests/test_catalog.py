@@ -75,6 +75,39 @@ def test_dated_by_name_or_mtime(data_dir):
     assert (undated.as_of, undated.dated_by, undated.ignored) == (date(2024, 5, 1), "mtime", None)
 
 
+def fake_stat(mtime: float) -> os.stat_result:
+    """A stat result with the given modification time (some filesystems store times no real file here can have)."""
+    return os.stat_result((0o100644, 1, 1, 1, 0, 0, 10, mtime, mtime, mtime))
+
+
+@pytest.mark.parametrize("mtime", [1e15, -1e15, 1e300, -62_135_596_800 - 86_400 * 400], ids=str)
+def test_a_modification_time_no_calendar_can_hold_gives_no_date(mtime):
+    assert catalog.date_from_mtime(fake_stat(mtime)) is None
+
+
+@pytest.mark.parametrize("year", [1990, 2300])
+def test_undated_file_with_a_modification_time_outside_2000_2100_is_ignored_with_a_reason(data_dir, load, year):
+    touch(data_dir / "indicators" / "latest.parquet", mtime=datetime(year, 5, 1, 12, 0).timestamp())
+    [entry] = catalog.scan(data_dir)
+    assert entry.as_of is None and "无法确定快照日期" in entry.ignored
+    assert load().files == () and load().notes(date(2026, 11, 26))  # nothing read, the page still says why
+
+
+def test_folders_nested_without_end_are_skipped_with_a_reason_and_the_rest_counts(data_dir):
+    deep = data_dir / "indicators"
+    deep.mkdir()
+    for _ in range(1100):  # one level at a time: os.makedirs itself recurses
+        deep = deep / "a"
+        deep.mkdir()
+    touch(deep / "2025-06-30.parquet")
+    touch(data_dir / "indicators" / "2025" / "2025-03-31.parquet")
+    entries = by_rel(catalog.scan(data_dir))
+    skipped = "indicators/" + "a/" * catalog.MAX_DEPTH + "a"
+    assert "层级太深" in entries[skipped].ignored
+    assert entries["indicators/2025/2025-03-31.parquet"].ignored is None
+    assert len(entries) == 2
+
+
 @pytest.mark.parametrize(
     "name",
     [".2025-06-30.parquet", "~2025-06-30.parquet", "2025-06-30.parquet.tmp", "2025-06-30.parquet.part", "x.PART"],
@@ -207,3 +240,11 @@ def test_default_data_dir_follows_environment(monkeypatch, tmp_path):
     assert catalog.default_data_dir() == tmp_path
     monkeypatch.delenv("GYDASH_DATA_DIR")
     assert catalog.default_data_dir() == Path(catalog.__file__).resolve().parent.parent / "data"
+
+
+def test_a_named_pipe_called_parquet_is_ignored_not_opened(data_dir, load):
+    os.makedirs(data_dir / "indicators")
+    os.mkfifo(data_dir / "indicators" / "2025-06-30.parquet")  # opening it would wait for a writer for ever
+    [entry] = catalog.scan(data_dir)
+    assert "命名管道" in entry.ignored
+    assert load().files == ()

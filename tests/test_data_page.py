@@ -67,7 +67,9 @@ def test_catalog_shows_every_file_status_reasons_and_freshness(data_dir):
     assert "指标数据截至 2025-10-15，已 43 天未更新" in text
     assert any("活动记录截至 2025-03-31，已 241 天未更新（超过 100 天" in w.value for w in at.warning)
     assert "✗ 已拒绝：indicators/2025-10-20.parquet" in text
-    reasons = [t.value for t in at.table if "问题与可填写的值" in t.value.columns]
+    # st.table renders Markdown, so its cells hold what staff typed escaped; read them as staff see them.
+    reasons = [t.value.map(lambda v: re.sub(r"\\(.)", r"\1", v)) for t in at.table]
+    reasons = [r for r in reasons if "问题与可填写的值" in r.columns]
     [first] = [r for r in reasons if "no_such_indicator" in set(r["值"])]
     assert first.iloc[0]["行"] == "1" and first.iloc[0]["列"] == "indicator"
     assert "不是目录中的指标" in first.iloc[0]["问题与可填写的值"]

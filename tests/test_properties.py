@@ -23,7 +23,11 @@ AREA_SPELLINGS = [(r[k], r["code"]) for r in AREAS for k in ("code", "name", "sh
 INDICATOR_SPELLINGS = [(r[k], r["code"]) for r in CATALOGUE for k in ("code", "name")]
 UNITS = {r["code"]: r["unit"] for r in CATALOGUE}
 
-values = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
+MAXES = {r["code"]: r["max_value"] for r in CATALOGUE}
+
+
+def values(limit: float):
+    return st.floats(min_value=0, max_value=limit, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
@@ -40,9 +44,10 @@ def indicator_rows(draw) -> tuple[list[dict], list[tuple]]:
         if key in seen:
             continue
         seen.add(key)
-        value = draw(values)
         units = [None, UNITS[ind_code]] + (["万元"] if UNITS[ind_code] == "亿元" else [])
         unit = draw(st.sampled_from(units))
+        # Any value up to the catalogue's plausible maximum (in the unit written) is valid.
+        value = draw(values(MAXES[ind_code] * (10_000 if unit == "万元" else 1)))
         rows.append({"indicator": indicator, "area": area, "year": year, "month": month, "value": value, "unit": unit})
         expected.append((*key, value / 10_000 if unit == "万元" else value))  # 1 亿元 = 10 000 万元
     return rows, expected

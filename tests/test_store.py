@@ -8,14 +8,17 @@ import io
 import os
 import zipfile
 from datetime import date, datetime, time
+from decimal import Decimal
 
 import pyarrow as pa
 import pytest
 from conftest import ind
+from polars.exceptions import PanicException
 
 from gydash import store
 
 GOOD_ROWS = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
+COLUMNS = {"indicator": ["tech_sme"], "area": ["利州区"], "year": [2025], "month": [6]}
 
 
 def parquet_bytes(write, tmp_path) -> bytes:
@@ -90,12 +93,14 @@ def test_column_of_an_unexpected_arrow_type_is_rejected_not_raised(write, load, 
     assert len(data.accepted()) == 1
 
 
-def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(write, load, monkeypatch):
+@pytest.mark.parametrize("failure", [RuntimeError, RecursionError, PanicException], ids=lambda e: e.__name__)
+def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(write, load, monkeypatch, failure):
+    # A polars panic is a BaseException, not an Exception: it too rejects only its file.
     real = store.validate
 
     def fragile(dataset, raw, rel, row_offset=0):
         if rel.endswith("2025-06-30.parquet"):
-            raise RuntimeError("unforeseen")
+            raise failure("unforeseen")
         return real(dataset, raw, rel, row_offset)
 
     monkeypatch.setattr(store, "validate", fragile)
@@ -106,6 +111,56 @@ def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(w
     assert rejected.entry.rel == "indicators/2025-06-30.parquet"
     assert "无法按数据约定检查" in rejected.errors[0].message and "unforeseen" in rejected.errors[0].message
     assert [f.entry.rel for f in data.accepted()] == ["indicators/2025-03-31.parquet"]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_ctrl_c_or_exit_while_checking_a_file_still_stops_the_program(write, load, monkeypatch, stop):
+    def interrupted(*args, **kwargs):
+        raise stop()
+
+    monkeypatch.setattr(store, "validate", interrupted)
+    write("indicators", "2025-06-30.parquet", GOOD_ROWS)
+    with pytest.raises(stop):
+        load()
+
+
+def test_decimal_wider_than_38_digits_is_read_as_a_number(write, load):
+    # DECIMAL(40) (decimal256, from some databases) has no polars type: reading it as is made polars panic.
+    value = pa.array([Decimal("40.00")], pa.decimal256(40, 2))
+    write("indicators", "2025-06-30.parquet", pa.table({**COLUMNS, "value": value}))
+    [loaded] = load().files
+    assert loaded.status == "accepted", [str(p) for p in loaded.errors]
+    assert loaded.frame["value"].to_list() == [40.0]
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        pa.array([[Decimal("1")]], pa.list_(pa.decimal256(40, 0))),
+        pa.array([{"x": Decimal("1")}], pa.struct([("x", pa.decimal256(40, 0))])),
+    ],
+    ids=["list-of-decimal256", "struct-of-decimal256"],
+)
+def test_a_column_type_polars_cannot_hold_rejects_the_file_naming_the_column(write, load, array):
+    write("indicators", "2025-06-30.parquet", pa.table({**COLUMNS, "source": array}))
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    [problem] = rejected.errors
+    assert problem.column == "source" and "数据类型" in problem.message
+    assert len(data.accepted()) == 1
+
+
+def test_text_that_is_not_utf8_is_named_by_row_and_column(write, load):
+    area = pa.array([b"\xe5\x88\xa9\xe5\xb7\x9e", b"\xc0\xfb\xd6\xdd"], pa.binary()).view(pa.string())  # GBK 利州
+    table = pa.table({"indicator": ["tech_sme"] * 2, "area": area, "year": [2025] * 2, "value": [1.0, 2.0]})
+    write("indicators", "2025-06-30.parquet", table)
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    [problem] = rejected.errors
+    assert (problem.row, problem.column) == (2, "area") and "UTF-8" in problem.message
+    assert len(data.accepted()) == 1
 
 
 def test_unreadable_file_in_a_folder_without_permission_is_rejected(write, load, data_dir):
@@ -275,3 +330,46 @@ def test_every_dataset_has_a_frame_even_with_no_files(load):
     for name, frame in data.frames.items():
         assert frame.height == 0, name
         assert {"_file", "_as_of", "_order"} <= set(frame.columns)
+
+
+def test_a_text_column_with_no_value_at_all_is_read(write, load):
+    # Read dictionary-encoded, such a column has an empty dictionary: nothing to spell out, nothing to fail on.
+    write(
+        "indicators",
+        "2025-06-30.parquet",
+        pa.table({**COLUMNS, "value": [1.0], "source": pa.array([None], pa.string())}),
+    )
+    [loaded] = load().files
+    assert loaded.status == "accepted", [str(p) for p in loaded.errors]
+
+
+@pytest.mark.parametrize(
+    ("array", "shown"),
+    [
+        (pa.array([date(2025, 3, 5), 2_000_000_000], pa.date32()), "2000000000（date32[day]）"),
+        (pa.array([0, 10**15], pa.timestamp("s")), "1000000000000000000（timestamp[ms]）"),
+    ],
+    ids=["date-beyond-any-calendar", "timestamp-beyond-any-calendar"],
+)
+def test_a_date_no_calendar_holds_is_named_by_row_not_a_crash(write, load, capfd, array, shown):
+    rows = {"date": array, "area": ["利州区"] * 2, "kind": ["other"] * 2}
+    write("activities", "2025-06-30.parquet", pa.table(rows))
+    write("indicators", "2025-03-31.parquet", GOOD_ROWS)
+    data = load()
+    [rejected] = data.rejected()
+    [problem] = rejected.errors
+    assert (problem.row, problem.column, problem.value) == (2, "date", shown)
+    assert "2000-01-01 至 2100-12-31" in problem.message
+    assert "panicked" not in capfd.readouterr().err  # prevented, not merely caught
+    assert len(data.accepted()) == 1
+
+
+def test_a_parquet_file_with_two_columns_of_one_name_is_rejected_naming_it(write, load):
+    table = pa.Table.from_arrays(
+        [pa.array(["tech_sme"]), pa.array(["利州区"]), pa.array([2025]), pa.array([1.0]), pa.array([2.0])],
+        names=["indicator", "area", "year", "value", "value"],
+    )
+    write("indicators", "2025-06-30.parquet", table)
+    [rejected] = load().rejected()
+    [problem] = rejected.errors
+    assert problem.column == "value" and "出现了 2 次" in problem.message

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from conftest import activity, coverage_row, ind
 
@@ -29,6 +30,15 @@ GOOD = {
         "kind": "level",
     },
 }
+
+
+IN_RANGE = "日期应在 2000-01-01 至 2100-12-31 之间"
+
+
+def with_column(rows: list[dict], name: str, array: pa.Array) -> pa.Table:
+    """The rows as a table whose column `name` is the given Arrow array (a type a dict cannot express)."""
+    table = pa.Table.from_pylist(rows)
+    return table.set_column(table.schema.get_field_index(name), name, array)
 
 
 def bad(dataset: str, **change) -> list[dict]:
@@ -360,6 +370,118 @@ BAD_FILES = [
     pytest.param(
         "targets", as_text(bad("targets", year="明年"), "year"), 2, "year", "明年", "应为整数", id="tgt-year-not-int"
     ),
+    # --- valid by type, absurd by value: every date and year within 2000–2100, counts and amounts within bounds
+    pytest.param(
+        "activities", bad("activities", date="25-06-15"), 2, "date", "25-06-15", IN_RANGE, id="act-date-year-25"
+    ),
+    pytest.param(
+        "loans", bad("loans", date="-2025-03-05"), 2, "date", "-2025-03-05", IN_RANGE, id="loan-date-negative-year"
+    ),
+    pytest.param(
+        "commendations",
+        bad("commendations", date=date(1, 1, 1)),
+        2,
+        "date",
+        "0001-01-01",
+        IN_RANGE,
+        id="com-date-year-1",
+    ),
+    pytest.param(
+        "coverage",
+        bad("coverage", updated_on="2101-01-01"),
+        2,
+        "updated_on",
+        "2101-01-01",
+        IN_RANGE,
+        id="cov-updated-after-2100",
+    ),
+    pytest.param("coverage", bad("coverage", round="0000-03"), 2, "round", "0000-03", "年份应在", id="cov-round-0000"),
+    pytest.param("coverage", bad("coverage", round="0001-03"), 2, "round", "0001-03", "年份应在", id="cov-round-0001"),
+    pytest.param(
+        "coverage",
+        bad("coverage", party_members=2**63 - 1),
+        2,
+        "party_members",
+        str(2**63 - 1),
+        "不能大于 100000",
+        id="cov-party-members-int64-max",
+    ),
+    pytest.param(
+        "coverage",
+        with_column(bad("coverage"), "party_members", pa.array([3, 2**64 - 1], pa.uint64())),
+        2,
+        "party_members",
+        str(2**64 - 1),
+        "不能大于 100000",
+        id="cov-party-members-uint64-overflow",
+    ),
+    pytest.param(
+        "activities",
+        bad("activities", participants=1e20),
+        2,
+        "participants",
+        "1e+20",
+        "不能大于 1000000",
+        id="act-participants-1e20",
+    ),
+    pytest.param(
+        "activities",
+        as_text(bad("activities", participants="-5"), "participants"),
+        2,
+        "participants",
+        "-5",
+        "不能小于 0",
+        id="act-participants-negative-text",
+    ),
+    pytest.param(
+        "loans",
+        bad("loans", amount_wan=1.7e308),
+        2,
+        "amount_wan",
+        "1.7e+308",
+        "不能大于 1000000",
+        id="loan-amount-huge",
+    ),
+    pytest.param(
+        "indicators", bad("indicators", value=1.7e308), 2, "value", "1.7e+308", "超出合理范围", id="ind-value-huge"
+    ),
+    pytest.param(
+        "indicators",
+        bad("indicators", value=2e9, unit="万元", indicator="tech_contract_turnover"),
+        2,
+        "value",
+        "2000000000.0",
+        "不超过 100000 亿元",
+        id="ind-value-huge-after-unit-conversion",
+    ),
+    pytest.param(
+        "targets",
+        bad("targets", kind="growth", base_year=2023, target=1e300),
+        2,
+        "target",
+        "1e+300",
+        "年均增长目标超出合理范围",
+        id="tgt-growth-1e300",
+    ),
+    pytest.param("targets", bad("targets", target=1e300), 2, "target", "1e+300", "超出合理范围", id="tgt-level-1e300"),
+    pytest.param(
+        "indicators",
+        as_text(bad("indicators", year="12345678901234567890"), "year"),
+        2,
+        "year",
+        "12345678901234567890",
+        "不能大于 2100",
+        id="ind-year-20-digits",
+    ),
+    pytest.param(
+        "commendations",
+        bad("commendations", year=-2025),
+        2,
+        "year",
+        "-2025",
+        "不能小于 2000",
+        id="com-year-negative",
+    ),
 ]
 
 
@@ -607,3 +729,24 @@ def test_empty_file_of_every_dataset_does_not_crash(dataset):
     raw = pl.DataFrame(schema={c.name: DTYPES[c.type] for c in columns(dataset)})
     result = validate.validate(dataset, raw, "f.parquet")
     assert result.errors == [] and result.frame.height == 0
+
+
+def test_dictionary_encoded_date_text_is_read_as_a_date(write, load):
+    # Many tools write repeated text dictionary-encoded; it arrives as a categorical column, still text.
+    table = pa.table({"date": pa.array(["2025-03-05", "2025-03-05"]).dictionary_encode(), "area": ["利州区"] * 2})
+    table = table.append_column("kind", pa.array(["other", "policy_briefing"]))
+    loaded = accepted(write, load, "activities", table)
+    assert loaded.frame["date"].to_list() == [date(2025, 3, 5)] * 2
+
+
+@pytest.mark.parametrize(
+    ("dataset", "column", "value"),
+    [
+        ("coverage", "party_members", 100_000),
+        ("activities", "participants", 1_000_000),
+        ("loans", "amount_wan", 1_000_000.0),
+        ("indicators", "value", 100_000.0),
+    ],
+)
+def test_the_largest_plausible_value_is_accepted(write, load, dataset, column, value):
+    accepted(write, load, dataset, [GOOD[dataset] | {column: value}])
