@@ -232,13 +232,18 @@ def viewing_allowed() -> bool:
     return staff_sign_in() is not None
 
 
+def _config_problems(cfg) -> None:
+    """Entries of the staff configuration that were left out, shown to signed-in staff only."""
+    for problem in cfg.problems:
+        st.warning(f"账号配置：{problem}", icon=":material/key:")
+
+
 def staff_sign_in() -> str | None:
     """The signed-in staff member allowed to upload, or None after showing the sign-in (or how to enable it)."""
     from gydash import auth
 
     cfg = auth.config(_secrets())
-    for problem in cfg.problems:
-        st.warning(problem, icon=":material/key:")
+    auth.log_problems(cfg)  # for the administrator; a visitor must not learn which accounts exist
     if not cfg.enabled:
         st.info(auth.HOW_TO_ENABLE, icon=":material/lock:")
         return None
@@ -252,12 +257,14 @@ def staff_sign_in() -> str | None:
             st.button("退出登录", on_click=st.logout, key="staff_logout")
             return None
         st.caption(f"已登录：{email}")
+        _config_problems(cfg)
         return email
     user = st.session_state.get("staff_user")
     if user in cfg.users:
         left, right = st.columns([5, 1])
         left.caption(f"已登录：{user}")
         right.button("退出登录", key="staff_logout", on_click=lambda: st.session_state.pop("staff_user", None))
+        _config_problems(cfg)
         return user
     with st.form("staff_sign_in", clear_on_submit=True, width=420):
         st.markdown("**工作人员登录后才能上传**")
