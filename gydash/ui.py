@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 
@@ -9,6 +10,29 @@ import streamlit as st
 
 from gydash import clock, memo, plan, progress, store
 from gydash.store import Data
+
+# Everything pages import on first use is imported here, before any page runs. A fresh server runs its first
+# visitors' scripts side by side, each on its own thread, and a library imported on first use can reach a second
+# session half-initialised: polars' to_pandas() takes pandas straight from sys.modules while another session's
+# thread is still importing it ("partially initialized module 'pandas' has no attribute 'Timestamp'"). app.py
+# imports this module first; one thread runs these imports while every other session waits for the module.
+PRELOADED = (
+    "_strptime",  # datetime.strptime's own lazy import
+    "pandas",
+    "pyarrow.pandas_compat",
+    "fastexcel",  # polars.read_excel (upload of .xlsx)
+    "altair",
+    "vl_convert",  # chart PNGs (gydash.render)
+    "fontTools.ttLib",  # the CJK font check (gydash.render)
+    "argon2",  # staff sign-in (gydash.auth)
+    "openpyxl",  # upload of .xlsx (gydash.importer)
+    "xlsxwriter",
+    "fpdf",  # the meeting pack (gydash.pack)
+    "pptx",
+    "lxml.etree",
+)
+for _name in PRELOADED:
+    importlib.import_module(_name)
 
 BADGE_COLOURS = {
     "achieved": "green",
