@@ -57,6 +57,40 @@ def date_from_name(name: str) -> date | None:
     return None
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # every date of the data contract, a snapshot's own date included
+
+
+@lru_cache(maxsize=4096)
+def invalid_date_in_name(name: str) -> str | None:
+    """Text in a file name that is written as a date but is not one ('2026-02-30', '20250931'), when the name
+    has no valid date: the snapshot is then dated by its modification time, and staff should be told why. Eight
+    digits count only when they read as a month and day (01–12, 01–31), so an order number is not a date."""
+    if date_from_name(name) is not None:
+        return None
+    for match in sorted([*_DASHED.finditer(name), *_COMPACT.finditer(name)], key=lambda m: m.start()):
+        _, month, day = (int(g) for g in match.groups())
+        if match.re is _DASHED or (1 <= month <= 12 and 1 <= day <= 31):
+            return match.group(0)
+    return None
+
+
+def date_out_of_range(entry: FileEntry) -> str | None:
+    """Why a snapshot's date cannot be used, when it lies outside the contract's years (a file named
+    00010101_….parquet, or an undated file whose modification time says 1970): such a date would put the file
+    before or after every other and stretch every period list across centuries."""
+    if entry.as_of is None or FIRST_YEAR <= entry.as_of.year <= LAST_YEAR:
+        return None
+    if entry.dated_by == "name":
+        return (
+            f"文件名中的日期 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间：请改正文件名中的日期"
+            "（写成 YYYY-MM-DD，如 2025-09-30）"
+        )
+    return (
+        f"文件名中没有日期，修改时间 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间，无法作为"
+        "快照日期：请在文件名中写上快照日期（如 2025-09-30_利州区.parquet）"
+    )
+
+
 def display_path(path: Path, root: Path) -> str:
     """Path relative to the data dir with forward slashes; undecodable bytes shown as �, never a crash."""
     rel = os.path.relpath(path, root)

@@ -200,12 +200,29 @@ def _spec(chart) -> dict | None:
     return spec
 
 
+def _unique_in_run(name: str) -> str:
+    """`name`, or `name_2`, `name_3` … when a chart of that name is already on the page in this run: the name
+    keys the download widgets, and two widgets with one key stop the page (two targets of one indicator, say)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = getattr(get_script_run_ctx(), "cursors", None)
+    if run is None:  # outside a page run there is no page to collide on
+        return name
+    held = getattr(_this_run, "charts", None)
+    if held is None or held[0] is not run:
+        held = _this_run.charts = (run, {})
+    seen = held[1]
+    seen[name] = seen.get(name, 0) + 1
+    return name if seen[name] == 1 else f"{name}_{seen[name]}"
+
+
 def chart(chart, frame=None, name: str = "chart", **kwargs):
     """Show an Altair chart with a small 下载 menu under it: the chart as PNG and the data it draws as CSV.
     Both files are made only when clicked (PNG drawn by vl-convert, cached on the chart spec), so reruns stay
     fast. Other keyword arguments go to st.altair_chart (width, on_select, key …); its return value is returned."""
     from gydash import render
 
+    name = _unique_in_run(name)
     kwargs.setdefault("width", "stretch")
     spec = _spec(chart)
     event = st.altair_chart(chart, **kwargs) if spec is None else st.vega_lite_chart(spec=spec, **kwargs)

@@ -13,6 +13,7 @@ from gydash.problems import Problem
 ui.route_through_app()
 
 STATUS_WORDS = fmt.FILE_STATUS
+EARLIEST = date(2000, 1, 1)  # the data contract's first year
 CHANGE_HEADERS = {
     "dataset": "数据集",
     "change": "变化",
@@ -225,12 +226,15 @@ def history_tab() -> None:
 
 # ---------------------------------------------------------------- what changed since a date
 def changes_tab() -> None:
-    default = (d.as_of or today) - timedelta(days=90)
+    # 90 days before the data date, kept inside the picker's range: a snapshot dated in the future (noted on the
+    # files tab) must not push the default past today, nor a date near 2000 below the first day allowed.
+    earliest, latest = EARLIEST, max(today, EARLIEST)
+    base = min(d.as_of or today, latest)
     since = st.date_input(
         "自此日期以来",
-        value=default,
-        min_value=date(2000, 1, 1),
-        max_value=today,
+        value=base - timedelta(days=90) if base >= earliest + timedelta(days=90) else earliest,
+        min_value=earliest,
+        max_value=latest,
         key="since",
         help="比较“只用这一天及以前的快照”得到的数据与现在的数据",
         width=260,
