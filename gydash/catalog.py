@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -18,6 +19,41 @@ IN_FLIGHT_SUFFIXES = (".tmp", ".part")
 IN_FLIGHT = "正在复制中的临时文件（以 . 或 ~ 开头，或以 .tmp/.part 结尾），暂不读取"
 OUTSIDE_DATASET = "不在数据集文件夹内（应放在 indicators/、activities/ 等文件夹中）"
 NOT_PARQUET = "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
+UNREADABLE_FOLDER = "无法打开此文件夹"
+NOT_REGULAR = "不是普通文件（如命名管道、设备或套接字），不读取：打开它可能永远等不到数据"
+_OS_REASONS = {
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENOENT: "已不存在",
+    errno.ELOOP: "链接循环",
+    errno.ENAMETOOLONG: "路径太长",
+    errno.ENOTDIR: "不是文件夹",
+    errno.EIO: "磁盘读写错误",
+}
+
+
+class NotRegularFile(OSError):
+    """A path that is a named pipe, device or socket where a file was expected."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in words staff can act on (the system's own text is often English)."""
+    if isinstance(exc, NotRegularFile):
+        return NOT_REGULAR
+    return _OS_REASONS.get(exc.errno, f"系统错误 {exc.errno}" if exc.errno else "系统错误")
+
+
+def open_regular(path: Path | str):
+    """A binary file object for `path`, only if it is a regular file: a named pipe or device is never opened for
+    reading in a way that waits (O_NONBLOCK), and is refused with NotRegularFile once its type is seen."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(errno.EINVAL, NOT_REGULAR)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(frozen=True)
@@ -58,6 +94,7 @@ def date_from_name(name: str) -> date | None:
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # every date of the data contract, a snapshot's own date included
+FUTURE_MARGIN_DAYS = 7  # import takes a snapshot dated a few days ahead (figures finished early), no more unless forced
 
 
 @lru_cache(maxsize=4096)
@@ -156,6 +193,8 @@ class _Scan:
             return _entry(rel, path, dataset, st, "链接指向数据目录之外，出于安全不读取")
         if stat.S_ISDIR(st.st_mode):
             return _entry(rel, path, dataset, st, "这是一个文件夹，不是文件")
+        if not stat.S_ISREG(st.st_mode):
+            return _entry(rel, path, dataset, st, NOT_REGULAR)
         if _in_flight(name):
             if dataset is None and name.startswith("."):
                 return None
@@ -166,13 +205,21 @@ class _Scan:
             return _entry(rel, path, dataset, st, NOT_PARQUET)
         return _entry(rel, path, dataset, st, None)
 
+    def unreadable(self, folder: str, prefix: str, dataset: str | None, exc: OSError) -> FileEntry:
+        try:
+            st = os.stat(folder, follow_symlinks=False)
+        except OSError:
+            st = os.stat_result((stat.S_IFDIR, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        reason = f"{UNREADABLE_FOLDER}（{os_reason(exc)}），其中的文件都未读取"
+        return _entry(self.rel("", prefix.rstrip("/")), Path(folder), dataset, st, reason)
+
     def walk(self, folder: str, prefix: str, dataset: str | None) -> list[FileEntry]:
         out: list[FileEntry] = []
         try:
             with os.scandir(folder) as listing:
                 children = sorted(listing, key=lambda e: os.fsencode(e.name))
-        except OSError:
-            return out
+        except OSError as exc:  # named, not skipped in silence: its files would be missing from every figure
+            return [self.unreadable(folder, prefix, dataset, exc)]
         for child in children:
             # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
             # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.

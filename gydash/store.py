@@ -13,9 +13,17 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from gydash.catalog import FileEntry, date_out_of_range, default_data_dir, invalid_date_in_name, scan
+from gydash.catalog import (
+    FileEntry,
+    date_out_of_range,
+    default_data_dir,
+    invalid_date_in_name,
+    open_regular,
+    os_reason,
+    scan,
+)
 from gydash.contract import DATASETS, KEYS
-from gydash.problems import Problem
+from gydash.problems import Problem, show_value
 from gydash.validate import Result, validate, validate_many
 
 SAMPLE_KEY = b"gydash_sample"
@@ -56,7 +64,7 @@ def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
     """The file as a DataFrame and whether it is marked as sample data, or ReadError with a plain reason."""
     if size == 0:
         raise ReadError("文件为空（0 字节），可能复制未完成")
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # a named pipe swapped in after the scan is refused, not waited on
         head = fh.read(4)
         fh.seek(max(size - 4, 0))
         tail = fh.read(4)
@@ -70,12 +78,27 @@ def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
             # ParquetFile on the open handle: the same table as pq.read_table without its dataset machinery
             # (which costs more than the read itself for a small file, and imports pandas on first use).
             fh.seek(0)
-            table = pq.ParquetFile(fh).read()
+            parquet = pq.ParquetFile(fh)
+            repeated = _repeated_names(parquet.schema_arrow.names)
+            if repeated:
+                raise ReadError(repeated)
+            table = parquet.read()
             frame = pl.from_arrow(table)
+        except ReadError:
+            raise
         except Exception as exc:  # pyarrow raises many kinds; all mean "cannot be read"
             raise ReadError(f"无法读取 Parquet 文件：{type(exc).__name__}: {str(exc)[:200]}") from exc
     meta = table.schema.metadata or {}
     return frame, meta.get(SAMPLE_KEY, b"") not in (b"", b"0", b"false")
+
+
+def _repeated_names(names: list[str]) -> str | None:
+    """Columns named twice, said so (polars cannot even hold such a table)."""
+    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if not twice:
+        return None
+    shown = "、".join(f"「{show_value(n)}」（{names.count(n)} 次）" for n in twice[:5])
+    return f"列名重复：{shown}；每列的列名只能出现一次，请删除或改名重复的列"
 
 
 def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
@@ -89,7 +112,7 @@ def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
     except ReadError as exc:
         got = LoadedFile(entry, None, (Problem(entry.rel, str(exc)),))
     except OSError as exc:
-        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件：{exc.strerror or exc}"),))
+        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件（{os_reason(exc)}）"),))
     finally:
         with _lock:
             _reads += 1

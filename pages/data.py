@@ -318,7 +318,12 @@ def upload_tab() -> None:
     left, mid, right = st.columns(3)
     dataset = left.selectbox("数据集", DATASETS, format_func=lambda s: f"{DATASET_LABELS[s]}（{s}）", key="up_dataset")
     pick = mid.checkbox("指定快照日期", key="up_pick_date", help="不指定时取文件名中的日期，没有则取今天")
-    as_of = mid.date_input("快照日期", value=today, key="up_as_of", disabled=not pick) if pick else None
+    # A snapshot date far ahead would outrank every later correction: the picker stops a few days after today
+    # (the command line's --force is for the rare real case).
+    latest = today + timedelta(days=importer.FUTURE_MARGIN_DAYS)
+    as_of = (
+        mid.date_input("快照日期", value=today, min_value=EARLIEST, max_value=latest, key="up_as_of") if pick else None
+    )
     name = right.text_input(
         "保存名称（可不填）", key="up_name", help="只能用汉字、字母、数字、- 和 _；不填则取自文件名"
     )
@@ -329,6 +334,9 @@ def upload_tab() -> None:
         key=f"upload_{st.session_state.get('upload_round', 0)}",
         max_upload_size=limit_mb,
     )
+    limit_problem = importer.upload_limit()[1]
+    if limit_problem:
+        st.caption(md(limit_problem))
     if upload is None:
         return
     p = prepared_for(upload, dataset, as_of, name.strip())
