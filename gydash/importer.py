@@ -719,6 +719,8 @@ def write(prepared: Prepared, data_dir: Path | str, user: str | None = None) -> 
         return _write_file(prepared, target, user)
     except OSError as exc:
         raise Refused(f"无法写入 {prepared.dataset}/（{_write_reason(exc)}），未写入任何文件") from exc
+    except store.ReadError as exc:  # the file just written does not read back: say so, put nothing in place
+        raise Refused(f"写入后的文件无法读回（{exc}），已放弃写入") from exc
 
 
 def _write_reason(exc: OSError) -> str:

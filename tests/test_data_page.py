@@ -196,6 +196,28 @@ def test_a_bad_upload_is_refused_with_reasons_and_nothing_written(data_dir):
     assert sorted(p.name for p in (data_dir / "indicators").iterdir()) == before
 
 
+@pytest.mark.parametrize("limit", ["nan", "inf", "-1"])
+def test_a_bad_size_setting_leaves_the_upload_working_and_is_said(data_dir, monkeypatch, limit):
+    monkeypatch.setenv("GYDASH_MAX_UPLOAD_MB", limit)
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), PASSWORD)
+    assert "不超过 50 MB" in at.file_uploader[0].label
+    assert f"设置 GYDASH_MAX_UPLOAD_MB 的值「{limit}」无效" in texts(at)
+
+
+def test_upload_into_a_linked_dataset_folder_is_refused_before_confirming(data_dir, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (data_dir / "loans").symlink_to(outside, target_is_directory=True)
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), PASSWORD)
+    at.selectbox(key="up_dataset").set_value("loans").run()
+    loan = "日期,县区,企业,金额(万元)\n2025-10-08,利州,某公司,100\n".encode()
+    at.file_uploader[0].set_value(("2025-10-31.csv", loan, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "数据集文件夹 loans/ 是一个链接" in texts(at) + "".join(str(t.value) for t in at.table)
+    assert "confirm_import" not in {b.key for b in at.button}
+    assert list(outside.iterdir()) == []
+
+
 def test_file_names_are_shown_as_typed_not_as_markdown(data_dir):
     name = "2025-10-21_[点我](javascript:alert(1))<img src=x>.parquet"
     write_parquet(data_dir / "indicators" / name, [ind("no_such_indicator", "广元市", 2025, 9, 1.0)])
