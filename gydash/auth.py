@@ -6,12 +6,16 @@ Credentials live in .streamlit/secrets.toml (never committed), for example::
     users = { zhangsan = "$argon2id$v=19$m=65536,t=3,p=4$..." }
 
 There is no default password: with no valid hash configured, upload is disabled. `gydash hash-password` prints a
-hash to paste there. When an [auth] section configures OIDC (Streamlit's st.login), staff are instead the signed-in
-users whose e-mail is listed in [gydash_staff] emails = [...]; an empty list lets nobody upload.
+hash to paste there. Entries that cannot be used (a plain-text password, say) are left out; what is wrong
+with them goes to the server log and to signed-in staff, never to visitors (it would tell anyone that a named
+account exists and how it is set up). When an [auth] section configures OIDC (Streamlit's st.login), staff are
+instead the signed-in users whose e-mail is listed in [gydash_staff] emails = [...]; an empty list lets nobody
+upload.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -25,6 +29,9 @@ MAX_FAILURES = 5
 LOCKOUT_SECONDS = 60.0
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("gydash: equal time for unknown names")
+log = logging.getLogger(__name__)
+_logged: set[str] = set()
+_logged_lock = threading.Lock()
 
 
 def hash_password(password: str) -> str:
@@ -83,28 +90,44 @@ def config(secrets: Mapping) -> StaffConfig:
 
 
 class RateLimiter:
-    """In-process count of failed sign-ins per name: after `max_failures`, wait `lockout` seconds."""
+    """In-process count of sign-in attempts per name: after `max_failures` failures, wait `lockout` seconds.
+
+    An attempt is counted *before* its password is checked, in the same locked step as the check of the limit
+    (`begin`): twenty simultaneous attempts on one name then get at most `max_failures` password checks, where
+    checking first and recording after the slow hash would let all twenty through. A success clears the count.
+    """
 
     def __init__(self, max_failures: int = MAX_FAILURES, lockout: float = LOCKOUT_SECONDS, clock=time.monotonic):
         self.max_failures, self.lockout, self.clock = max_failures, lockout, clock
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
+    def _wait(self, key: str) -> float:
+        times = self._failures.get(key, [])
+        if len(times) < self.max_failures:
+            return 0.0
+        left = times[-1] + self.lockout - self.clock()
+        if left <= 0:
+            self._failures.pop(key, None)
+            return 0.0
+        return left
+
     def wait_seconds(self, name: str) -> float:
         """Seconds until `name` may try again (0 when allowed)."""
         with self._lock:
-            times = self._failures.get(_key(name), [])
-            if len(times) < self.max_failures:
-                return 0.0
-            left = times[-1] + self.lockout - self.clock()
-            if left <= 0:
-                self._failures.pop(_key(name), None)
-                return 0.0
-            return left
+            return self._wait(_key(name))
 
-    def failed(self, name: str) -> None:
+    def begin(self, name: str) -> tuple[float, int]:
+        """Atomically: (seconds to wait, 0) when `name` is locked out, else (0, failures left after this attempt)
+        with the attempt already counted as a failure until `succeeded` clears it."""
+        key = _key(name)
         with self._lock:
-            self._failures.setdefault(_key(name), []).append(self.clock())
+            wait = self._wait(key)
+            if wait > 0:
+                return wait, 0
+            times = self._failures.setdefault(key, [])
+            times.append(self.clock())
+            return 0.0, self.max_failures - len(times)
 
     def failures(self, name: str) -> int:
         with self._lock:
@@ -135,7 +158,7 @@ def sign_in(cfg: StaffConfig, name: str, password: str, limit: RateLimiter | Non
     name = name.strip()
     if not cfg.users:
         return SignIn(False, "没有配置工作人员账号，上传已停用")
-    wait = limit.wait_seconds(name)
+    wait, left = limit.begin(name)  # counted before the slow hash check, so parallel guesses cannot all pass
     if wait > 0:
         return SignIn(False, f"失败次数过多，请 {int(wait) + 1} 秒后再试")
     stored = cfg.users.get(name)
@@ -146,8 +169,6 @@ def sign_in(cfg: StaffConfig, name: str, password: str, limit: RateLimiter | Non
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        limit.failed(name)
-        left = limit.max_failures - limit.failures(name)
         more = f"，再错 {left} 次需等待 {int(limit.lockout)} 秒" if left > 0 else f"，请 {int(limit.lockout)} 秒后再试"
         return SignIn(False, "用户名或密码不正确" + more)
     limit.succeeded(name)
@@ -158,8 +179,17 @@ HOW_TO_ENABLE = (
     "上传已停用：还没有配置工作人员账号（系统没有默认密码）。启用方法：管理员在服务器上运行 "
     "`uv run gydash hash-password` 生成密码哈希，按 `.streamlit/secrets.toml.example` 的格式写入 "
     "`.streamlit/secrets.toml` 的 `[gydash_staff]` 节，然后刷新本页。在此之前可以用命令行 "
-    "`uv run gydash import 文件 --dataset 数据集` 导入。"
+    "`uv run gydash import 文件 --dataset 数据集` 导入。已配置仍看到此提示时，请查看服务器日志。"
 )
+
+
+def log_problems(cfg: StaffConfig) -> None:
+    """Write each configuration problem to the server log once (a page rerun must not repeat it)."""
+    with _logged_lock:
+        fresh = [p for p in cfg.problems if p not in _logged]
+        _logged.update(fresh)
+    for problem in fresh:
+        log.warning("工作人员账号配置（.streamlit/secrets.toml [%s]）：%s", SECTION, problem)
 
 
 def email_allowed(cfg: StaffConfig, email: str | None) -> bool:

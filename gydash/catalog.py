@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -22,10 +23,43 @@ UNDATABLE = (
 )
 TOO_DEEP = "文件夹层级太深（超过 {} 层），其中的文件未读取：请把快照文件放在数据集文件夹或其下几层子文件夹中"
 UNREADABLE = "无法读取此文件的信息（{}），未读取"
-NOT_A_FILE = "不是普通文件（如命名管道、设备文件或套接字），不读取"
-MIN_SNAPSHOT_YEAR, MAX_SNAPSHOT_YEAR = 2000, 2100  # the contract's years
 MAX_DEPTH = 16  # sub-folder levels under a dataset folder (staff file by year, county, month: a handful)
 NOT_PARQUET = "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
+UNREADABLE_FOLDER = "无法打开此文件夹"
+NOT_REGULAR = "不是普通文件（如命名管道、设备或套接字），不读取：打开它可能永远等不到数据"
+_OS_REASONS = {
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENOENT: "已不存在",
+    errno.ELOOP: "链接循环",
+    errno.ENAMETOOLONG: "路径太长",
+    errno.ENOTDIR: "不是文件夹",
+    errno.EIO: "磁盘读写错误",
+}
+
+
+class NotRegularFile(OSError):
+    """A path that is a named pipe, device or socket where a file was expected."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in words staff can act on (the system's own text is often English)."""
+    if isinstance(exc, NotRegularFile):
+        return NOT_REGULAR
+    return _OS_REASONS.get(exc.errno, f"系统错误 {exc.errno}" if exc.errno else "系统错误")
+
+
+def open_regular(path: Path | str):
+    """A binary file object for `path`, only if it is a regular file: a named pipe or device is never opened for
+    reading in a way that waits (O_NONBLOCK), and is refused with NotRegularFile once its type is seen."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(errno.EINVAL, NOT_REGULAR)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(frozen=True)
@@ -72,6 +106,41 @@ def date_from_name(name: str) -> date | None:
     return None
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # every date of the data contract, a snapshot's own date included
+FUTURE_MARGIN_DAYS = 7  # import takes a snapshot dated a few days ahead (figures finished early), no more unless forced
+
+
+@lru_cache(maxsize=4096)
+def invalid_date_in_name(name: str) -> str | None:
+    """Text in a file name that is written as a date but is not one ('2026-02-30', '20250931'), when the name
+    has no valid date: the snapshot is then dated by its modification time, and staff should be told why. Eight
+    digits count only when they read as a month and day (01–12, 01–31), so an order number is not a date."""
+    if date_from_name(name) is not None:
+        return None
+    for match in sorted([*_DASHED.finditer(name), *_COMPACT.finditer(name)], key=lambda m: m.start()):
+        _, month, day = (int(g) for g in match.groups())
+        if match.re is _DASHED or (1 <= month <= 12 and 1 <= day <= 31):
+            return match.group(0)
+    return None
+
+
+def date_out_of_range(entry: FileEntry) -> str | None:
+    """Why a snapshot's date cannot be used, when it lies outside the contract's years (a file named
+    00010101_….parquet, or an undated file whose modification time says 1970): such a date would put the file
+    before or after every other and stretch every period list across centuries."""
+    if entry.as_of is None or FIRST_YEAR <= entry.as_of.year <= LAST_YEAR:
+        return None
+    if entry.dated_by == "name":
+        return (
+            f"文件名中的日期 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间：请改正文件名中的日期"
+            "（写成 YYYY-MM-DD，如 2025-09-30）"
+        )
+    return (
+        f"文件名中没有日期，修改时间 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间，无法作为"
+        "快照日期：请在文件名中写上快照日期（如 2025-09-30_利州区.parquet）"
+    )
+
+
 def display_path(path: Path, root: Path) -> str:
     """Path relative to the data dir with forward slashes; undecodable bytes shown as �, never a crash."""
     rel = os.path.relpath(path, root)
@@ -89,7 +158,7 @@ def date_from_mtime(st: os.stat_result) -> date | None:
         day = datetime.fromtimestamp(st.st_mtime).date()
     except (OverflowError, OSError, ValueError):  # past year 9999, or before 1 AD
         return None
-    return day if MIN_SNAPSHOT_YEAR <= day.year <= MAX_SNAPSHOT_YEAR else None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _entry(rel: str, path: Path, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:
@@ -149,7 +218,7 @@ class _Scan:
         if stat.S_ISDIR(st.st_mode):
             return _entry(rel, path, dataset, st, "这是一个文件夹，不是文件")
         if not stat.S_ISREG(st.st_mode):  # opening a named pipe would wait for a writer for ever
-            return _entry(rel, path, dataset, st, NOT_A_FILE)
+            return _entry(rel, path, dataset, st, NOT_REGULAR)
         if _in_flight(name):
             if dataset is None and name.startswith("."):
                 return None
@@ -160,13 +229,21 @@ class _Scan:
             return _entry(rel, path, dataset, st, NOT_PARQUET)
         return _entry(rel, path, dataset, st, None)
 
+    def unreadable_folder(self, folder: str, prefix: str, dataset: str | None, exc: OSError) -> FileEntry:
+        try:
+            st = os.stat(folder, follow_symlinks=False)
+        except OSError:
+            st = os.stat_result((stat.S_IFDIR, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        reason = f"{UNREADABLE_FOLDER}（{os_reason(exc)}），其中的文件都未读取"
+        return _entry(self.rel("", prefix.rstrip("/")), Path(folder), dataset, st, reason)
+
     def walk(self, folder: str, prefix: str, dataset: str | None, depth: int = 0) -> list[FileEntry]:
         out: list[FileEntry] = []
         try:
             with os.scandir(folder) as listing:
                 children = sorted(listing, key=lambda e: os.fsencode(e.name))
-        except OSError:
-            return out
+        except OSError as exc:  # named, not skipped in silence: its files would be missing from every figure
+            return [self.unreadable_folder(folder, prefix, dataset, exc)]
         for child in children:
             try:
                 out.extend(self.child(child, prefix, dataset, depth))
@@ -189,7 +266,7 @@ class _Scan:
 
     def unreadable(self, child: os.DirEntry, prefix: str, dataset: str | None, exc: OSError) -> list[FileEntry]:
         rel = self.rel(prefix, child.name)
-        reason = UNREADABLE.format(exc.strerror or type(exc).__name__)
+        reason = UNREADABLE.format(os_reason(exc))
         return [FileEntry(dataset, Path(child.path), rel, 0, 0, None, "", reason)]
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from gydash import clock, fmt, store, summary, textable
-from gydash.catalog import default_data_dir
+from gydash.catalog import FUTURE_MARGIN_DAYS, default_data_dir
 from gydash.contract import DATASET_LABELS, DATASETS
 from gydash.problems import visible
 
@@ -156,7 +156,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     from gydash import importer
 
     prepared, path = importer.import_path(
-        args.file, args.dataset, _data_dir(args.data_dir), as_of=args.as_of, name=args.name, dry_run=args.dry_run
+        args.file,
+        args.dataset,
+        _data_dir(args.data_dir),
+        as_of=args.as_of,
+        name=args.name,
+        dry_run=args.dry_run,
+        force=args.force,
     )
     return importer.report(prepared, path, dry_run=args.dry_run)
 
@@ -269,6 +275,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--as-of", type=_iso_date, help="快照日期 YYYY-MM-DD（默认取文件名中的日期，没有则取今天）")
     i.add_argument("--name", help="保存名称（默认取自文件名）")
     i.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    i.add_argument(
+        "--force", action="store_true", help=f"允许比今天晚 {FUTURE_MARGIN_DAYS} 天以上的快照日期（通常是写错了日期）"
+    )
     i.set_defaults(func=cmd_import)
     r = sub.add_parser("report", help="生成季度会议材料（PPTX 或 PDF）")
     r.__class__ = _IntermixedParser

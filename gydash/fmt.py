@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from gydash import palette
 from gydash.problems import visible
@@ -48,6 +49,16 @@ def target(row: dict) -> str:
     if row["kind"] == "growth":
         return f"年均增长 {percent(row['target'], 0)}"
     return number(row["target"], row["unit"])
+
+
+def target_names(rows: list[dict]) -> list[str]:
+    """Each target's name as shown: the indicator's name, with the year it is due when the plan sets that
+    indicator more than one target for the same area (an interim-year target from the targets file, say), so
+    the two cards, charts and table rows can be told apart."""
+    count = Counter((r["area_code"], r["indicator"]) for r in rows)
+    return [
+        f"{r['name']}（{r['year']} 年目标）" if count[(r["area_code"], r["indicator"])] > 1 else r["name"] for r in rows
+    ]
 
 
 def period(year: int | None, month: int | None, measure: str = "flow") -> str:

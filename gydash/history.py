@@ -36,8 +36,9 @@ DEFAULT_STALE_DAYS: dict[str, int | None] = {
 
 
 def _env_days(name: str) -> int | None:
+    """A whole number of days from the environment; anything else (blank, negative, '1e3', '²') means unset."""
     raw = os.environ.get(name, "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def stale_days(dataset: str) -> int | None:

@@ -5,7 +5,13 @@ The rules, in the order a file meets them:
 - The name: a source name trying to reach another folder (``../``, ``/etc``, ``C:\\``) or holding control
   characters is refused; other punctuation in a name taken from the file is replaced by ``_`` (and said so);
   an explicit ``name`` must already be clean (Chinese letters, letters, digits, ``-`` and ``_``).
-- The size: above ``GYDASH_MAX_UPLOAD_MB`` (default 50) the file is refused before it is read.
+- The size: above ``GYDASH_MAX_UPLOAD_MB`` (default 50, at most 1024; an unusable value means the default, said
+  so) the file is refused before it is read. A named pipe or device is refused, never waited on.
+- Where it goes: ``DATA_DIR/<dataset>`` must be a real folder (or not there yet): a linked folder is never read
+  by the catalog and a file in its place cannot hold snapshots, so both are refused before anything is written.
+- The date: from the name (a date that does not exist is refused), else today, or as given; within 2000–2100 and
+  at most ``FUTURE_MARGIN_DAYS`` ahead unless forced, since the newest snapshot outranks every correction.
+- The header: a column name given twice is refused, naming the columns.
 - Spreadsheets (.xlsx): the sheet named like the dataset (``indicators`` or ``指标数据``) is read, else the
   first sheet that is not the template's 数据字典; the report says which, and names the sheets left out.
   Formulas are **refused** (a cached result may be stale, or absent when the file was made by a script:
@@ -17,18 +23,24 @@ The rules, in the order a file meets them:
   ``DATA_DIR/<dataset>/<as-of>_<name>.parquet``: English column names, contract types, values as staff gave
   them (so the written file re-validates to the same rows — checked before it is put in place). It is written
   under a hidden ``.…part`` name and hard-linked into place, which fails rather than replace an existing
-  file; a taken name gets ``_2`` … ``_9``, and the same source file imported twice is refused.
+  file; a taken name gets ``_2`` … ``_9``, and the same source file imported twice is refused. The file gets the
+  mode any program's new file gets there (0o666 less the umask), so a dashboard under another account reads it.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import hashlib
 import io
 import json
+import logging
+import math
 import os
 import re
+import secrets
+import stat
 import tempfile
 import unicodedata
 import warnings
@@ -41,7 +53,17 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from gydash import clock, limits, store
-from gydash.catalog import date_from_name
+from gydash.catalog import (
+    FIRST_YEAR,
+    FUTURE_MARGIN_DAYS,
+    LAST_YEAR,
+    UNREADABLE_FOLDER,
+    date_from_name,
+    invalid_date_in_name,
+    open_regular,
+    os_reason,
+    scan,
+)
 from gydash.coerce import COERCE
 from gydash.contract import DATASET_LABELS, DATASETS, columns
 from gydash.guard import FILE_FAILURES, reason
@@ -51,6 +73,7 @@ from gydash.validate import validate
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
 DEFAULT_MAX_UPLOAD_MB = 50
+MAX_UPLOAD_MB_CAP = 1024  # a file is held in memory whole while it is checked
 IMPORT_META_KEY = b"gydash_import"
 TEMPLATE_AUX_SHEETS = ("数据字典", "选项")  # written by gydash.templates; never data
 MAX_NAME_CHARS = 60
@@ -58,6 +81,7 @@ MAX_LISTED = 5
 _NAME_OK = re.compile(r"^[\w\-]+$")
 _ROUND_AS_DATE = re.compile(r"^(\d{4})-(03|10)-01(?: 00:00:00)?$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -96,14 +120,41 @@ class Raw:
     notes: list[str] = field(default_factory=list)
 
 
-def max_upload_bytes() -> int:
-    """The size limit, from GYDASH_MAX_UPLOAD_MB (default 50 MB)."""
+def upload_limit() -> tuple[float, str | None]:
+    """(MB, problem): GYDASH_MAX_UPLOAD_MB when it is a number above 0 and at most MAX_UPLOAD_MB_CAP; otherwise
+    the default (or the cap) and a sentence saying why, which import shows and the server log records."""
     raw = os.environ.get("GYDASH_MAX_UPLOAD_MB", "")
+    if not raw.strip():
+        return DEFAULT_MAX_UPLOAD_MB, None
     try:
-        mb = float(raw) if raw.strip() else DEFAULT_MAX_UPLOAD_MB
+        mb = float(raw)
     except ValueError:
-        mb = DEFAULT_MAX_UPLOAD_MB
-    return int(mb * 1024 * 1024)
+        mb = math.nan
+    if not math.isfinite(mb) or mb <= 0:
+        problem = (
+            f"设置 GYDASH_MAX_UPLOAD_MB 的值「{show_value(raw)}」无效（应为大于 0 的数，单位 MB），"
+            f"已按默认 {DEFAULT_MAX_UPLOAD_MB} MB"
+        )
+        return _logged(DEFAULT_MAX_UPLOAD_MB, problem)
+    if mb > MAX_UPLOAD_MB_CAP:
+        problem = f"设置 GYDASH_MAX_UPLOAD_MB 的值「{show_value(raw)}」超过上限 {MAX_UPLOAD_MB_CAP} MB，已按上限"
+        return _logged(MAX_UPLOAD_MB_CAP, problem)
+    return mb, None
+
+
+_said: set[str] = set()
+
+
+def _logged(mb: float, problem: str) -> tuple[float, str]:
+    if problem not in _said:  # once per process, not on every page rerun
+        _said.add(problem)
+        log.warning(problem)
+    return mb, problem
+
+
+def max_upload_bytes() -> int:
+    """The size limit in bytes, from GYDASH_MAX_UPLOAD_MB (default 50 MB; see upload_limit)."""
+    return int(upload_limit()[0] * 1024 * 1024)
 
 
 def _mb(n: int) -> str:
@@ -213,12 +264,30 @@ def _apply_header(grid: pl.DataFrame, first_row: int, notes: list[str], dataset:
     if unnamed:
         rows = list(range(first_row + 1, first_row + 1 + body.height))
         raise Refused(_header_hint(body, rows, dataset) or "\n".join(unnamed))
+    repeated = _repeated_headers(header, first_row)
+    if repeated:
+        raise Refused("\n".join(repeated))
     body = body.select(keep).rename(dict(zip(keep, names, strict=True))) if keep else pl.DataFrame()
     rows = list(range(first_row + 1, first_row + 1 + body.height))
     if first_row > 1:
         notes.append(f"表头在第 {first_row} 行（上面是空行）")
     body, rows = _drop_blank(body, rows, notes)
     return Raw(body, rows, notes=notes)
+
+
+def _repeated_headers(header: list[str | None], first_row: int) -> list[str]:
+    """A column name given twice, with the columns where (a table cannot hold two columns of one name)."""
+    where: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name:
+            where.setdefault(name, []).append(i + 1)
+    return [
+        f"第 {first_row} 行（表头）"
+        + "、".join(f"第 {i} 列（{_col_letter(i)}）" for i in at)
+        + f"的列名都是「{show_value(name)}」：每列的列名只能出现一次，请删除或改名重复的列"
+        for name, at in where.items()
+        if len(at) > 1
+    ][:MAX_LISTED]
 
 
 def _col_letter(i: int) -> str:
@@ -500,13 +569,18 @@ def prepare(
     data_dir: Path | str,
     as_of: date | None = None,
     name: str | None = None,
+    force: bool = False,
 ) -> Prepared:
-    """Read and validate a file staff gave; nothing is written. `prepared.ok` says whether it can be."""
+    """Read and validate a file staff gave; nothing is written. `prepared.ok` says whether it can be.
+    `force` lets a snapshot date more than FUTURE_MARGIN_DAYS ahead through (the command line's --force)."""
     source = filename
     prepared = Prepared(dataset, source, as_of, "", "", hashlib.sha256(content).hexdigest())
     if dataset not in DATASETS:
         prepared.errors.append(_file_problem(source, f"没有数据集「{dataset}」，可选：{'、'.join(DATASETS)}"))
         return prepared
+    limit_problem = upload_limit()[1]
+    if limit_problem:
+        prepared.notes.append(limit_problem)
     try:
         stem, suffix = source_parts(filename)
         if len(content) > max_upload_bytes():
@@ -514,14 +588,22 @@ def prepare(
                 f"文件太大（{_mb(len(content))}），上限为 {_mb(max_upload_bytes())}；"
                 "请拆分成几个文件，或请管理员调整 GYDASH_MAX_UPLOAD_MB"
             )
+        folder_check(Path(data_dir), dataset)
         named_as_of, date_text = _date_text(stem)
         if prepared.as_of is None:
+            invalid = invalid_date_in_name(stem)
+            if named_as_of is None and invalid:
+                raise Refused(
+                    f"文件名中的日期「{show_value(invalid)}」不是有效日期：请改正文件名中的日期（如 2025-09-30），"
+                    "或另行指定快照日期"
+                )
             prepared.as_of = named_as_of or clock.today()
             prepared.notes.append(
                 f"快照日期 {prepared.as_of}（取自文件名）"
                 if named_as_of
                 else f"快照日期 {prepared.as_of}（文件名中没有日期，取今天；可另行指定）"
             )
+        date_check(prepared.as_of, force)
         if name is not None and name.strip():
             prepared.name = check_name(name)
         else:
@@ -540,11 +622,63 @@ def prepare(
         prepared.errors.append(_file_problem(source, f"无法读取此文件：{reason(exc)}"))
         return prepared
     prepared.notes.extend(raw.notes)
+    prepared.notes.extend(_unchecked_folders(Path(data_dir), dataset))
     prepared.sheet, prepared.rows, prepared.source_rows = raw.sheet, raw.frame.height, raw.rows
     if prepared.as_of > clock.today():
         prepared.notes.append(f"快照日期 {prepared.as_of} 晚于今天，请核对")
     _validate_into(prepared, raw)
     return prepared
+
+
+def date_check(as_of: date, force: bool = False) -> None:
+    """Refused for a snapshot date outside the contract's years, or (unless forced) more than FUTURE_MARGIN_DAYS
+    after today: the newest snapshot wins, so a file dated 2099 would outrank every correction made until then."""
+    if not FIRST_YEAR <= as_of.year <= LAST_YEAR:
+        raise Refused(f"快照日期 {as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间：请改正日期")
+    today = clock.today()
+    ahead = (as_of - today).days
+    if ahead > FUTURE_MARGIN_DAYS and not force:
+        raise Refused(
+            f"快照日期 {as_of} 比今天（{today}）晚 {ahead} 天：快照日期是这份数据整理截止的日期，不能是将来。"
+            "日期晚的快照优先，这个文件会压过此后所有更正。请改正文件名中的日期或指定的快照日期；"
+            "确需使用将来日期时，请管理员用命令行 `gydash import … --force` 导入"
+        )
+
+
+def folder_check(root: Path, dataset: str) -> None:
+    """Refused unless DATA_DIR/<dataset> is a real folder the dashboard reads (or not there yet, to be made):
+    the catalog never follows a linked dataset folder, so a file written through one would never count."""
+    folder = root / dataset
+    try:
+        st = os.lstat(folder)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise Refused(f"无法查看数据集文件夹 {dataset}/（{os_reason(exc)}），未写入") from exc
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            points_to = os.readlink(folder)
+        except OSError:
+            points_to = "?"
+        raise Refused(
+            f"数据集文件夹 {dataset}/ 是一个链接（指向 {show_value(points_to)}）：看板不读取链接的文件夹，"
+            "写进去的文件不会计入。请管理员把它换成数据目录中的真实文件夹后再导入"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise Refused(
+            f"数据目录中的「{dataset}」是一个文件，不是文件夹：看板无法从中读取，也无法写入。"
+            "请管理员把它改名或移走后再导入"
+        )
+
+
+def _unchecked_folders(root: Path, dataset: str) -> list[str]:
+    """Sub-folders of the dataset that could not be opened: files in them were not checked for a repeat import
+    (and do not count on the dashboard either, which lists them with the reason)."""
+    return [
+        f"文件夹 {e.rel} 无法打开，其中的文件未检查（看板也不读取它们）"
+        for e in scan(root)
+        if e.dataset == dataset and e.ignored and e.ignored.startswith(UNREADABLE_FOLDER)
+    ]
 
 
 def _validate_into(prepared: Prepared, raw: Raw) -> None:
@@ -584,24 +718,26 @@ def target_rel(data_dir: Path, dataset: str, as_of: date, name: str) -> str:
     folder = data_dir / dataset
     for n in range(1, 10):
         stem = f"{as_of.isoformat()}_{name}" + (f"_{n}" if n > 1 else "")
-        if not (folder / f"{stem}.parquet").exists():
+        if not os.path.lexists(folder / f"{stem}.parquet"):  # a dangling link takes the name too
             return f"{dataset}/{stem}.parquet"
     raise Refused(f"{dataset}/{as_of.isoformat()}_{name}.parquet 及 _2 至 _9 都已存在：请换一个名称或快照日期")
 
 
 def already_imported(data_dir: Path, dataset: str, sha256: str) -> str | None:
-    """The file in data_dir that was imported from exactly these bytes, if any."""
-    folder = data_dir / dataset
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.rglob("*.parquet")):
+    """The file in data_dir that was imported from exactly these bytes, if any. Only the files the dashboard reads
+    are looked at, as the catalog finds them: a named pipe called *.parquet is never opened (it would wait for a
+    writer for ever), nor anything through a link out of the data dir."""
+    for entry in scan(data_dir):
+        if entry.dataset != dataset or entry.ignored is not None:
+            continue
         try:
-            meta = pq.read_schema(path).metadata or {}
+            with open_regular(entry.path) as fh:
+                meta = pq.ParquetFile(fh).schema_arrow.metadata or {}
             info = json.loads(meta.get(IMPORT_META_KEY, b"{}"))
         except Exception:  # an unreadable file is the catalog's business, not the importer's
             continue
-        if info.get("sha256") == sha256:
-            return path.relative_to(data_dir).as_posix()
+        if isinstance(info, dict) and info.get("sha256") == sha256:
+            return entry.rel
     return None
 
 
@@ -611,13 +747,45 @@ def write(prepared: Prepared, data_dir: Path | str, user: str | None = None) -> 
         raise Refused("文件未通过检查，未写入")
     root = Path(data_dir)
     if not root.is_dir():
-        raise Refused(f"数据目录 {root} 不存在，未写入（请检查 GYDASH_DATA_DIR）")
+        reason = "不是文件夹" if root.exists() else "不存在"
+        raise Refused(f"数据目录 {show_value(root)} {reason}，未写入（请检查 GYDASH_DATA_DIR）")
+    folder_check(root, prepared.dataset)
     earlier = already_imported(root, prepared.dataset, prepared.sha256)
     if earlier:
         raise Refused(f"同一个文件已经导入过：{earlier}；未重复写入")
     prepared.rel = target_rel(root, prepared.dataset, prepared.as_of, prepared.name)
     target = root / prepared.rel
-    target.parent.mkdir(exist_ok=True)
+    try:
+        target.parent.mkdir(exist_ok=True)
+        folder_check(root, prepared.dataset)  # made just now, or swapped for a link meanwhile
+        return _write_file(prepared, target, user)
+    except OSError as exc:
+        raise Refused(f"无法写入 {prepared.dataset}/（{_write_reason(exc)}），未写入任何文件") from exc
+    except store.ReadError as exc:  # the file just written does not read back: say so, put nothing in place
+        raise Refused(f"写入后的文件无法读回（{exc}），已放弃写入") from exc
+
+
+def _write_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "磁盘已满"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "没有写入权限"
+    return os_reason(exc)
+
+
+def _create_part(folder: Path, stem: str) -> tuple[int, Path]:
+    """A new hidden .part file, created with the mode any program gets (0o666 less the umask), not mkstemp's
+    0o600: a dashboard running under another account must be able to read what staff imported."""
+    for _ in range(100):
+        path = folder / f".{stem}.{secrets.token_hex(4)}.part"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666), path
+        except FileExistsError:
+            continue
+    raise Refused("无法创建临时文件，未写入")
+
+
+def _write_file(prepared: Prepared, target: Path, user: str | None) -> Path:
     meta = {
         "source": prepared.source,
         "sha256": prepared.sha256,
@@ -627,8 +795,7 @@ def write(prepared: Prepared, data_dir: Path | str, user: str | None = None) -> 
     }
     table = prepared.out.to_arrow()
     table = table.replace_schema_metadata({IMPORT_META_KEY: json.dumps(meta, ensure_ascii=False).encode()})
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _create_part(target.parent, target.stem)
     try:
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(table, fh)
@@ -647,6 +814,8 @@ def _check_written(prepared: Prepared, tmp: Path) -> None:
     again = validate(prepared.dataset, frame, prepared.rel)
     if again.frame is None or not again.frame.drop("_row").equals(prepared.frame.drop("_row")):
         raise Refused("写入后的文件与检查结果不一致，已放弃写入（这是程序问题，请联系维护人员）")
+    if date_from_name(Path(prepared.rel).name) != prepared.as_of:  # the catalog must date it as previewed
+        raise Refused("写入的文件名读不出原定的快照日期，已放弃写入（这是程序问题，请联系维护人员）")
 
 
 def _link_into_place(tmp: Path, target: Path) -> None:
@@ -670,24 +839,19 @@ def import_path(
     name: str | None = None,
     dry_run: bool = False,
     user: str | None = None,
+    force: bool = False,
 ) -> tuple[Prepared, Path | None]:
     """The command line's import: size checked before reading; written only when valid and not a dry run."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise Refused(f"{path} 不是文件")
-        if size > max_upload_bytes():
-            raise Refused(
-                f"文件太大（{_mb(size)}），上限为 {_mb(max_upload_bytes())}；请拆分，或调整 GYDASH_MAX_UPLOAD_MB"
-            )
-        content = path.read_bytes()
+        content = _read_source(path)
     except (Refused, OSError) as exc:
-        reason = str(exc) if isinstance(exc, Refused) else f"无法打开文件：{exc.strerror or exc}"
+        reason = str(exc) if isinstance(exc, Refused) else f"无法打开文件（{os_reason(exc)}）"
         prepared = Prepared(dataset, path.name, as_of, "", "", "")
+        prepared.notes.extend(p for p in [upload_limit()[1]] if p)
         prepared.errors.append(Problem(path.name, reason))
         return prepared, None
-    prepared = prepare(content, path.name, dataset, data_dir, as_of=as_of, name=name)
+    prepared = prepare(content, path.name, dataset, data_dir, as_of=as_of, name=name, force=force)
     if not prepared.ok or dry_run:
         return prepared, None
     try:
@@ -696,6 +860,22 @@ def import_path(
         prepared.errors.append(Problem(prepared.source, str(exc)))
         prepared.out = None
         return prepared, None
+
+
+def _read_source(path: Path) -> bytes:
+    """The file's bytes, at most the size limit: a named pipe or device is refused, not waited on, and a file
+    growing while it is read is cut off at the limit and refused rather than read without end."""
+    limit = max_upload_bytes()
+    if stat.S_ISDIR(os.stat(path).st_mode):
+        raise Refused(f"{show_value(path)} 是一个文件夹，不是文件")
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        content = fh.read(limit + 1) if size <= limit else b""
+    if size > limit or len(content) > limit:
+        raise Refused(
+            f"文件太大（{_mb(max(size, len(content)))}），上限为 {_mb(limit)}；请拆分，或调整 GYDASH_MAX_UPLOAD_MB"
+        )
+    return content
 
 
 def report(prepared: Prepared, path: Path | None, dry_run: bool = False) -> int:

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gydash import limits
+from gydash.catalog import open_regular
 from gydash.guard import FILE_FAILURES, reason
 from gydash.problems import show_value
 
@@ -30,7 +31,7 @@ def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
     """The file as a DataFrame and whether it is marked as sample data, or ReadError with a plain reason."""
     if size == 0:
         raise ReadError("文件为空（0 字节），可能复制未完成")
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # a named pipe swapped in after the scan is refused, not waited on
         head = fh.read(4)
         fh.seek(max(size - 4, 0))
         tail = fh.read(4)

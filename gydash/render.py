@@ -71,14 +71,10 @@ def _sc_face(path: Path) -> tuple[int, str]:
     """The collection index and family name of the Simplified Chinese face (0 and its name for a plain font)."""
     from fontTools.ttLib import TTCollection, TTFont
 
-    if path.suffix.lower() not in (".ttc", ".otc"):
-        with TTFont(path, lazy=True) as f:
-            return 0, f["name"].getDebugName(1) or FAMILY
-    faces = TTCollection(path, lazy=True)
-    try:
-        names = [f["name"].getDebugName(1) or "" for f in faces.fonts]
-    finally:
-        faces.close()
+    with open(path, "rb") as fh:  # ours to close, also when fontTools gives up on a file that is no font
+        if path.suffix.lower() not in (".ttc", ".otc"):
+            return 0, TTFont(fh, lazy=True)["name"].getDebugName(1) or FAMILY
+        names = [f["name"].getDebugName(1) or "" for f in TTCollection(fh, lazy=True).fonts]
     for i, name in enumerate(names):
         if name.endswith(" SC") and "Mono" not in name:
             return i, name
@@ -94,13 +90,19 @@ def font() -> Font:
     if found is None:
         where = f"（{FONT_ENV}={given} 不存在）" if given else ""
         raise FontMissing(MISSING_MESSAGE + where)
-    index, family = _sc_face(found)
+    try:
+        index, family = _sc_face(found)
+    except Exception as exc:  # fontTools raises many kinds for a file that is not a font: a setting to fix, not a crash
+        raise FontMissing(MISSING_MESSAGE + f"（{found} 不是可用的字体文件：{type(exc).__name__}）") from exc
     bold = found.with_name(found.name.replace("Regular", "Bold"))
     bold_index = index
     if bold == found or not bold.is_file():
         bold = None
     else:
-        bold_index = _sc_face(bold)[0]
+        try:
+            bold_index = _sc_face(bold)[0]
+        except Exception:  # an unusable bold face: draw with the regular one
+            bold = None
     return Font(found, index, bold, bold_index, family)
 
 

@@ -96,13 +96,13 @@ def city_targets(q: Quarter, plan_id: str) -> list[dict]:
     """The plan's city-wide targets in catalogue order, as the overview shows them."""
     order = {code: i for i, code in enumerate(plan.indicators()["code"])}
     rows = [r for r in progress.target_progress(q.data, plan_id) if r["area_code"] == plan.CITY]
-    return sorted(rows, key=lambda r: order.get(r["indicator"], 99))
+    return sorted(rows, key=lambda r: (order.get(r["indicator"], 99), r["year"]))
 
 
 def target_table(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "指标": [r["name"] for r in rows],
+            "指标": fmt.target_names(rows),
             "期间": [fmt.period(r["actual_year"], r["actual_month"], r["measure"]) for r in rows],
             "实际": [fmt.actual(r) + ("（推算）" if r["derived"] else "") for r in rows],
             "目标": [fmt.target(r) for r in rows],
@@ -127,10 +127,10 @@ def targets_section(q: Quarter, plan_id: str) -> Section:
             charts.bullet(r).properties(
                 width=WIDTH,
                 title=alt.TitleParams(
-                    render.safe(f"{r['name']}  {fmt.actual(r)} / 目标 {fmt.target(r)}  {fmt.status_text(r)}")
+                    render.safe(f"{name}  {fmt.actual(r)} / 目标 {fmt.target(r)}  {fmt.status_text(r)}")
                 ),
             )
-            for r in rows
+            for r, name in zip(rows, fmt.target_names(rows), strict=True)
         ]
         chart = theme(alt.vconcat(*bullets, spacing=14))
         section.chart = Chart(f"{q.label}_主要目标", chart, target_table(rows))

@@ -13,7 +13,14 @@ from pathlib import Path
 import polars as pl
 
 from gydash import limits
-from gydash.catalog import FileEntry, default_data_dir, scan
+from gydash.catalog import (
+    FileEntry,
+    date_out_of_range,
+    default_data_dir,
+    invalid_date_in_name,
+    os_reason,
+    scan,
+)
 from gydash.contract import DATASETS, KEYS
 from gydash.guard import FILE_FAILURES, reason
 from gydash.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
@@ -51,6 +58,9 @@ def reads() -> int:
 def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
     """The raw rows and sample flag; a rejected LoadedFile when unreadable; None when the file changed meanwhile."""
     global _reads
+    undatable = date_out_of_range(entry)
+    if undatable:  # judged by its name and stat alone (not opened): its rows could not be placed in time
+        return LoadedFile(entry, None, (Problem(entry.rel, undatable),))
     try:
         got: tuple[pl.DataFrame, bool] | LoadedFile = read_parquet(entry.path, entry.size)
     except ReadError as exc:
@@ -58,7 +68,7 @@ def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
     except limits.TooLarge as exc:
         got = LoadedFile(entry, None, (Problem(entry.rel, f"文件太大，未读取：{exc}"),))
     except OSError as exc:
-        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件：{exc.strerror or exc}"),))
+        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件（{os_reason(exc)}）"),))
     except FILE_FAILURES as exc:  # anything unforeseen while reading rejects this file only
         got = LoadedFile(entry, None, (Problem(entry.rel, f"无法读取此文件：{reason(exc)}"),))
     finally:
@@ -430,8 +440,12 @@ def dating_notes(data: Data, today: date) -> list[Problem]:
     seen: dict[tuple[str, date], str] = {}
     for f in sorted(data.files, key=lambda f: (f.entry.dataset, f.entry.order)):
         e = f.entry
+        if date_out_of_range(e):
+            continue  # rejected for its date, which the file's own reason already names
         if e.dated_by == "mtime":
-            notes.append(Problem(e.rel, f"文件名中没有日期，按修改时间 {e.as_of} 作为快照日期", level="warning"))
+            invalid = invalid_date_in_name(e.path.name)
+            why = f"文件名中的日期「{invalid}」不是有效日期" if invalid else "文件名中没有日期"
+            notes.append(Problem(e.rel, f"{why}，按修改时间 {e.as_of} 作为快照日期", level="warning"))
         if e.as_of > today:
             notes.append(Problem(e.rel, f"快照日期 {e.as_of} 晚于今天（{today}），请核对文件名", level="warning"))
         same = seen.get((e.dataset, e.as_of))

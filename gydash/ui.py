@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 
@@ -9,6 +10,29 @@ import streamlit as st
 
 from gydash import clock, memo, palette, plan, progress, store
 from gydash.store import Data
+
+# Everything pages import on first use is imported here, before any page runs. A fresh server runs its first
+# visitors' scripts side by side, each on its own thread, and a library imported on first use can reach a second
+# session half-initialised: polars' to_pandas() takes pandas straight from sys.modules while another session's
+# thread is still importing it ("partially initialized module 'pandas' has no attribute 'Timestamp'"). app.py
+# imports this module first; one thread runs these imports while every other session waits for the module.
+PRELOADED = (
+    "_strptime",  # datetime.strptime's own lazy import
+    "pandas",
+    "pyarrow.pandas_compat",
+    "fastexcel",  # polars.read_excel (upload of .xlsx)
+    "altair",
+    "vl_convert",  # chart PNGs (gydash.render)
+    "fontTools.ttLib",  # the CJK font check (gydash.render)
+    "argon2",  # staff sign-in (gydash.auth)
+    "openpyxl",  # upload of .xlsx (gydash.importer)
+    "xlsxwriter",
+    "fpdf",  # the meeting pack (gydash.pack)
+    "pptx",
+    "lxml.etree",
+)
+for _name in PRELOADED:
+    importlib.import_module(_name)
 
 BADGE_COLOURS = {k: s.badge for k, s in palette.TARGET.items()}
 DATA_PAGE = "pages/data.py"
@@ -228,13 +252,18 @@ def viewing_allowed() -> bool:
     return staff_sign_in() is not None
 
 
+def _config_problems(cfg) -> None:
+    """Entries of the staff configuration that were left out, shown to signed-in staff only."""
+    for problem in cfg.problems:
+        st.warning(f"账号配置：{problem}", icon=":material/key:")
+
+
 def staff_sign_in() -> str | None:
     """The signed-in staff member allowed to upload, or None after showing the sign-in (or how to enable it)."""
     from gydash import auth
 
     cfg = auth.config(_secrets())
-    for problem in cfg.problems:
-        st.warning(problem, icon=":material/key:")
+    auth.log_problems(cfg)  # for the administrator; a visitor must not learn which accounts exist
     if not cfg.enabled:
         st.info(auth.HOW_TO_ENABLE, icon=":material/lock:")
         return None
@@ -248,12 +277,14 @@ def staff_sign_in() -> str | None:
             st.button("退出登录", on_click=st.logout, key="staff_logout")
             return None
         st.caption(f"已登录：{email}")
+        _config_problems(cfg)
         return email
     user = st.session_state.get("staff_user")
     if user in cfg.users:
         left, right = st.columns([5, 1])
         left.caption(f"已登录：{user}")
         right.button("退出登录", key="staff_logout", on_click=lambda: st.session_state.pop("staff_user", None))
+        _config_problems(cfg)
         return user
     with st.form("staff_sign_in", clear_on_submit=True, width=420):
         st.markdown("**工作人员登录后才能上传**")

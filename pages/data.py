@@ -13,6 +13,7 @@ from gydash.problems import Problem, visible
 ui.route_through_app()
 
 STATUS_WORDS = fmt.FILE_STATUS
+EARLIEST = date(2000, 1, 1)  # the data contract's first year
 CHANGE_HEADERS = {
     "dataset": "数据集",
     "change": "变化",
@@ -227,12 +228,15 @@ def history_tab() -> None:
 
 # ---------------------------------------------------------------- what changed since a date
 def changes_tab() -> None:
-    default = (d.as_of or today) - timedelta(days=90)
+    # 90 days before the data date, kept inside the picker's range: a snapshot dated in the future (noted on the
+    # files tab) must not push the default past today, nor a date near 2000 below the first day allowed.
+    earliest, latest = EARLIEST, max(today, EARLIEST)
+    base = min(d.as_of or today, latest)
     since = st.date_input(
         "自此日期以来",
-        value=default,
-        min_value=date(2000, 1, 1),
-        max_value=today,
+        value=base - timedelta(days=90) if base >= earliest + timedelta(days=90) else earliest,
+        min_value=earliest,
+        max_value=latest,
         key="since",
         help="比较“只用这一天及以前的快照”得到的数据与现在的数据",
         width=260,
@@ -316,7 +320,12 @@ def upload_tab() -> None:
     left, mid, right = st.columns(3)
     dataset = left.selectbox("数据集", DATASETS, format_func=lambda s: f"{DATASET_LABELS[s]}（{s}）", key="up_dataset")
     pick = mid.checkbox("指定快照日期", key="up_pick_date", help="不指定时取文件名中的日期，没有则取今天")
-    as_of = mid.date_input("快照日期", value=today, key="up_as_of", disabled=not pick) if pick else None
+    # A snapshot date far ahead would outrank every later correction: the picker stops a few days after today
+    # (the command line's --force is for the rare real case).
+    latest = today + timedelta(days=importer.FUTURE_MARGIN_DAYS)
+    as_of = (
+        mid.date_input("快照日期", value=today, min_value=EARLIEST, max_value=latest, key="up_as_of") if pick else None
+    )
     name = right.text_input(
         "保存名称（可不填）", key="up_name", help="只能用汉字、字母、数字、- 和 _；不填则取自文件名"
     )
@@ -327,6 +336,9 @@ def upload_tab() -> None:
         key=f"upload_{st.session_state.get('upload_round', 0)}",
         max_upload_size=limit_mb,
     )
+    limit_problem = importer.upload_limit()[1]
+    if limit_problem:
+        st.caption(md(limit_problem))
     if upload is None:
         return
     p = prepared_for(upload, dataset, as_of, name.strip())

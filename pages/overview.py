@@ -11,7 +11,10 @@ d = ui.data()
 plan_id = ui.selected_plan(d)
 rows = progress.target_progress(d, plan_id)
 order = {code: i for i, code in enumerate(plan.indicators()["code"])}
-city = sorted((r for r in rows if r["area_code"] == plan.CITY), key=lambda r: order.get(r["indicator"], 99))
+city = sorted(
+    (r for r in rows if r["area_code"] == plan.CITY), key=lambda r: (order.get(r["indicator"], 99), r["year"])
+)
+names = fmt.target_names(city)  # an indicator with an interim-year target too shows each with its year
 counties = [r for r in rows if r["area_code"] != plan.CITY]
 
 ui.page_header("目标进度", d)
@@ -19,11 +22,11 @@ st.markdown(f"#### {progress.headline(city)}")
 st.caption(f"{fmt.md(ui.plan_title(d, plan_id))} · 数据截至 {d.as_of or '—'} · ▼ 为序时进度应达位置，黑色竖线为目标")
 
 
-def bullet_table(row: dict) -> pl.DataFrame:
+def bullet_table(row: dict, name: str) -> pl.DataFrame:
     """What a bullet draws, for its CSV: the figure, the target and the pace, with units."""
     return pl.DataFrame(
         {
-            "指标": [row["name"]],
+            "指标": [name],
             "期间": [fmt.period(row["actual_year"], row["actual_month"], row["measure"])],
             "实际": [fmt.actual(row)],
             "目标": [fmt.target(row)],
@@ -34,32 +37,32 @@ def bullet_table(row: dict) -> pl.DataFrame:
     )
 
 
-def card(row: dict) -> None:
+def card(row: dict, name: str) -> None:
     with st.container(border=True):
-        st.markdown(f"**{row['name']}**")
+        st.markdown(f"**{name}**")
         ui.status_badge(row)
         # The figure's own period: the header's 数据截至 date is when the data came in, not what the figure covers.
         period = fmt.figure_period(row)
         figure = f"### {fmt.actual(row)}\n\n" + (f"{period}  \n" if period else "")  # period on its own line
         st.markdown(figure + f"目标 {fmt.target(row)}")
-        ui.chart(charts.themed(charts.bullet(row)), bullet_table(row), f"目标进度_{row['name']}")
+        ui.chart(charts.themed(charts.bullet(row)), bullet_table(row, name), f"目标进度_{name}")
         st.caption(fmt.gap_words(row))
 
 
 if not city:
     st.info("当前方案没有全市目标。", icon=":material/info:")
-for col, row in zip(st.columns(max(len(city), 1)), city, strict=False):
+for col, row, name in zip(st.columns(max(len(city), 1)), city, names, strict=False):
     with col:
-        card(row)
+        card(row, name)
 
 st.divider()
 st.markdown("#### 逐项详情")
 info = plan.plan_info(plan_id, ui.store_targets(d))
-for row in city:
+for row, name in zip(city, names, strict=True):
     with st.container(border=True):
         left, right = st.columns([2, 3])
         with left:
-            st.markdown(f"**{row['name']}**（{row['area']}） · 截止 {row['deadline']}")
+            st.markdown(f"**{name}**（{row['area']}） · 截止 {row['deadline']}")
             ui.status_badge(row)
             period = fmt.figure_period(row) or "最新一期"
             pace = f"\n- 序时进度 {fmt.percent(row['pace'])}" if not row["final"] and row["kind"] != "growth" else ""
@@ -80,7 +83,7 @@ for row in city:
                 ui.chart(
                     charts.themed(charts.trend(row, hist, proj, info["start"])),
                     hist.select("date", "year", "month", "value", "derived", "file"),
-                    f"目标趋势_{row['name']}",
+                    f"目标趋势_{name}",
                     row["unit"],
                 )
                 note = f"虚线为预测：{proj['method']}" if proj["method"] else "已到截止期，显示最终数据"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import logging
+import threading
+import time
 
 import pytest
 from argon2 import PasswordHasher
@@ -93,6 +96,64 @@ def test_unknown_names_are_rate_limited_too(limiter):
     for _ in range(5):
         auth.sign_in(cfg, "ghost", "x", limit)
     assert "失败次数过多" in auth.sign_in(cfg, "ghost", "x", limit).message
+
+
+class CountingHasher:
+    """The real hasher, slowed a little and counting checks, so simultaneous attempts overlap in the hash."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+        self._lock = threading.Lock()
+
+    def verify(self, stored: str, password: str) -> bool:
+        with self._lock:
+            self.checks += 1
+        time.sleep(0.05)
+        return PasswordHasher().verify(stored, password)
+
+
+@pytest.mark.parametrize("name", ["zhangsan", "ghost"])
+def test_simultaneous_attempts_on_one_name_get_no_more_password_checks_than_the_limit(monkeypatch, name):
+    hasher = CountingHasher()
+    monkeypatch.setattr(auth, "_hasher", hasher)
+    limit = auth.RateLimiter(max_failures=5, lockout=60)
+    cfg = staff(zhangsan=HASH)
+    start = threading.Barrier(20)
+    results: list[auth.SignIn] = []
+
+    def attempt(i: int) -> None:
+        start.wait()
+        results.append(auth.sign_in(cfg, name, f"guess{i}", limit))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert hasher.checks == 5
+    assert sum("失败次数过多" in r.message for r in results) == 15
+    assert not any(r.ok for r in results)
+    assert auth.sign_in(cfg, name, "correct horse", limit).message.startswith("失败次数过多")
+
+
+def test_a_success_clears_the_attempt_counted_before_the_check(limiter):
+    limit, _ = limiter
+    cfg = staff(zhangsan=HASH)
+    for i in range(4):
+        auth.sign_in(cfg, "zhangsan", f"guess{i}", limit)
+    assert auth.sign_in(cfg, "zhangsan", "correct horse", limit).ok
+    assert limit.failures("zhangsan") == 0
+    assert "再错 4 次" in auth.sign_in(cfg, "zhangsan", "wrong", limit).message
+
+
+def test_configuration_problems_go_to_the_server_log_once(caplog, monkeypatch):
+    monkeypatch.setattr(auth, "_logged", set())
+    cfg = staff(wangwu="plain text", zhangsan=HASH)
+    with caplog.at_level(logging.WARNING, logger="gydash.auth"):
+        auth.log_problems(cfg)
+        auth.log_problems(cfg)  # every page rerun calls it
+    [record] = [r for r in caplog.records if r.name == "gydash.auth"]
+    assert "wangwu" in record.getMessage() and "不接受明文密码" in record.getMessage()
 
 
 def test_oidc_is_detected_and_staff_are_the_listed_emails():

@@ -212,3 +212,12 @@ def test_a_malformed_today_setting_falls_back_to_the_real_date(monkeypatch, caps
     monkeypatch.setenv("GYDASH_TODAY", "2026/11/26")
     assert clock.today() == date.today()
     assert "GYDASH_TODAY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_a_today_setting_outside_2000_to_2100_is_not_used(monkeypatch, capsys, value):
+    from gydash import clock
+
+    monkeypatch.setenv("GYDASH_TODAY", value)
+    assert clock.today().isoformat() != value
+    assert "不在 2000–2100 年之间" in capsys.readouterr().err

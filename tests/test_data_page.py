@@ -4,6 +4,7 @@ templates, and upload — disabled without configured staff, and sign-in → upl
 from __future__ import annotations
 
 import io
+import logging
 import re
 from datetime import date
 from pathlib import Path
@@ -90,10 +91,28 @@ def test_without_configured_staff_upload_is_disabled_and_says_how_to_enable(data
     assert "staff_name" not in {t.key for t in at.text_input}
 
 
-def test_plain_text_password_in_secrets_is_refused_and_upload_stays_disabled(data_dir):
-    at = page({"gydash_staff": {"users": {"张三": "123456"}}}, tab="上传导入")
-    assert any("不接受明文密码" in w.value for w in at.warning)
-    assert any("上传已停用" in i.value for i in at.info)
+def visible(at: AppTest) -> str:
+    """Everything a visitor can read on the page, widgets' labels and the sidebar included."""
+    parts = [texts(at)] + [e.value for e in at.exception]
+    parts += [w.label for kind in (at.text_input, at.button, at.selectbox) for w in kind]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("valid", [False, True], ids=["no-usable-account", "one-usable-account"])
+def test_configuration_problems_reach_the_log_and_signed_in_staff_never_visitors(data_dir, caplog, monkeypatch, valid):
+    monkeypatch.setattr(auth, "_logged", set())  # each problem is logged once per server process
+    users = {"王五": "123456"} | ({"张三": HASH} if valid else {})
+    with caplog.at_level(logging.WARNING, logger="gydash.auth"):
+        at = page({"gydash_staff": {"users": users}}, tab="上传导入")
+        at_private = page({"gydash_staff": {"users": users, "view_requires_sign_in": True}})
+    for shown in (visible(at), visible(at_private)):
+        assert "王五" not in shown and "明文" not in shown
+    assert any("王五" in r.getMessage() and "不接受明文密码" in r.getMessage() for r in caplog.records)
+    if not valid:
+        assert any("上传已停用" in i.value and "服务器日志" in i.value for i in at.info)
+        return
+    at = sign_in(at, PASSWORD)
+    assert any("王五" in w.value and "不接受明文密码" in w.value for w in at.warning)
 
 
 def test_history_tab_shows_every_value_of_a_key(data_dir):
@@ -177,6 +196,28 @@ def test_a_bad_upload_is_refused_with_reasons_and_nothing_written(data_dir):
     assert reasons.iloc[0]["行"] == "2"
     assert "confirm_import" not in {b.key for b in at.button}
     assert sorted(p.name for p in (data_dir / "indicators").iterdir()) == before
+
+
+@pytest.mark.parametrize("limit", ["nan", "inf", "-1"])
+def test_a_bad_size_setting_leaves_the_upload_working_and_is_said(data_dir, monkeypatch, limit):
+    monkeypatch.setenv("GYDASH_MAX_UPLOAD_MB", limit)
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), PASSWORD)
+    assert "不超过 50 MB" in at.file_uploader[0].label
+    assert f"设置 GYDASH_MAX_UPLOAD_MB 的值「{limit}」无效" in texts(at)
+
+
+def test_upload_into_a_linked_dataset_folder_is_refused_before_confirming(data_dir, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (data_dir / "loans").symlink_to(outside, target_is_directory=True)
+    at = sign_in(page({"gydash_staff": {"users": {"张三": HASH}}}, tab="上传导入"), PASSWORD)
+    at.selectbox(key="up_dataset").set_value("loans").run()
+    loan = "日期,县区,企业,金额(万元)\n2025-10-08,利州,某公司,100\n".encode()
+    at.file_uploader[0].set_value(("2025-10-31.csv", loan, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "数据集文件夹 loans/ 是一个链接" in texts(at) + "".join(str(t.value) for t in at.table)
+    assert "confirm_import" not in {b.key for b in at.button}
+    assert list(outside.iterdir()) == []
 
 
 def test_file_names_are_shown_as_typed_not_as_markdown(data_dir):

@@ -204,3 +204,11 @@ def test_the_same_files_on_both_sides_are_not_resolved_again(write, load):
     data = load()
     assert history.changes(store.cut(data, date(2025, 12, 31)), data).is_empty()
     assert "events:activities" not in data.memo
+
+
+@pytest.mark.parametrize("value", ["²", "-5", "1e3", "3.5", "", "九十"])
+def test_a_stale_age_that_is_not_a_whole_number_of_days_is_ignored(monkeypatch, value):
+    monkeypatch.setenv("GYDASH_STALE_DAYS", value)
+    monkeypatch.setenv("GYDASH_STALE_DAYS_LOANS", value)
+    assert history.stale_days("indicators") == history.DEFAULT_STALE_DAYS["indicators"]
+    assert history.stale_days("loans") == history.DEFAULT_STALE_DAYS["loans"]

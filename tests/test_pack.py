@@ -268,6 +268,20 @@ def test_a_missing_font_is_a_clear_message_not_tofu(small_dir, tmp_path, monkeyp
     assert not out.exists()
 
 
+@pytest.mark.parametrize("kind", ["text.ttc", "text.ttf"])
+def test_a_font_setting_naming_a_file_that_is_no_font_is_a_clear_message(tmp_path, monkeypatch, kind) -> None:
+    bad = tmp_path / kind
+    bad.write_text("not a font")
+    render.font.cache_clear()
+    monkeypatch.setenv(render.FONT_ENV, str(bad))
+    try:
+        with pytest.raises(render.FontMissing, match="不是可用的字体文件"):
+            render.font()
+    finally:
+        monkeypatch.delenv(render.FONT_ENV)
+        render.font.cache_clear()
+
+
 def test_safe_replaces_only_missing_symbols() -> None:
     assert render.safe("✗ 未完成 ✓ 完成 ▲ 滞后") == "× 未完成 ✓ 完成 ▲ 滞后"
 
