@@ -234,10 +234,11 @@ def test_a_parquet_file_with_a_repeated_column_is_refused_in_words(seeded, tmp_p
     table = pa.table([pa.array(v) for v in (["tech_sme"], ["利州"], [2025], [1.0], [2.0])], names=names)
     pq.write_table(table, tmp_path / "dup.parquet")
     p = importer.prepare((tmp_path / "dup.parquet").read_bytes(), "2025-09-30.parquet", "indicators", seeded)
-    assert not p.ok and "列名重复：「value」（2 次）" in p.errors[0].message
+    assert not p.ok and "列「value」：列名出现了 2 次" in p.errors[0].message
     pq.write_table(table, seeded / "indicators/2025-07-31_dup.parquet")
     [rejected] = store.load(seeded).rejected()
-    assert "列名重复：「value」（2 次）" in rejected.errors[0].message
+    problem = rejected.errors[0]
+    assert problem.column == "value" and "列名出现了 2 次" in problem.message
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "0", "abc", "1e400", " "])
