@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from gydash import roles
+
 SECTION = "gydash_staff"
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 60.0
@@ -70,7 +72,8 @@ def config(secrets: Mapping) -> StaffConfig:
     if not isinstance(raw_users, Mapping):
         problems.append(f'[{SECTION}] users 应为「用户名 = "哈希"」的表')
         raw_users = {}
-    for name, value in raw_users.items():
+    for name, entry in raw_users.items():
+        value = roles.hash_of(entry)  # a table entry carries a role too: {hash = "…", role = "county", …}
         if _is_hash(value):
             users[str(name)] = value
         else:
