@@ -628,8 +628,10 @@ def import_path(
     name: str | None = None,
     dry_run: bool = False,
     user: str | None = None,
+    check=None,
 ) -> tuple[Prepared, Path | None]:
-    """The command line's import: size checked before reading; written only when valid and not a dry run."""
+    """The command line's import: size checked before reading; written only when valid and not a dry run.
+    `check(prepared)` may add errors after validation (a county account's rows, gydash.scope) to stop the write."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -646,6 +648,8 @@ def import_path(
         prepared.errors.append(Problem(path.name, reason))
         return prepared, None
     prepared = prepare(content, path.name, dataset, data_dir, as_of=as_of, name=name)
+    if check is not None:
+        check(prepared)
     if not prepared.ok or dry_run:
         return prepared, None
     try:
