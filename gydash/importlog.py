@@ -153,7 +153,8 @@ def read(limit: int = MAX_READ) -> tuple[list[dict], int]:
             entries.append(item)
         else:
             bad += 1
-    entries.sort(key=lambda e: str(e.get("at") or ""), reverse=True)  # stable: same-second entries keep file order
+    entries.reverse()  # the file is oldest first; this keeps same-second entries newest first through the sort
+    entries.sort(key=lambda e: str(e.get("at") or ""), reverse=True)  # by time: a clock set back stays in order
     return entries, bad
 
 

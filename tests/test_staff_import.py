@@ -167,7 +167,7 @@ def test_the_log_is_outside_the_data_dir_and_survives_a_rebuild(seeded, secrets,
         str(seeded),
     )
     log = state_dir / "imports.jsonl"
-    assert log.is_file() and not any(p.suffix == ".jsonl" for p in seeded.rglob("*"))
+    assert log.is_file() and not [p for p in seeded.rglob("*") if p.suffix == ".jsonl"]
     kept = log.read_bytes()
     run(capsys, "sample", str(seeded))  # everything derived from the data dir is made afresh
     run(capsys, "validate", str(seeded))
