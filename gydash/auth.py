@@ -8,6 +8,9 @@ Credentials live in .streamlit/secrets.toml (never committed), for example::
 There is no default password: with no valid hash configured, upload is disabled. `gydash hash-password` prints a
 hash to paste there. When an [auth] section configures OIDC (Streamlit's st.login), staff are instead the signed-in
 users whose e-mail is listed in [gydash_staff] emails = [...]; an empty list lets nobody upload.
+
+An entry may also be a table carrying the account's role (gydash.roles), for example
+``wangcang = { hash = "$argon2id$...", role = "county", area = "旺苍县" }``.
 """
 
 from __future__ import annotations
