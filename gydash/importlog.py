@@ -204,7 +204,8 @@ def record(prepared, written: Path | None, data_dir: Path | str, *, user: str | 
             rel = Path(written).relative_to(data_dir).as_posix()
         except ValueError:
             rel = str(written)
-    reason = "；".join(str(p) for p in prepared.errors[:5])
+    # The source file is a column of its own: each reason starts at its row.
+    reason = "；".join(str(p).removeprefix(p.file).lstrip(" ：") for p in prepared.errors[:5])
     if len(prepared.errors) > 5:
         reason += f"；等共 {len(prepared.errors)} 个问题"
     record = entry(

@@ -307,8 +307,8 @@ def show_prepared(p: importer.Prepared) -> None:
 def preview(p: importer.Prepared) -> None:
     st.success(f"检查通过：{p.rows} 行，将写入 `{p.rel}`（快照日期 {p.as_of}）。", icon=":material/task_alt:")
     zh = {c.name: c.zh for c in columns(p.dataset)}
-    # Text, blanks shown blank: staff should see their cells, not "None".
-    rows = p.out.select(pl.all().cast(pl.String).fill_null("")).rename(zh)
+    # Text, blanks shown blank: staff should see their cells, not "None". A file may leave out optional columns.
+    rows = p.out.select(pl.all().cast(pl.String).fill_null("")).rename(zh, strict=False)
     rows = rows.insert_column(0, pl.Series("表中行号", p.source_rows))
     st.markdown("**文件中的数据**（按文件原样，前 500 行）")
     ui.table(rows.head(500), hide_index=True, width="stretch", height=min(38 + 35 * rows.height, 320))

@@ -105,3 +105,19 @@ def test_a_log_that_cannot_be_written_is_said_and_the_upload_still_stands(data_d
     at.button(key="confirm_import").click().run()
     assert (data_dir / "indicators/2025-11-20_报表.parquet").is_file()
     assert any("数据已导入，但导入记录未能写入" in w.value for w in at.warning)
+
+
+def test_a_file_without_the_optional_columns_previews_and_imports(data_dir):
+    at = signed_in("旺苍")
+    plain = "指标,县区,年份,月份,数值\n高新技术企业,旺苍,2025,9,12\n".encode()
+    at.file_uploader[0].set_value(("2025-11-20_旺苍.csv", plain, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("检查通过：1 行" in s.value for s in at.success)
+    at.button(key="confirm_import").click().run()
+    assert (data_dir / "indicators/2025-11-20_旺苍.parquet").is_file()
+    [entry], _ = importlog.read()
+    assert (entry["user"], entry["outcome"], entry["path"]) == (
+        "旺苍",
+        "imported",
+        "indicators/2025-11-20_旺苍.parquet",
+    )
