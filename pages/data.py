@@ -1,5 +1,6 @@
 """数据管理: every file with its status and reasons, data freshness, revision history, what changed since a date,
-import templates, and staff-only upload through the same import as `gydash import`."""
+import templates, staff-only upload through the same import as `gydash import` (county accounts: own county only),
+and the import log."""
 
 from datetime import date, timedelta
 
