@@ -11,6 +11,9 @@ with them goes to the server log and to signed-in staff, never to visitors (it w
 account exists and how it is set up). When an [auth] section configures OIDC (Streamlit's st.login), staff are
 instead the signed-in users whose e-mail is listed in [gydash_staff] emails = [...]; an empty list lets nobody
 upload.
+
+An entry may also be a table carrying the account's role (gydash.roles), for example
+``wangcang = { hash = "$argon2id$...", role = "county", area = "旺苍县" }``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from gydash import roles
 
 SECTION = "gydash_staff"
 MAX_FAILURES = 5
@@ -77,7 +82,8 @@ def config(secrets: Mapping) -> StaffConfig:
     if not isinstance(raw_users, Mapping):
         problems.append(f'[{SECTION}] users 应为「用户名 = "哈希"」的表')
         raw_users = {}
-    for name, value in raw_users.items():
+    for name, entry in raw_users.items():
+        value = roles.hash_of(entry)  # a table entry carries a role too: {hash = "…", role = "county", …}
         if _is_hash(value):
             users[str(name)] = value
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -152,19 +153,80 @@ class _IntermixedParser(argparse.ArgumentParser):
             self._mixing = False
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from gydash import importer
+def _import_role(args: argparse.Namespace):
+    """The role `--as USER` imports with ("admin" without --as); SystemExit(2) for an account not configured."""
+    from gydash import auth, roles
 
+    if not args.as_user:
+        return "admin"
+    try:
+        secrets, where = roles.load_secrets(args.secrets)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(2) from None
+    cfg, accounts = auth.config(secrets), roles.accounts(secrets)
+    known = set(cfg.users) | set(cfg.emails)  # the accounts that could sign in; no password asked here
+    if args.as_user not in known and args.as_user.strip().lower() not in known:
+        found = f"（读取 {where}）" if where else "（没有找到 .streamlit/secrets.toml，可用 --secrets 指定）"
+        print(f"没有工作人员账号「{args.as_user}」{found}：--as 必须是已配置的账号", file=sys.stderr)
+        raise SystemExit(2)
+    return accounts.role(args.as_user)  # None for a misconfigured role (roles.accounts logged the problem)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from gydash import importer, importlog, scope
+
+    role = _import_role(args)
+    check = None if role == "admin" else (lambda p: scope.refuse_outside(p, role))
+    root = _data_dir(args.data_dir)
     prepared, path = importer.import_path(
         args.file,
         args.dataset,
-        _data_dir(args.data_dir),
+        root,
         as_of=args.as_of,
         name=args.name,
         dry_run=args.dry_run,
         force=args.force,
+        user=args.as_user,
+        check=check,
     )
-    return importer.report(prepared, path, dry_run=args.dry_run)
+    if role != "admin":
+        print(f"导入账号：{args.as_user}（{role.label if role else '角色配置有误'}）")
+    code = importer.report(prepared, path, dry_run=args.dry_run)
+    if not args.dry_run:  # a dry run imports nothing, so it is not an import to record
+        warning = importlog.record(prepared, path, root, user=args.as_user, role=role, via="cli")
+        if warning:
+            print(f"! {warning}", file=sys.stderr)
+    return code
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数，收到「{text}」")
+    return int(text)
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from gydash import importlog
+
+    try:
+        entries, bad = importlog.read(args.limit)
+    except importlog.LogError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"log": str(importlog.log_path()), "entries": entries}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"导入记录：{importlog.log_path()}（最新的在前，共 {len(entries)} 条）")
+    if entries:
+        table = importlog.table(entries).drop("内容哈希（SHA-256）")
+        table = table.with_columns(pl.col("原因").str.slice(0, 60))  # the full reason is in --json
+        print(textable.render(table.columns, [list(r) for r in table.rows()]))
+    if bad:
+        print(f"! 有 {bad} 行记录无法读取，已跳过", file=sys.stderr)
+    return 0
 
 
 def _quarter(text: str):
@@ -278,7 +340,15 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--force", action="store_true", help=f"允许比今天晚 {FUTURE_MARGIN_DAYS} 天以上的快照日期（通常是写错了日期）"
     )
+    i.add_argument(
+        "--as", dest="as_user", metavar="USER", help="以此工作人员账号的角色导入（县区账号只能导入本县区的数据）"
+    )
+    i.add_argument("--secrets", help="secrets.toml 的位置（默认 .streamlit/secrets.toml）")
     i.set_defaults(func=cmd_import)
+    g = sub.add_parser("imports", help="列出导入记录（谁在何时导入了什么，包括被拒绝的）")
+    g.add_argument("--json", action="store_true", help="输出 JSON")
+    g.add_argument("--limit", type=_positive, default=200, help="最多列出最新的多少条（默认 200）")
+    g.set_defaults(func=cmd_imports)
     r = sub.add_parser("report", help="生成季度会议材料（PPTX 或 PDF）")
     r.__class__ = _IntermixedParser
     r.add_argument("data_dir", nargs="?")

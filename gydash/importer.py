@@ -840,8 +840,10 @@ def import_path(
     dry_run: bool = False,
     user: str | None = None,
     force: bool = False,
+    check=None,
 ) -> tuple[Prepared, Path | None]:
-    """The command line's import: size checked before reading; written only when valid and not a dry run."""
+    """The command line's import: size checked before reading; written only when valid and not a dry run.
+    `check(prepared)` may add errors after validation (a county account's rows, gydash.scope) to stop the write."""
     path = Path(path)
     try:
         content = _read_source(path)
@@ -852,6 +854,8 @@ def import_path(
         prepared.errors.append(Problem(path.name, reason))
         return prepared, None
     prepared = prepare(content, path.name, dataset, data_dir, as_of=as_of, name=name, force=force)
+    if check is not None:
+        check(prepared)
     if not prepared.ok or dry_run:
         return prepared, None
     try:

@@ -298,3 +298,22 @@ def staff_sign_in() -> str | None:
             st.rerun()
         st.error(result.message, icon=":material/error:")
     return None
+
+
+def staff_role(user: str):
+    """The signed-in staff member's role (gydash.roles.Role), or None when it is misconfigured; every role
+    configuration problem is shown to signed-in staff (and was written to the server log by roles.accounts)."""
+    from gydash import roles
+
+    accounts = roles.accounts(_secrets())
+    for problem in accounts.problems:
+        st.warning(problem, icon=":material/manage_accounts:")
+    role = accounts.role(user)
+    if role is None:
+        st.error(
+            f"账号「{user}」的角色配置有误，暂不能导入数据。请管理员按 README 第 9 节改正 .streamlit/secrets.toml。",
+            icon=":material/block:",
+        )
+    else:
+        st.caption(f"角色：{role.label}")
+    return role

@@ -1,12 +1,13 @@
 """数据管理: every file with its status and reasons, data freshness, revision history, what changed since a date,
-import templates, and staff-only upload through the same import as `gydash import`."""
+import templates, staff-only upload through the same import as `gydash import` (county accounts: own county only),
+and the import log."""
 
 from datetime import date, timedelta
 
 import polars as pl
 import streamlit as st
 
-from gydash import fmt, history, importer, plan, templates, ui, xlsx
+from gydash import fmt, history, importer, importlog, plan, scope, templates, ui, xlsx
 from gydash.contract import DATASET_LABELS, DATASETS, columns
 from gydash.problems import Problem, visible
 
@@ -275,16 +276,28 @@ def templates_tab() -> None:
 
 
 # ---------------------------------------------------------------- upload
-def prepared_for(upload, dataset: str, as_of: date | None, name: str) -> importer.Prepared:
-    """Read and check once per file and choice, not on every rerun."""
-    key = (upload.file_id, dataset, as_of, name, str(d.key))
+def prepared_for(upload, dataset: str, as_of: date | None, name: str, user: str, role) -> importer.Prepared:
+    """Read and check once per file and choice, not on every rerun; a refused file is logged that once."""
+    key = (upload.file_id, dataset, as_of, name, str(d.key), user, role)
     cache = st.session_state.setdefault("prepared", {})
     if key not in cache:
         cache.clear()
-        cache[key] = importer.prepare(
-            upload.getvalue(), upload.name, dataset, d.data_dir, as_of=as_of, name=name or None
-        )
+        p = importer.prepare(upload.getvalue(), upload.name, dataset, d.data_dir, as_of=as_of, name=name or None)
+        cache[key] = scope.refuse_outside(p, role)
+        if not p.ok:
+            log_warning(importlog.record(p, None, d.data_dir, user=user, role=role, via="page"))
     return cache[key]
+
+
+def log_warning(warning: str | None) -> None:
+    """A log that could not be written is said, never skipped silently (kept until shown)."""
+    if warning:
+        st.session_state["import_log_warning"] = warning
+
+
+def show_log_warning() -> None:
+    if "import_log_warning" in st.session_state:
+        st.warning(md(st.session_state.pop("import_log_warning")), icon=":material/history_edu:")
 
 
 def show_prepared(p: importer.Prepared) -> None:
@@ -301,8 +314,8 @@ def show_prepared(p: importer.Prepared) -> None:
 def preview(p: importer.Prepared) -> None:
     st.success(f"检查通过：{p.rows} 行，将写入 `{p.rel}`（快照日期 {p.as_of}）。", icon=":material/task_alt:")
     zh = {c.name: c.zh for c in columns(p.dataset)}
-    # Text, blanks shown blank: staff should see their cells, not "None".
-    rows = p.out.select(pl.all().cast(pl.String).fill_null("")).rename(zh)
+    # Text, blanks shown blank: staff should see their cells, not "None". A file may leave out optional columns.
+    rows = p.out.select(pl.all().cast(pl.String).fill_null("")).rename(zh, strict=False)
     rows = rows.insert_column(0, pl.Series("表中行号", p.source_rows))
     st.markdown("**文件中的数据**（按文件原样，前 500 行）")
     ui.table(rows.head(500), hide_index=True, width="stretch", height=min(38 + 35 * rows.height, 320))
@@ -315,8 +328,18 @@ def upload_tab() -> None:
     user = ui.staff_sign_in()
     if user is None:
         return
+    role = ui.staff_role(user)
+    if role is None:
+        return
+    if role.kind == "county":
+        own = plan.area_name(role.area)
+        st.info(
+            f"本账号只能导入{own}的数据：文件中有其他县区或全市（广元市）的行时，整个文件不会导入。",
+            icon=":material/map:",
+        )
     if "import_done" in st.session_state:
         st.success(st.session_state.pop("import_done"), icon=":material/task_alt:")
+    show_log_warning()
     left, mid, right = st.columns(3)
     dataset = left.selectbox("数据集", DATASETS, format_func=lambda s: f"{DATASET_LABELS[s]}（{s}）", key="up_dataset")
     pick = mid.checkbox("指定快照日期", key="up_pick_date", help="不指定时取文件名中的日期，没有则取今天")
@@ -341,7 +364,8 @@ def upload_tab() -> None:
         st.caption(md(limit_problem))
     if upload is None:
         return
-    p = prepared_for(upload, dataset, as_of, name.strip())
+    p = prepared_for(upload, dataset, as_of, name.strip(), user, role)
+    show_log_warning()
     show_prepared(p)
     if not p.ok:
         return
@@ -351,13 +375,39 @@ def upload_tab() -> None:
             path = importer.write(p, d.data_dir, user=user)
         except importer.Refused as exc:
             st.error(f"未写入：{md(exc)}", icon=":material/block:")
+            p.errors.append(Problem(p.source, str(exc)))
+            log_warning(importlog.record(p, None, d.data_dir, user=user, role=role, via="page"))
+            show_log_warning()
             return
+        log_warning(importlog.record(p, path, d.data_dir, user=user, role=role, via="page"))
         st.session_state["import_done"] = (
             f"已写入 {path.relative_to(d.data_dir).as_posix()}（{p.rows} 行）。看板各页已使用新数据；原有文件均未改动。"
         )
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.session_state.pop("prepared", None)
         st.rerun()
+
+
+# ---------------------------------------------------------------- who imported what
+def log_tab() -> None:
+    if ui.staff_sign_in() is None:  # account names and refusal reasons are for staff
+        return
+    try:
+        entries, bad = importlog.read()
+    except importlog.LogError as exc:
+        st.error(md(exc), icon=":material/error:")
+        return
+    st.caption(
+        f"每次导入和被拒绝的上传（网页和命令行）都记在 {md(importlog.log_path())}，最新的在前。"
+        "这个文件不在数据目录里，只追加、不修改；请与数据目录一起备份。"
+    )
+    if bad:
+        st.warning(f"有 {bad} 行记录无法读取，已跳过。", icon=":material/warning:")
+    if not entries:
+        st.info("还没有导入记录。", icon=":material/info:")
+        return
+    table = importlog.table(entries)
+    ui.table(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 460))
 
 
 # Only the open tab runs (tabs that track state): a new file costs this page only what the open tab shows; the
@@ -368,6 +418,7 @@ TABS = {
     "变化对比": changes_tab,
     "导入模板": templates_tab,
     "上传导入": upload_tab,
+    "导入记录": log_tab,
 }
 for tab, show in zip(st.tabs(list(TABS), key="data_tab", on_change="rerun"), TABS.values(), strict=True):
     if tab.open:

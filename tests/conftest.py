@@ -110,3 +110,11 @@ def coverage_row(org: str, area: str = "利州区", rnd: str = "2025-03", update
         "work_coverage": True,
     }
     return row | extra
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps the import log in its own folder, never in the user's ~/.cache."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("GYDASH_STATE_DIR", str(path))
+    return path
