@@ -125,19 +125,14 @@ def invalid_date_in_name(name: str) -> str | None:
 
 
 def date_out_of_range(entry: FileEntry) -> str | None:
-    """Why a snapshot's date cannot be used, when it lies outside the contract's years (a file named
-    00010101_….parquet, or an undated file whose modification time says 1970): such a date would put the file
-    before or after every other and stretch every period list across centuries."""
+    """Why a snapshot's date cannot be used, when its file name gives a date outside the contract's years (a file
+    named 00010101_….parquet): such a date would put the file before or after every other and stretch every period
+    list across centuries. (An undated file whose modification time is outside them is ignored by the scan.)"""
     if entry.as_of is None or FIRST_YEAR <= entry.as_of.year <= LAST_YEAR:
         return None
-    if entry.dated_by == "name":
-        return (
-            f"文件名中的日期 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间：请改正文件名中的日期"
-            "（写成 YYYY-MM-DD，如 2025-09-30）"
-        )
     return (
-        f"文件名中没有日期，修改时间 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间，无法作为"
-        "快照日期：请在文件名中写上快照日期（如 2025-09-30_利州区.parquet）"
+        f"文件名中的日期 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间：请改正文件名中的日期"
+        "（写成 YYYY-MM-DD，如 2025-09-30）"
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import ind, write_parquet
 from streamlit.testing.v1 import AppTest
 
-from gydash import cli, store
+from gydash import catalog, cli, store
 from gydash.sample import write_sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,12 +84,13 @@ def test_a_date_in_a_file_name_outside_2000_to_2100_rejects_that_file(sample, tm
     run_pages(data, monkeypatch, ["pages/counties.py", "pages/meeting.py", "pages/data.py"], ("变化对比",))
 
 
-def test_an_undated_file_modified_in_1970_is_rejected_not_dated_1970(data_dir, write):
+def test_an_undated_file_modified_in_1970_is_set_aside_not_dated_1970(data_dir, write):
     path = write("indicators", "最新.parquet", ROW)
     os.utime(path, (0, 0))
-    [rejected] = store.load(data_dir).rejected()
-    assert "修改时间 1970-01-01 不在 2000–2100 年之间" in rejected.errors[0].message
-    assert "文件名中写上快照日期" in rejected.errors[0].message
+    data = store.load(data_dir)
+    assert not data.files  # nothing dated 1970 enters any figure
+    [entry] = [e for e in catalog.scan(data_dir) if e.rel == "indicators/最新.parquet"]
+    assert "修改时间也不在 2000–2100 年之间" in entry.ignored and "文件名中写上日期" in entry.ignored
 
 
 @pytest.mark.parametrize(
