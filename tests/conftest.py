@@ -62,6 +62,23 @@ def write_parquet(path: Path, rows: Rows, metadata: dict | None = None, mtime: f
     return path
 
 
+def remove_tree(root: Path) -> None:
+    """Remove a data dir even when read-only or nested deeper than the recursion limit (rglob and rmtree recurse;
+    so would pytest's own clean-up of old temp dirs in a later session, which is why deep trees are removed here)."""
+    folders, seen = ([root] if root.is_dir() and not root.is_symlink() else []), []
+    while folders:
+        folder = folders.pop()
+        folder.chmod(0o755)
+        seen.append(folder)
+        for p in folder.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                folders.append(p)
+            else:
+                p.unlink()
+    for folder in reversed(seen):
+        folder.rmdir()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"

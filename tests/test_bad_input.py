@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from browser.server import registered_pages
-from conftest import ind, write_parquet
+from conftest import ind, remove_tree, write_parquet
 from streamlit.testing.v1 import AppTest
 from test_validate import BAD_FILES, GOOD
 
@@ -226,23 +226,7 @@ def case_dir(tmp_path, request) -> tuple[Path, Case]:
     write_parquet(data / "indicators/2025-03-31.parquet", CITY_ROWS)
     case.make(data, tmp_path)
     yield data, case
-    _remove(data)
-
-
-def _remove(root: Path) -> None:
-    """Remove a data dir even when read-only or nested deeper than the recursion limit (rglob and rmtree recurse)."""
-    folders, seen = ([root] if root.is_dir() and not root.is_symlink() else []), []
-    while folders:
-        folder = folders.pop()
-        folder.chmod(0o755)
-        seen.append(folder)
-        for p in folder.iterdir():
-            if p.is_dir() and not p.is_symlink():
-                folders.append(p)
-            else:
-                p.unlink()
-    for folder in reversed(seen):
-        folder.rmdir()
+    remove_tree(data)
 
 
 def cli_run(capsys, *argv: str) -> tuple[int, str]:

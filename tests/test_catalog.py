@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import remove_tree
 
 from gydash import catalog, store
 
@@ -101,7 +102,10 @@ def test_folders_nested_without_end_are_skipped_with_a_reason_and_the_rest_count
         deep.mkdir()
     touch(deep / "2025-06-30.parquet")
     touch(data_dir / "indicators" / "2025" / "2025-03-31.parquet")
-    entries = by_rel(catalog.scan(data_dir))
+    try:
+        entries = by_rel(catalog.scan(data_dir))
+    finally:
+        remove_tree(data_dir / "indicators")
     skipped = "indicators/" + "a/" * catalog.MAX_DEPTH + "a"
     assert "层级太深" in entries[skipped].ignored
     assert entries["indicators/2025/2025-03-31.parquet"].ignored is None
