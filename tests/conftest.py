@@ -79,6 +79,26 @@ def remove_tree(root: Path) -> None:
         folder.rmdir()
 
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_every_page(pages, tabs=(), timeout: float = 120):
+    """The app run through each page (paths as app.py registers them) and each 数据管理 tab in turn, asserting that
+    none of them raises; the AppTest, at the last one shown."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    for tab in tabs:
+        at.session_state["data_tab"] = tab
+        at.run()
+        assert not at.exception, (tab, [e.value for e in at.exception])
+    return at
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"

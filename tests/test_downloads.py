@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
+from conftest import open_every_page
 
 from gydash import counties, export, sections, store
 
@@ -57,15 +57,7 @@ def offered(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
 
     monkeypatch.setattr(st, "download_button", record_download)
     monkeypatch.setattr(st, "dataframe", record_table)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    for page in PAGES:
-        at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, (page, [e.value for e in at.exception])
-    for tab in DATA_TABS:
-        at.session_state["data_tab"] = tab
-        at.run()
-        assert not at.exception, (tab, [e.value for e in at.exception])
+    open_every_page([f"pages/{page}.py" for page in PAGES], DATA_TABS, timeout=180)
     return got
 
 

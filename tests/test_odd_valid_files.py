@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ind, write_parquet
+from conftest import ind, open_every_page, write_parquet
 from streamlit.testing.v1 import AppTest
 
 from gydash import catalog, cli, store
@@ -41,16 +41,7 @@ def data_with(sample: Path, tmp_path: Path, extra: Callable[[Path], None]) -> Pa
 def run_pages(data: Path, monkeypatch, pages: list[str], tabs: tuple[str, ...] = ()) -> AppTest:
     monkeypatch.setenv("GYDASH_DATA_DIR", str(data))
     monkeypatch.setenv("GYDASH_TODAY", TODAY)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert not at.exception, [e.value for e in at.exception]
-    for page in pages:
-        at.switch_page(page).run()
-        assert not at.exception, (page, [e.value for e in at.exception])
-    for tab in tabs:
-        at.session_state["data_tab"] = tab
-        at.run()
-        assert not at.exception, (tab, [e.value for e in at.exception])
-    return at
+    return open_every_page(pages, tabs)
 
 
 def interim_target(data: Path) -> None:
