@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from gydash.contract import DATASETS
+from gydash.contract import DATASETS, YEAR_MAX, YEAR_MIN
 
 _DASHED = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
@@ -106,7 +106,8 @@ def date_from_name(name: str) -> date | None:
     return None
 
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # every date of the data contract, a snapshot's own date included
+# Every date of the data contract, a snapshot's own date included.
+FIRST_YEAR, LAST_YEAR = YEAR_MIN, YEAR_MAX
 FUTURE_MARGIN_DAYS = 7  # import takes a snapshot dated a few days ahead (figures finished early), no more unless forced
 
 

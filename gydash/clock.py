@@ -6,6 +6,8 @@ import os
 import sys
 from datetime import date, datetime
 
+from gydash.contract import YEAR_MAX, YEAR_MIN
+
 
 def today() -> date:
     override = os.environ.get("GYDASH_TODAY")
@@ -17,8 +19,8 @@ def today() -> date:
         # A typo in a demo setting must not take the dashboard down: say so and use the real date.
         print(f"GYDASH_TODAY 应写成 YYYY-MM-DD，收到「{override}」，已改用今天的日期", file=sys.stderr)
         return date.today()
-    if not 2000 <= given.year <= 2100:  # the data contract's years: periods are counted back to 2000 at most
-        print(f"GYDASH_TODAY「{override}」不在 2000–2100 年之间，已改用今天的日期", file=sys.stderr)
+    if not YEAR_MIN <= given.year <= YEAR_MAX:  # the data contract's years: periods are counted back to 2000 at most
+        print(f"GYDASH_TODAY「{override}」不在 {YEAR_MIN}–{YEAR_MAX} 年之间，已改用今天的日期", file=sys.stderr)
         return date.today()
     return given
 
