@@ -56,7 +56,7 @@ from functools import cache
 
 import polars as pl
 
-from gydash import clock, db, palette, plan, resolve
+from gydash import clock, palette, plan, resolve
 from gydash.contract import ACTIVITY_KINDS, columns
 from gydash.store import Data
 
@@ -196,7 +196,11 @@ def _periods(kind: str, first: date, last: date) -> list[tuple[str, date, date]]
 
 
 def _first_dates(data: Data) -> dict[str, date | None]:
-    return {ds: resolve.events(data, ds)["date"].min() for ds in EVENT_DATASETS}
+    out = {}
+    for ds in EVENT_DATASETS:
+        source, frames = resolve.event_source(data, ds)
+        out[ds] = data.query(f"select min(date) as first from {source} e", **frames)["first"][0]
+    return out
 
 
 def _cells(table: pl.DataFrame, first_dates: dict[str, date | None], today: date) -> pl.DataFrame:
@@ -265,23 +269,45 @@ def _cells(table: pl.DataFrame, first_dates: dict[str, date | None], today: date
     return frame.with_row_index("cell")
 
 
-def _value_expr(dataset: str) -> str:
+def _value_expr(dataset: str, prefix: str = "e.") -> str:
     """The summed value of one event: 1 for count rules, else the rule's column (names from the contract only)."""
-    whens = " ".join(f"when c.value_column = '{name}' then e.{name}::double" for name in numeric_columns(dataset))
+    whens = " ".join(f"when c.value_column = '{name}' then {prefix}{name}::double" for name in numeric_columns(dataset))
     return f"case when c.value_column is null then 1.0 {whens} end" if whens else "1.0"
 
 
-def _events_for_sql(data: Data, dataset: str) -> pl.DataFrame:
-    ev = resolve.events(data, dataset)
-    return ev if "kind" in ev.columns else ev.with_columns(pl.lit(None, dtype=pl.String).alias("kind"))
+def _kind(dataset: str, prefix: str = "e.") -> str:
+    """The event's kind (activities), or none (loans have no kinds: rules on loans name no kind)."""
+    return f"{prefix}kind" if "kind" in _data_columns(dataset) else "null::varchar"
+
+
+def _with_kind(dataset: str, source: str) -> str:
+    return source if "kind" in _data_columns(dataset) else f"(select *, null::varchar as kind from {source} k)"
+
+
+def _data_columns(dataset: str) -> list[str]:
+    return [c.name for c in columns(dataset)]
 
 
 def _evaluate_dataset(data: Data, dataset: str, cells: pl.DataFrame, today: date) -> pl.DataFrame:
+    """The cells of one event dataset judged. Events are first summed per (day, area, kind), a few thousand rows
+    however many events there are, and only then joined with the cells' periods."""
     through = reported_through(data)[dataset]
+    source, frames = resolve.event_source(data, dataset)
+    sums = ", ".join(f"sum(e.copies * e.{n}::double) as {n}" for n in numeric_columns(dataset))
     sql = f"""
-    with counted as (
-        select c.cell, count(e.date) as events, coalesce(sum({_value_expr(dataset)}), 0) as total
-        from c left join e on {_MATCH}
+    with daily as (
+        select e.date, e.area, {_kind(dataset)} as kind, sum(e.copies) as n{", " + sums if sums else ""}
+        from {source} e where e.date is not null group by all
+    ),
+    matched as (  -- a county's cells join on their area (a hash join); only city-wide cells take every area
+        select c.cell, e.* from c join daily e on e.area = c.area_code and {_MATCH} where not c.all_areas
+        union all by name
+        select c.cell, e.* from c join daily e on {_MATCH} where c.all_areas
+    ),
+    counted as (
+        select c.cell, coalesce(sum(e.n), 0) as events,
+               coalesce(sum(case when c.value_column is null then e.n else {_value_expr(dataset)} end), 0) as total
+        from c left join matched e using (cell)
         group by c.cell
     ),
     judged as (
@@ -297,7 +323,7 @@ def _evaluate_dataset(data: Data, dataset: str, cells: pl.DataFrame, today: date
     from judged
     order by cell
     """
-    return db.query(sql, {"today": today, "through": through}, c=cells, e=_events_for_sql(data, dataset))
+    return data.query(sql, {"today": today, "through": through}, c=cells, **frames)
 
 
 def _compute(data: Data, today: date, table: pl.DataFrame) -> pl.DataFrame:
@@ -405,14 +431,15 @@ def _cell_events(data: Data, rule: str, area: str, period: str, today: date) -> 
     )
     dataset = row["dataset"]
     own = [c.name for c in columns(dataset) if c.name not in ("date", "area", "id")]
+    source, frames = resolve.event_source(data, dataset)
     sql = f"""
     select e.date, e.area as area_code, {", ".join(f"e.{c}" for c in own)}, e.id, e.file,
            {_value_expr(dataset)} as value
-    from c join e on {_MATCH}
+    from c join {_with_kind(dataset, source)} e on {_MATCH}, range(e.copies) n(i)
     order by e.date, e.area, e.id nulls last, e.file
     """
     names = dict(zip(plan.areas()["code"], plan.areas()["name"], strict=True))
-    found = db.query(sql, c=one, e=_events_for_sql(data, dataset))
+    found = data.query(sql, c=one, **frames)
     return found.with_columns(
         pl.col("area_code").replace(names).alias("area"),
         pl.col("value").cum_sum().round(6).alias("cumulative"),

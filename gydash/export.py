@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from gydash import plan
+from gydash import palette, plan
 
 COUNT_UNITS = ("家", "个", "次", "名", "人", "项", "条")
 _UNIT_IN_HEADER = re.compile(r"（([^（）]+)）$")
@@ -107,9 +107,7 @@ INTERNAL = frozenset(
 
 
 def _status_words() -> dict[str, str]:
-    from gydash import duties  # the duty engine's words; imported here, it imports much of gydash
-
-    return dict(duties.STATUS_LABELS)
+    return dict(palette.words(palette.DUTY))  # the duty engine's words (duties.STATUS_LABELS)
 
 
 def _chinese(name: str) -> bool:

@@ -171,17 +171,15 @@ def key_label(indicator: str, area: str, year: int, month: int) -> str:
 
 def ledger_keys(data: Data) -> pl.DataFrame:
     """Every (area, round) the ledger has rows for; newest round first."""
-    frame = data.frames["coverage"]
-    if frame.is_empty():
-        return pl.DataFrame(schema={"area": pl.String, "round": pl.String})
-    return frame.select("area", "round").unique().sort(["round", "area"], descending=[True, False])
+    sql = "select distinct area, round from t order by round desc, area"
+    return data.query(sql, rows={"t": "coverage"}).cast({"area": pl.String, "round": pl.String})
 
 
 def ledger_round_history(data: Data, area: str, round_: str) -> pl.DataFrame:
     """Each file a county submitted for a round, oldest first: organisations, uncovered, who joined or left."""
     # In the order the files take effect (snapshot date, then file name), the order the README states.
-    frame = data.frames["coverage"].filter((pl.col("area") == area) & (pl.col("round") == round_))
-    frame = frame.sort("_order", maintain_order=True)
+    sql = "select * from t where area = $area and round = $round order by _order, _row"
+    frame = data.query(sql, {"area": area, "round": round_}, rows={"t": "coverage"})
     rows, before = [], None
     newest = frame["_order"].max() if frame.height else None
     for (file, as_of, order), part in frame.group_by(["_file", "_as_of", "_order"], maintain_order=True):
@@ -466,23 +464,72 @@ def _touched(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.D
     county's round; an event's id, or for an id-less event its whole row). Every other group resolves from the very
     same rows on both sides, so it cannot differ; a comparison then costs the new files' rows, not a million."""
     spec = SPECS[dataset]
-    fresh = new.frames[dataset].filter(pl.col("_file").is_in(added))
     if dataset in UNKEYED:
-        cols = list(_data_cols(dataset))
-        ids = fresh["id"].drop_nulls().unique()
-        values = fresh.filter(pl.col("id").is_null()).select(cols).unique()
+        return _touched_events(old, new, dataset, added)
+    fresh = new.frames[dataset].filter(pl.col("_file").is_in(added))
+    group = list(spec.group or spec.key)
+    groups = fresh.select(group).unique()
 
-        def rows(t: pl.DataFrame) -> pl.DataFrame:
-            without = t.filter(pl.col("id").is_null()).join(values, on=cols, how="semi", nulls_equal=True)
-            return pl.concat([t.filter(pl.col("id").is_in(ids)), without])
-    else:
-        group = list(spec.group or spec.key)
-        groups = fresh.select(group).unique()
-
-        def rows(t: pl.DataFrame) -> pl.DataFrame:
-            return t.join(groups, on=group, how="semi", nulls_equal=True)
+    def rows(t: pl.DataFrame) -> pl.DataFrame:
+        return t.join(groups, on=group, how="semi", nulls_equal=True)
 
     return spec.rows_in(rows(old.frames[dataset])), spec.rows_in(rows(new.frames[dataset]))
+
+
+def _touched_events(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """_touched for events: the rows sharing an id, or for an id-less event its whole row, with the added files' rows,
+    picked where they are stored (a million activity rows never leave the warehouse)."""
+    cols = list(_data_cols(dataset))
+    fresh = _rows_of_files(new, dataset, added)
+    ids = fresh["id"].drop_nulls().unique()
+    values = fresh.filter(pl.col("id").is_null()).select(cols).unique()
+
+    def rows(d: Data) -> pl.DataFrame:
+        t = _rows_matching(d, dataset, ids, values)
+        without = t.filter(pl.col("id").is_null()).join(values, on=cols, how="semi", nulls_equal=True)
+        return spec_rows_in(pl.concat([t.filter(pl.col("id").is_in(ids.implode())), without]))
+
+    spec_rows_in = SPECS[dataset].rows_in
+    return rows(old), rows(new)
+
+
+def _rows_of_files(d: Data, dataset: str, rels: list[str]) -> pl.DataFrame:
+    """The accepted rows of the given files, with provenance."""
+    extra = [f for f in d.extra if f.entry.dataset == dataset and f.entry.rel in rels]
+    stored = _stored_rows(d, dataset, "f.rel in (select unnest($rels))", {"rels": rels})
+    if not extra:
+        return stored
+    own = [store.with_provenance(d, f).select(stored.columns) for f in extra]
+    return pl.concat([store.renumbered(d, dataset, stored), *own], how="vertical_relaxed")
+
+
+def _rows_matching(d: Data, dataset: str, ids: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
+    """The accepted rows (with provenance) whose id is among `ids`, or id-less on a date and area seen in `values`
+    (the caller matches whole rows), in the order they take effect."""
+    keys = values.select("date", "area").unique()
+    where = "r.id in (select unnest($ids)) or (r.id is null and (r.date, r.area) in (select (date, area) from keys))"
+    stored = _stored_rows(d, dataset, where, {"ids": ids.to_list()}, keys=keys)
+    extra = [f for f in d.extra if f.entry.dataset == dataset]
+    if not extra:
+        return stored
+    own = [store.with_provenance(d, f).select(stored.columns) for f in extra]
+    rows = pl.concat([store.renumbered(d, dataset, stored), *own], how="vertical_relaxed")
+    return rows.sort("_order", "_row", maintain_order=True)
+
+
+def _stored_rows(d: Data, dataset: str, where: str, params: dict, **frames: pl.DataFrame) -> pl.DataFrame:
+    cols = ", ".join(f"r.{c}" for c in columns_of(dataset))
+    sql = f"""
+        select r._row, {cols}, f.rel as _file, f.as_of as _as_of, f.ord::bigint as _order
+        from rows_{dataset} r join files f on f.fid = r._fid
+        where f.as_of <= $until and ({where})
+        order by f.ord, r._row
+    """
+    return d.query(sql, params, **frames)
+
+
+def columns_of(dataset: str) -> list[str]:
+    return [c.name for c in columns(dataset)]
 
 
 def changes(old: Data, new: Data, datasets: tuple[str, ...] = DATASETS) -> pl.DataFrame:
@@ -536,6 +583,4 @@ def counts(frame: pl.DataFrame) -> list[str]:
 def with_file(data: Data, dataset: str, rel: str, as_of: date, frame: pl.DataFrame, rows: int) -> Data:
     """The data as it would be with one more accepted file (an import not yet written), for a preview."""
     entry = FileEntry(dataset, data.data_dir / rel, rel, 0, 0, as_of, "name")
-    files = (*data.files, LoadedFile(entry, frame, rows=rows))
-    # store._in_effect is the one place that orders snapshots; the preview must order them the same way.
-    return Data(data.data_dir, data.cutoff, files, data.ignored, store._in_effect(list(files)), (*data.key, rel))
+    return store.with_extra(data, LoadedFile(entry, frame, rows=rows))

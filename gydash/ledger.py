@@ -72,7 +72,7 @@ def next_round(rnd: str) -> str:
 
 def rounds(data: Data, today: date) -> list[str]:
     """Rounds from the first one in the data up to today; a round is listed once its month has started."""
-    first = data.frames["coverage"]["round"].min()
+    first = data.query("select min(round) as first from t", rows={"t": "coverage"})["first"][0]
     out: list[str] = []
     rnd = first
     while rnd is not None and round_start(rnd) <= today:
@@ -161,10 +161,10 @@ def status(data: Data, today: date) -> pl.DataFrame:
             {"round": listed, "month_end": [round_end(r) for r in listed]},
             schema={"round": pl.String, "month_end": pl.Date},
         )
-        out = db.query(
+        out = data.query(
             _STATUS_SQL,
             {"today": today},
-            t=data.frames["coverage"],
+            rows={"t": "coverage"},
             l=resolve.ledger_rows(data),
             c=_counties(),
             r=grid,

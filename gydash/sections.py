@@ -84,11 +84,6 @@ def theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def plan_title(data, plan_id: str) -> str:
-    info = plan.plan_info(plan_id, resolve.targets(data))
-    return f"《{info['title']}》（{plan_id}）" if info.get("issuer") else info["title"]
-
-
 # --- 主要目标 ------------------------------------------------------------------------------------------------------
 
 
@@ -483,6 +478,8 @@ def build(source: Data | Path | str, end: date | str, plan_id: str = plan.BUILTI
             changes_section(ch),
             next_steps_section(q, plan_id, targets, ledger_sec),
         ]
-        return Pack(plan_id, plan_title(q.data, plan_id), q, quarter.stamp(q.data, plan_id, q.end), sections, ch)
+        return Pack(
+            plan_id, progress.plan_title(q.data, plan_id), q, quarter.stamp(q.data, plan_id, q.end), sections, ch
+        )
 
     return q.data.cached(f"pack:{plan_id}", compute)

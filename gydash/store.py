@@ -1,120 +1,191 @@
-"""Loading snapshots: each file read and validated once per fingerprint, accepted rows gathered per dataset."""
+"""The data in effect: a look at the data dir, kept in step with the warehouse, and a view of it at a cut-off date.
+
+Each look stats the data dir (catalog.scan); only new or changed files are read and judged (gydash.ingest), and the
+warehouse forgets removed ones. A Data is one state of the dir, optionally cut off at a date: the cut-off is a
+condition on snapshot dates in every query, not a second copy of the rows. Derived results are cached on a Data
+(`cached`) and a Data is cached per state of the files it sees, so a rerun with no new file computes nothing, and a
+past quarter's results outlive new files dated after it.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from gydash import limits
-from gydash.catalog import (
-    FileEntry,
-    date_out_of_range,
-    default_data_dir,
-    invalid_date_in_name,
-    os_reason,
-    scan,
-)
+from gydash import ingest, warehouse
+from gydash.catalog import FileEntry, date_out_of_range, default_data_dir, invalid_date_in_name, scan
 from gydash.contract import DATASETS, KEYS
-from gydash.guard import FILE_FAILURES, reason
 from gydash.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
 from gydash.problems import Problem
-from gydash.validate import Result, validate, validate_many
 
-MAX_DATA_VERSIONS = 8
+MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (quarter ends, a chosen date)
+FOREVER = date(9999, 12, 31)
 _lock = threading.RLock()
-_files: dict[str, tuple[tuple, LoadedFile]] = {}  # path → (fingerprint, result): one version per path
 _versions: OrderedDict[tuple, Data] = OrderedDict()
-_reads = 0
+
+
+def reads() -> int:
+    """How many files have been opened and checked in this process (a rerun with no new file adds none)."""
+    return ingest.reads()
 
 
 @dataclass(frozen=True)
 class LoadedFile:
+    """A snapshot file's verdict: rejected when it has errors. Its accepted rows (`frame`) are fetched from the
+    warehouse when asked for; a file not yet stored (an import being previewed) carries them as `given`."""
+
     entry: FileEntry
-    frame: pl.DataFrame | None
+    given: pl.DataFrame | None = None
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     sample: bool = False
     rows: int = 0
+    fid: int | None = None
+    data_dir: Path | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return not self.errors
 
     @property
     def status(self) -> str:
-        if self.frame is None:
+        if self.errors:
             return "rejected"
         return "warning" if self.warnings else "accepted"
 
-
-def reads() -> int:
-    """How many files have been opened and validated in this process (a rerun with no new file adds none)."""
-    return _reads
-
-
-def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | LoadedFile | None:
-    """The raw rows and sample flag; a rejected LoadedFile when unreadable; None when the file changed meanwhile."""
-    global _reads
-    undatable = date_out_of_range(entry)
-    if undatable:  # judged by its name and stat alone (not opened): its rows could not be placed in time
-        return LoadedFile(entry, None, (Problem(entry.rel, undatable),))
-    try:
-        got: tuple[pl.DataFrame, bool] | LoadedFile = read_parquet(entry.path, entry.size)
-    except ReadError as exc:
-        got = LoadedFile(entry, None, (Problem(entry.rel, str(exc), exc.row, exc.column, exc.value),))
-    except limits.TooLarge as exc:
-        got = LoadedFile(entry, None, (Problem(entry.rel, f"文件太大，未读取：{exc}"),))
-    except OSError as exc:
-        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法打开文件（{os_reason(exc)}）"),))
-    except FILE_FAILURES as exc:  # anything unforeseen while reading rejects this file only
-        got = LoadedFile(entry, None, (Problem(entry.rel, f"无法读取此文件：{reason(exc)}"),))
-    finally:
-        with _lock:
-            _reads += 1
-    try:
-        after = entry.path.stat()
-    except OSError:
-        return None
-    if (after.st_size, after.st_mtime_ns) != (entry.size, entry.mtime_ns):
-        return None  # replaced while being read (even if that made it unreadable): judge it on the next rerun
-    return got
+    @property
+    def frame(self) -> pl.DataFrame | None:
+        """The file's accepted rows as checked (_row and the contract's columns), or None when it was rejected."""
+        if self.errors:
+            return None
+        if self.given is not None or self.data_dir is None:
+            return self.given
+        cols = ", ".join(warehouse.data_columns(self.entry.dataset))
+        sql = f"select _row, {cols} from rows_{self.entry.dataset} where _fid = $fid order by _row"
+        found = warehouse.for_dir(self.data_dir).query(sql, {"fid": self.fid})
+        return found if found.height else empty_frame(self.entry.dataset).drop("_file", "_as_of", "_order")
 
 
-def _judged(entry: FileEntry, raw: pl.DataFrame, sample: bool, result: Result | None = None) -> LoadedFile:
-    try:
-        result = result or validate(entry.dataset, raw, entry.rel)
-    except FILE_FAILURES as exc:  # a shape of file the checks did not foresee rejects that file, never the others
-        why = f"无法按数据约定检查此文件：{reason(exc)}"
-        return LoadedFile(entry, None, (Problem(entry.rel, why),), (), sample, raw.height)
-    return LoadedFile(entry, result.frame, tuple(result.errors), tuple(result.warnings), sample, raw.height)
+# ------------------------------------------------------------------------------------------------ keeping in step
 
 
-def _read_and_validate(entry: FileEntry) -> LoadedFile | None:
-    got = _read(entry)
-    if got is None or isinstance(got, LoadedFile):
-        return got
-    return _judged(entry, *got)
+class _Mirror:
+    """What this process's warehouse holds for a data dir, by path (only this process writes its slot, so
+    the copy in memory is exact): saves a query per rerun. A file's verdict is made into a LoadedFile on first use,
+    with the scan's own entry (the same file, as `_same` checked)."""
+
+    def __init__(self, wh: warehouse.Warehouse):
+        self.data_dir = wh.data_dir
+        rows = wh.query(
+            "select path, fid, rel, size, mtime_ns, as_of, dataset, sample, rows, problems, dated_by from files"
+        )
+        # Paths are kept as bytes: a file name that is not valid UTF-8 is still one file, told apart from others.
+        self.stored: dict[str, tuple] = {os.fsdecode(r[0]): r[1:] for r in rows.iter_rows()}
+        self.files: dict[str, LoadedFile] = {}
+        self.synced: tuple[FileEntry, ...] | None = None  # the scan the warehouse was last brought in step with
+
+    def same(self, e: FileEntry) -> bool:
+        got = self.stored.get(str(e.path))
+        return got is not None and got[2:6] == (e.size, e.mtime_ns, e.as_of, e.dataset)
+
+    def loaded(self, e: FileEntry) -> LoadedFile:
+        key = str(e.path)
+        hit = self.files.get(key)
+        if hit is None or hit.entry != e:
+            fid, _, _, _, _, _, sample, rows, problems, _ = self.stored[key]
+            errors, warnings = warehouse.problems_from_json(problems)
+            hit = self.files[key] = LoadedFile(e, None, errors, warnings, sample, rows, fid, self.data_dir)
+        return hit
+
+    def forget(self, key: str) -> None:
+        self.stored.pop(key, None)
+        self.files.pop(key, None)
+
+    def remember(self, j: warehouse.Ingested, fid: int) -> None:
+        e = j.entry
+        self.stored[str(e.path)] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, "")
+        self.files[str(e.path)] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir)
 
 
-def _remember(entry: FileEntry, result: LoadedFile | None) -> None:
-    if result is not None:
-        with _lock:
-            _files[str(entry.path)] = (entry.fingerprint, result)
+_mirrors: dict[int, tuple[warehouse.Warehouse, _Mirror]] = {}
 
 
-def load_file(entry: FileEntry) -> LoadedFile | None:
-    """A file's validation result, from cache when its path, size and mtime are unchanged."""
-    key = str(entry.path)
+def _mirror(wh: warehouse.Warehouse) -> _Mirror:
     with _lock:
-        hit = _files.get(key)
-    if hit is not None and hit[0] == entry.fingerprint:
+        hit = _mirrors.get(id(wh))
+        if hit is None or hit[0] is not wh:
+            hit = (wh, _Mirror(wh))
+            _mirrors[id(wh)] = hit
         return hit[1]
-    result = _read_and_validate(entry)
-    _remember(entry, result)
-    return result
+
+
+def sync(root: Path, entries: tuple[FileEntry, ...]) -> warehouse.Warehouse:
+    """Bring the warehouse in step with a scan: read only new or changed files, forget removed ones."""
+    wh = warehouse.for_dir(root)
+    with wh.lock:
+        mirror = _mirror(wh)
+        dated = {str(e.path): e for e in entries if e.ignored is None}
+        gone = [key for key in mirror.stored if key not in dated or not mirror.same(dated[key])]
+        fresh = [e for e in dated.values() if not mirror.same(e)]
+        if not gone and not fresh:
+            mirror.synced = entries
+            return wh
+        judged = ingest.many(fresh)
+        wh.apply([mirror.stored[key][0] for key in gone], judged)
+        for key in gone:
+            mirror.forget(key)
+        paths = [os.fsencode(j.entry.path) for j in judged]
+        stored = wh.query("select path, fid from files where list_contains($paths, path)", {"paths": paths})
+        fids = {os.fsdecode(path): fid for path, fid in stored.iter_rows()}
+        for j in judged:
+            mirror.remember(j, fids[str(j.entry.path)])
+        mirror.synced = entries
+    return wh
+
+
+# ------------------------------------------------------------------------------------------------ the data
+
+
+class _Frames:
+    """Data.frames: a dataset's accepted rows at the data's cut-off as a polars frame, with provenance columns _file,
+    _as_of and _order (newer snapshots have higher order), in the order files take effect. Fetched on first use;
+    a cut-off's rows are a prefix of the whole (zero-copy slice) of one frame shared by every cut-off."""
+
+    def __init__(self, data: Data):
+        self._data = data
+
+    def __getitem__(self, dataset: str) -> pl.DataFrame:
+        if dataset not in DATASETS:
+            raise KeyError(dataset)
+        return self._data._frame(dataset)
+
+    def get(self, dataset: str, default=None):
+        return self[dataset] if dataset in DATASETS else default
+
+    def plain(self) -> dict[str, pl.DataFrame]:
+        return {ds: self[ds] for ds in DATASETS}
+
+    def keys(self):
+        return DATASETS
+
+    def items(self):
+        return self.plain().items()
+
+    def values(self):
+        return self.plain().values()
+
+    def __iter__(self):
+        return iter(DATASETS)
+
+    def __contains__(self, dataset: object) -> bool:
+        return dataset in DATASETS
 
 
 @dataclass
@@ -125,26 +196,35 @@ class Data:
     cutoff: date | None
     files: tuple[LoadedFile, ...]
     ignored: tuple[FileEntry, ...]
-    frames: dict[str, pl.DataFrame]
     key: tuple
     entries: tuple[FileEntry, ...] = ()  # the whole scan this version was made from (cut() makes others from it)
+    extra: tuple[LoadedFile, ...] = ()  # files not in the warehouse (an import being previewed), with their frames
     memo: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    needs: dict = field(default_factory=dict)  # memo name → what it was computed from (see cached)
 
-    def __post_init__(self):
-        self.frames = _Frames(self.frames)
+    @property
+    def frames(self) -> _Frames:
+        return _Frames(self)
 
-    def __getattribute__(self, name: str):
-        if name in _WHOLE:  # anything but frames makes a derived table depend on the whole version
-            _note(ANYTHING)
-        return object.__getattribute__(self, name)
+    @property
+    def warehouse(self) -> warehouse.Warehouse:
+        """The process's warehouse for the dir. One closed meanwhile (a process looking at many dirs keeps a few
+        open) is opened again and brought in step with the look this data was made from."""
+        wh = warehouse.for_dir(self.data_dir)
+        if _mirror(wh).synced is None:
+            sync(self.data_dir, self.entries)
+        return wh
+
+    @property
+    def until(self) -> date:
+        """The last snapshot date in effect: the cut-off, or no limit."""
+        return self.cutoff or FOREVER
 
     def accepted(self, dataset: str | None = None) -> list[LoadedFile]:
-        return [f for f in self.files if f.frame is not None and dataset in (None, f.entry.dataset)]
+        return [f for f in self.files if f.accepted and dataset in (None, f.entry.dataset)]
 
     def rejected(self) -> list[LoadedFile]:
-        return [f for f in self.files if f.frame is None]
+        return [f for f in self.files if not f.accepted]
 
     @property
     def as_of(self) -> date | None:
@@ -156,191 +236,89 @@ class Data:
         return any(f.sample for f in self.accepted())
 
     def cached(self, name: str, compute):
-        """Memoise a derived table on this data version, so reruns with no new file recompute nothing.
-
-        What the computation read is noted (which datasets' frames, or anything else of the version), so the next
-        version can keep the tables whose inputs did not change: a new indicators file leaves the duties alone."""
+        """A derived result, computed once per state of the data: a rerun with no new file recomputes nothing."""
         with self.lock:
             if name not in self.memo:
-                reads = _reads_stack()
-                reads.append(set())
-                try:
-                    value = compute()
-                finally:
-                    used = reads.pop()
-                self.memo[name], self.needs[name] = value, frozenset(used)
-                if object.__getattribute__(self, "cutoff") is not None:  # (not noted as a read of the version)
-                    _cut_versions_used().append(self)
-            _note(*self.needs.get(name, (ANYTHING,)))  # an outer computation needs what this one needed
-            value = self.memo[name]
-        if not _reads_stack():
-            _settle()
-        return value
+                self.memo[name] = compute()
+            return self.memo[name]
 
-    def drop_large(self) -> None:
-        """Let go of the large derived tables (resolved events, ledger rows: a million rows is ~100 MB), keeping
-        the small results computed from them."""
-        with self.lock:
-            for name in [n for n, v in self.memo.items() if _large(v)]:
-                del self.memo[name], self.needs[name]
-
-    def keep_unchanged(self, previous: Data) -> None:
-        """Take over the previous version's derived tables that read only frames which are the very same now."""
-        mine, theirs = self.frames.plain(), previous.frames.plain()
-        with previous.lock:
-            for name, used in previous.needs.items():
-                if ANYTHING not in used and all(mine.get(ds) is theirs.get(ds) for ds in used):
-                    self.memo[name], self.needs[name] = previous.memo[name], used
+    def query(
+        self, sql: str, params: dict | None = None, rows: dict[str, str] | None = None, **frames: pl.DataFrame
+    ) -> pl.DataFrame:
+        """SQL over the warehouse, with `$until` bound to the last snapshot date in effect, and `rows` (name →
+        dataset) naming each dataset's accepted rows in effect, with provenance, as the SQL calls them."""
+        views = {}
+        for name, dataset in (rows or {}).items():
+            if any(f.entry.dataset == dataset for f in self.extra):
+                frames[name] = self.frames[dataset]  # a file not yet stored: its rows exist only as a frame
+            else:
+                views[name] = warehouse.accepted_sql(dataset, self.until)
+        bound = ({"until": self.until} if "$until" in sql else {}) | (params or {})  # DuckDB refuses unused ones
+        return self.warehouse.query(sql, bound, views, **frames)
 
     def notes(self, today: date) -> list[Problem]:
         return dating_notes(self, today)
 
-
-ANYTHING = "*"
-_WHOLE = frozenset({"files", "ignored", "cutoff", "data_dir", "key", "entries"})
-_reading = threading.local()
-
-
-LARGE_TABLE_BYTES = 8 << 20
-
-
-def _large(value: object) -> bool:
-    return isinstance(value, pl.DataFrame) and value.estimated_size() > LARGE_TABLE_BYTES
+    def _frame(self, dataset: str) -> pl.DataFrame:
+        frame = _stored_frame(self.warehouse, dataset)
+        if self.cutoff is not None:  # the rows are in the order files take effect: a cut-off keeps a prefix
+            frame = frame.slice(0, frame["_as_of"].search_sorted(self.cutoff, side="right"))
+        mine = [f for f in self.extra if f.entry.dataset == dataset]
+        return _with_extra(self, frame, mine) if mine else frame
 
 
-def _cut_versions_used() -> list[Data]:
-    """Versions cut off at a date that this thread's computation in progress has derived tables on."""
-    if not hasattr(_reading, "cut"):
-        _reading.cut = []
-    return _reading.cut
+def orders(data: Data, dataset: str) -> dict[str, int]:
+    """The order in which the dataset's accepted files take effect (catalog.FileEntry.order), by relative path."""
+    ranked = sorted(data.accepted(dataset), key=lambda f: f.entry.order)
+    return {f.entry.rel: i for i, f in enumerate(ranked)}
 
 
-def _settle() -> None:
-    """After the outermost computation: versions cut off at a date keep only their small results.
-
-    Such a version (a quarter's end, a date to compare with) is a step towards a few small tables: the meeting
-    pack, a quarter's scoreboard, a change list. Its resolved events would otherwise stay in memory beside the
-    current data's, one copy per quarter looked at. A rerun asks only for the small results again; a later
-    computation that needs a dropped table recomputes it."""
-    used = _cut_versions_used()
-    while used:
-        used.pop().drop_large()
-
-
-def _reads_stack() -> list[set[str]]:
-    """This thread's computations in progress, innermost last (Streamlit runs each session on its own thread)."""
-    if not hasattr(_reading, "stack"):
-        _reading.stack = []
-    return _reading.stack
-
-
-def _note(*what: str) -> None:
-    stack = _reads_stack()
-    if stack:
-        stack[-1].update(what)
-
-
-class _Frames(dict):
-    """Data.frames: a plain dict of frames that notes which datasets a derived table reads."""
-
-    def __getitem__(self, dataset):
-        _note(dataset)
-        return super().__getitem__(dataset)
-
-    def get(self, dataset, default=None):
-        _note(dataset)
-        return super().get(dataset, default)
-
-    def _all(self):
-        _note(*super().keys())
-
-    def items(self):
-        self._all()
-        return super().items()
-
-    def values(self):
-        self._all()
-        return super().values()
-
-    def __iter__(self):
-        self._all()
-        return super().__iter__()
-
-    def plain(self) -> dict[str, pl.DataFrame]:
-        return dict(super().items())
-
-
-def _in_effect(files: list[LoadedFile]) -> dict[str, pl.DataFrame]:
-    """Accepted rows per dataset with provenance: _file, _as_of and _order (newer snapshots have higher order)."""
-    frames: dict[str, pl.DataFrame] = {}
-    for dataset in DATASETS:
-        chosen = sorted(
-            (f for f in files if f.frame is not None and f.entry.dataset == dataset),
-            key=lambda f: f.entry.order,
-        )
-        frames[dataset] = _combined(dataset, chosen) if chosen else empty_frame(dataset)
-    return frames
-
-
-BATCH_FILES = 500  # files read and checked together on a cold start
-MAX_COMBINED = 4  # recent combinations kept per dataset; they share their column buffers
-MAX_CHUNKS = 64
-_combos: dict[str, list[tuple[tuple, pl.DataFrame]]] = {}
-
-
-def _annotated(f: LoadedFile, order: int) -> pl.DataFrame:
-    return f.frame.with_columns(
+def with_provenance(data: Data, f: LoadedFile) -> pl.DataFrame:
+    """A file's own rows (one not yet stored) with the provenance columns the stored rows carry."""
+    order = orders(data, f.entry.dataset)[f.entry.rel]
+    return f.given.with_columns(
         pl.lit(f.entry.rel).alias("_file"),
         pl.lit(f.entry.as_of).alias("_as_of"),
-        pl.lit(order, dtype=pl.Int64).alias("_order"),
+        pl.lit(order, pl.Int64).alias("_order"),
     )
 
 
-def _combined(dataset: str, chosen: list[LoadedFile]) -> pl.DataFrame:
-    """One dataset's accepted files as one frame, reusing a recent combination when it can: a cutoff sees a prefix
-    of the files (a zero-copy slice), a new snapshot usually sorts last (only its rows are appended). So a new
-    file costs its own rows, not a copy of a million, and versions of the data share memory."""
-    key = tuple((f.entry.fingerprint, f.entry.as_of, f.entry.rel) for f in chosen)
-    with _lock:
-        known = list(_combos.get(dataset, ()))
-    for seen, frame in known:
-        if seen[: len(key)] == key:
-            rows = sum(f.frame.height for f in chosen)
-            return frame if len(seen) == len(key) else frame.slice(0, rows)
-    base = max((c for c in known if key[: len(c[0])] == c[0]), key=lambda c: len(c[0]), default=None)
-    start = len(base[0]) if base else 0
-    parts = [_annotated(f, order) for order, f in enumerate(chosen[start:], start)]
-    if base is not None:
-        parts.insert(0, base[1])
-    frame = pl.concat(parts, how="vertical_relaxed", rechunk=False)
-    if frame.n_chunks() > MAX_CHUNKS:  # thousands of small chunks make every query several times slower
-        frame = frame.rechunk()
-        _rehome(chosen, frame)
-    with _lock:
-        combos = _combos.setdefault(dataset, [])
-        combos.insert(0, (key, frame))
-        del combos[MAX_COMBINED:]
+def renumbered(data: Data, dataset: str, stored: pl.DataFrame) -> pl.DataFrame:
+    """Stored rows with _order as it is once the files not yet stored take their places among them."""
+    order = orders(data, dataset)
+    return stored.with_columns(pl.col("_file").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
+
+
+def _with_extra(data: Data, frame: pl.DataFrame, extra: list[LoadedFile]) -> pl.DataFrame:
+    """The rows with files not yet stored placed where they take effect, so a preview resolves exactly as the
+    stored file will."""
+    dataset = extra[0].entry.dataset
+    parts = [renumbered(data, dataset, frame), *(with_provenance(data, f).select(frame.columns) for f in extra)]
+    return pl.concat(parts, how="vertical_relaxed").sort("_order", "_row", maintain_order=True)
+
+
+_frames_lock = threading.Lock()
+_frames: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+MAX_FRAMES = len(DATASETS) + 2
+
+
+def _stored_frame(wh: warehouse.Warehouse, dataset: str) -> pl.DataFrame:
+    """A dataset's accepted rows in the warehouse now, fetched once per change of the warehouse."""
+    key = (wh.generation, dataset)
+    with _frames_lock:
+        hit = _frames.get(key)
+        if hit is not None:
+            _frames.move_to_end(key)
+            return hit
+    sql = warehouse.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row"
+    frame = wh.query(sql)
+    if not frame.height:
+        frame = empty_frame(dataset)
+    with _frames_lock:
+        _frames[key] = frame
+        while len(_frames) > MAX_FRAMES:
+            _frames.popitem(last=False)
     return frame
-
-
-def _rehome(chosen: list[LoadedFile], frame: pl.DataFrame) -> None:
-    """After a rechunk (a contiguous copy), point each file's own rows at their slice of that copy, so the rows
-    are held once rather than twice (per file and combined). Load() then hands out these file results."""
-    start = 0
-    for f in chosen:
-        n = f.frame.height
-        piece = frame.slice(start, n).drop("_file", "_as_of", "_order")
-        start += n
-        with _lock:
-            key = str(f.entry.path)
-            if _files.get(key, (None, None))[1] is f:
-                _files[key] = (f.entry.fingerprint, replace(f, frame=piece))
-
-
-def _current(f: LoadedFile) -> LoadedFile:
-    with _lock:
-        fingerprint, now = _files.get(str(f.entry.path), (None, f))
-    return now if fingerprint == f.entry.fingerprint and now.entry == f.entry else f
 
 
 @cache
@@ -354,40 +332,6 @@ def empty_frame(dataset: str) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def _load_many(fresh: list[FileEntry]) -> set[str]:
-    """A cold start: read the files in threads (pyarrow releases the GIL), then check each dataset's files together
-    (validate_many gives the same results as one file at a time, several times faster for many small files)."""
-    by_dataset: dict[str, list[FileEntry]] = {}
-    changed: set[str] = set()  # files that changed while being read: left for the next load
-    for e in fresh:
-        by_dataset.setdefault(e.dataset, []).append(e)
-    groups = [(ds, es[i : i + BATCH_FILES]) for ds, es in by_dataset.items() for i in range(0, len(es), BATCH_FILES)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for dataset, entries in groups:  # a few hundred files at a time bounds the raw rows held at once
-            reads = list(pool.map(_read, entries))
-            readable = [(e, got) for e, got in zip(entries, reads, strict=True) if isinstance(got, tuple)]
-            try:
-                results = validate_many(dataset, [(e.rel, got[0]) for e, got in readable])
-            except FILE_FAILURES:  # judge file by file instead, so one odd file cannot reject the others
-                results = [None] * len(readable)
-            for (e, (raw, sample)), result in zip(readable, results, strict=True):
-                _remember(e, _judged(e, raw, sample, result))
-            for e, got in zip(entries, reads, strict=True):
-                if isinstance(got, LoadedFile):
-                    _remember(e, got)
-                elif got is None:
-                    changed.add(str(e.path))
-    return changed
-
-
-def _load_all(entries: list[FileEntry]) -> list[LoadedFile]:
-    with _lock:
-        fresh = [e for e in entries if _files.get(str(e.path), (None,))[0] != e.fingerprint]
-    changed = _load_many(fresh) if len(fresh) > 4 else set()
-    loaded = [load_file(e) for e in entries if str(e.path) not in changed]
-    return [f for f in loaded if f is not None]
-
-
 def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data:
     """The data in effect now: scans the dir (stat only), reads only new or changed files."""
     root = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -395,8 +339,7 @@ def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data
 
 
 def cut(data: Data, cutoff: date | None) -> Data:
-    """`data` as it stood from the snapshots dated up to `cutoff`: the same look at the dir, not a new scan (a scan
-    of thousands of files is most of a rerun, and a page comparing with a date needs both versions)."""
+    """`data` as it stood from the snapshots dated up to `cutoff`: the same look at the dir, not a new scan."""
     if cutoff == data.cutoff:
         return data
     return _version(data.data_dir, data.entries, cutoff)
@@ -410,24 +353,24 @@ def _version(root: Path, entries: tuple[FileEntry, ...], cutoff: date | None) ->
         if key in _versions:
             _versions.move_to_end(key)
             return _versions[key]
-    files = tuple(_load_all(dated))
-    frames = _in_effect(list(files))
-    files = tuple(_current(f) for f in files)  # the same results, their rows now slices of the combined frames
-    data = Data(root, cutoff, files, ignored, frames, key, entries)
+    wh = sync(root, entries) if root.is_dir() else None
+    mirror = _mirror(wh) if wh is not None else None
+    files = tuple(mirror.loaded(e) for e in dated if mirror is not None and mirror.same(e))
+    data = Data(root, cutoff, files, ignored, key, entries)
     with _lock:
-        superseded = [k for k in _versions if k[:2] == key[:2]]  # same dir and cutoff, other files
-        previous = _versions[superseded[-1]] if superseded else None
-    if previous is not None:
-        data.keep_unchanged(previous)
-    with _lock:
-        # A superseded version will not be asked for again, and its derived tables can be large: let it go now
-        # rather than when it falls off the end. A session still running on it keeps its own reference.
-        for old in superseded:
+        # A superseded version (same dir and cut-off, other files) will not be asked for again: let it go now.
+        for old in [k for k in _versions if k[:2] == key[:2]]:
             _versions.pop(old, None)
         _versions[key] = data
         while len(_versions) > MAX_DATA_VERSIONS:
             _versions.popitem(last=False)
     return data
+
+
+def with_extra(data: Data, extra: LoadedFile) -> Data:
+    """`data` with one more accepted file that is not stored (an import being previewed)."""
+    files = (*data.files, extra)
+    return Data(data.data_dir, data.cutoff, files, data.ignored, (*data.key, extra.entry.rel), data.entries, (extra,))
 
 
 def dating_notes(data: Data, today: date) -> list[Problem]:

@@ -213,12 +213,17 @@ def _first_year(rule: Rule) -> int:
 def county_in_name(name: str) -> str | None:
     """The county a file name names (full name first, then short name), or None for a city-wide file."""
     base = name.rsplit("/", 1)[-1]
-    found = plan.areas().filter(~pl.col("is_city"))
-    for column in ("name", "short"):
-        for code, spelled in zip(found["code"], found[column], strict=True):
+    for spellings in _county_spellings():
+        for code, spelled in spellings:
             if spelled in base:
                 return code
     return None
+
+
+@cache
+def _county_spellings() -> tuple[tuple[tuple[str, str], ...], ...]:
+    found = plan.areas().filter(~pl.col("is_city"))
+    return tuple(tuple(zip(found["code"], found[c], strict=True)) for c in ("name", "short"))
 
 
 @dataclass(frozen=True)
@@ -233,11 +238,7 @@ class _File:
 def _files(data: Data, dataset: str) -> list[_File]:
     """The dataset's accepted files, each with the areas it carries rows for: the one place this module reads the
     store, so a different store only has to answer this."""
-    rows = data.frames[dataset]
-    by_file: dict[str, set[str]] = {}
-    if rows.height:
-        for rel, areas in rows.group_by("_file").agg(pl.col("area").unique()).iter_rows():
-            by_file[rel] = set(areas)
+    by_file = {rel: set(areas) for rel, areas in _areas_by_file(data, dataset).iter_rows()}
     return sorted(
         (
             _File(
@@ -253,13 +254,28 @@ def _files(data: Data, dataset: str) -> list[_File]:
     )
 
 
+def _areas_by_file(data: Data, dataset: str) -> pl.DataFrame:
+    """(file, areas with rows in it), as the warehouse noted them when it stored the file."""
+    if any(f.entry.dataset == dataset for f in data.extra):
+        return data.frames[dataset].group_by("_file").agg(pl.col("area").unique())
+    sql = "select rel, areas from files where dataset = $ds and status <> 'rejected' and as_of <= $until"
+    return data.query(sql, {"ds": dataset})
+
+
 def _row_keys(data: Data, dataset: str) -> set[tuple]:
     """(area, period columns…) of every accepted row, for datasets whose rows name their period."""
     keys = ROW_KEYS.get(dataset)
-    rows = data.frames[dataset]
-    if keys is None or not rows.height:
+    if keys is None:
         return set()
-    return set(rows.select("area", *keys).unique().iter_rows())
+    if any(f.entry.dataset == dataset for f in data.extra):
+        rows = data.frames[dataset]
+        return set(rows.select("area", *keys).unique().iter_rows()) if rows.height else set()
+    cols = ", ".join(f"r.{k}" for k in keys)
+    sql = f"""
+        select distinct r.area, {cols} from rows_{dataset} r join files f on f.fid = r._fid
+        where f.as_of <= $until
+    """
+    return set(data.query(sql).iter_rows())
 
 
 def _belongs(f: _File, county: str) -> bool:
@@ -267,15 +283,30 @@ def _belongs(f: _File, county: str) -> bool:
     return county in f.areas or f.county == county or f.county is None
 
 
-def _submitted(rule: Rule, p: Period, county: str, files: list[_File], keys: set[tuple]) -> bool:
+@dataclass(frozen=True)
+class _Sent:
+    """What a county has sent of one dataset, as the submission checks ask it: the newest snapshot date among the
+    files that count as its own (rows, name or city-wide), and the newest of its own empty files (零报告)."""
+
+    newest: date | None
+    newest_empty: date | None
+
+
+def _sent(files: list[_File], county: str) -> _Sent:
+    own = [f.as_of for f in files if _belongs(f, county)]
+    empty = [f.as_of for f in files if f.county == county and not f.areas]
+    return _Sent(max(own, default=None), max(empty, default=None))
+
+
+def _submitted(rule: Rule, p: Period, county: str, sent: _Sent, keys: set[tuple]) -> bool:
     if rule.dataset in ROW_KEYS:
         row_key = {"indicators": (p.end.year, p.end.month), "coverage": (p.key[:7],), "commendations": (p.end.year,)}
         if (county, *row_key[rule.dataset]) in keys:
             return True
-    if rule.dataset in SNAPSHOT_DATASETS and any(f.as_of >= p.end and _belongs(f, county) for f in files):
+    if rule.dataset in SNAPSHOT_DATASETS and sent.newest is not None and sent.newest >= p.end:
         return True
     # 零报告: the county's own file with no rows, dated within or after the period.
-    return any(f.county == county and not f.areas and f.as_of >= p.start for f in files)
+    return sent.newest_empty is not None and sent.newest_empty >= p.start
 
 
 def _rejected(data: Data, dataset: str, files: list[_File], today: date) -> list[dict]:
@@ -308,7 +339,8 @@ def _rule_areas(rule: Rule) -> tuple[str, ...]:
 
 def _entry(rule: Rule, county: str, files: list[_File], keys: set[tuple], today: date, soon_days: int) -> dict:
     listed = periods(rule, _first_year(rule), today)
-    done = {p.key: _submitted(rule, p, county, files, keys) for p in listed}
+    sent = _sent(files, county)
+    done = {p.key: _submitted(rule, p, county, sent, keys) for p in listed}
     overdue = [p for p in listed if p.due < today and not done[p.key]]
     upcoming = next((p for p in listed if p.due >= today and not done[p.key]), None)
     through = max((p for p in listed if done[p.key]), key=lambda p: p.end, default=None)

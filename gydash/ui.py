@@ -84,11 +84,7 @@ def selected_plan(d: Data) -> str:
 
 
 def plan_title(d: Data, plan_id: str) -> str:
-    """A built-in plan by its document title and year; a plan from the targets dataset by its own name."""
-    info = plan.plan_info(plan_id, store_targets(d))
-    if info.get("issuer"):
-        return f"《{info['title']}》（{plan_id}）"
-    return info["title"]
+    return progress.plan_title(d, plan_id)
 
 
 def store_targets(d: Data):

@@ -11,7 +11,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash import store
+# Tests keep the warehouse in memory: a DuckDB file per test's data dir would cost the suite minutes of disk syncs.
+# tests/test_warehouse.py and the browser tests (real servers) use the file, as a server does. Whatever a test
+# writes to the state dir goes to a folder of this run, never the user's cache.
+os.environ.setdefault("GYDASH_WAREHOUSE", "memory")
+if not os.environ.get("GYDASH_STATE_DIR"):
+    import tempfile
+
+    os.environ["GYDASH_STATE_DIR"] = tempfile.mkdtemp(prefix="gydash-test-state-")
+
+from gydash import store  # noqa: E402
 
 Rows = list[dict] | pl.DataFrame | pa.Table
 

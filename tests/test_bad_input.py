@@ -26,7 +26,7 @@ from conftest import ind, remove_tree, write_parquet
 from streamlit.testing.v1 import AppTest
 from test_validate import BAD_FILES, GOOD
 
-from gydash import cli, store, validate
+from gydash import cli, ingest, store, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -313,7 +313,7 @@ def _replace_during_read(monkeypatch, victim: Path) -> list[int]:
             os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 5_000_000_000))
         return got
 
-    monkeypatch.setattr(store, "read_parquet", reading)
+    monkeypatch.setattr(ingest, "read_parquet", reading)
     return calls
 
 

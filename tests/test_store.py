@@ -15,7 +15,7 @@ import pytest
 from conftest import ind
 from polars.exceptions import PanicException
 
-from gydash import store
+from gydash import ingest, store
 
 GOOD_ROWS = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
 COLUMNS = {"indicator": ["tech_sme"], "area": ["利州区"], "year": [2025], "month": [6]}
@@ -96,14 +96,14 @@ def test_column_of_an_unexpected_arrow_type_is_rejected_not_raised(write, load, 
 @pytest.mark.parametrize("failure", [RuntimeError, RecursionError, PanicException], ids=lambda e: e.__name__)
 def test_a_file_the_checks_cannot_handle_is_rejected_and_the_others_still_load(write, load, monkeypatch, failure):
     # A polars panic is a BaseException, not an Exception: it too rejects only its file.
-    real = store.validate
+    real = ingest.validate
 
     def fragile(dataset, raw, rel, row_offset=0):
         if rel.endswith("2025-06-30.parquet"):
             raise failure("unforeseen")
         return real(dataset, raw, rel, row_offset)
 
-    monkeypatch.setattr(store, "validate", fragile)
+    monkeypatch.setattr(ingest, "validate", fragile)
     write("indicators", "2025-06-30.parquet", GOOD_ROWS)
     write("indicators", "2025-03-31.parquet", GOOD_ROWS)
     data = load()
@@ -118,7 +118,7 @@ def test_ctrl_c_or_exit_while_checking_a_file_still_stops_the_program(write, loa
     def interrupted(*args, **kwargs):
         raise stop()
 
-    monkeypatch.setattr(store, "validate", interrupted)
+    monkeypatch.setattr(ingest, "validate", interrupted)
     write("indicators", "2025-06-30.parquet", GOOD_ROWS)
     with pytest.raises(stop):
         load()

@@ -87,6 +87,7 @@ def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": today, "PYTHONUNBUFFERED": "1"}
+    env["GYDASH_WAREHOUSE"] = "file"  # a real server keeps its warehouse file (the in-process tests keep it in memory)
     args = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
     args += ["--browser.gatherUsageStats", "false"]
