@@ -221,3 +221,13 @@ def test_a_today_setting_outside_2000_to_2100_is_not_used(monkeypatch, capsys, v
     monkeypatch.setenv("GYDASH_TODAY", value)
     assert clock.today().isoformat() != value
     assert "不在 2000–2100 年之间" in capsys.readouterr().err
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`gydash summary --json | head -1`: the reader stops early; gydash ends without a traceback."""
+    import subprocess
+    import sys
+
+    cmd = f"{sys.executable} -m gydash.cli summary --json {ROOT / 'data'} | head -c 10"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.stdout == '{\n  "today'[:10] and "Traceback" not in done.stderr, done.stderr[-2000:]
