@@ -122,7 +122,7 @@ error_log {tmp / "error.log"} info;
 events {{ worker_connections 512; }}
 http {{
     include /etc/nginx/mime.types;
-    log_format replica '$request_uri $status $upstream_addr';
+    log_format replica '$request_uri $status $upstream_addr $cookie_gydash_route';
     access_log {tmp / "access.log"} replica;
     {temp}
 {conf}
@@ -290,3 +290,96 @@ def test_upload_size_limit_lets_the_apps_largest_file_through_and_refuses_more(s
     url = site.url + "_stcore/upload_file/no-session/no-file"
     assert get(url, data=b"x" * largest)[0] != 413  # reaches the app (which refuses an unknown session itself)
     assert get(url, data=b"x" * (importer.DEFAULT_MAX_UPLOAD_MB + 3) * mb)[0] == 413
+
+
+# ---------------------------------------------------------------- in the browser, through nginx, on each replica
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    from browser.server import CHROMIUM_ARGS, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        missing_system_package("chromium", "a browser test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def visit(chromium, site: Site, replica: str, path: str = "") -> Iterator[object]:
+    """A fresh browser whose route cookie nginx sends to `replica`, opened at /gydash/<path>, settled."""
+    from browser.server import Watch, exceptions_on
+
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    route = site.route_to(replica)
+    context.add_cookies([{"name": "gydash_route", "value": route, "url": site.url}])
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(site.url + path)
+        watch.settled()
+        assert exceptions_on(page) == []
+        page.watch = watch
+        yield page
+    finally:
+        context.close()
+    # the page's WebSocket went through nginx to that replica (logged once the connection has closed)
+    for _ in range(100):
+        streams = [line.split(" ") for line in site.access_log.read_text().splitlines() if "_stcore/stream" in line]
+        mine = {upstream for _, _, upstream, cookie in streams if cookie == route}
+        if mine:
+            break
+        time.sleep(0.1)
+    assert mine == {replica}
+
+
+def sidebar(page) -> str:
+    return page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def snapshot(path: Path, value: float) -> Path:
+    """An indicators snapshot whose city figure for tech_sme 2025-12 is `value`, written whole then renamed in."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    row = {"indicator": ["tech_sme"], "area": ["广元市"], "year": [2025], "month": [12], "value": [value]}
+    part = path.with_name(path.name + ".part")
+    pq.write_table(pa.table(row), part)
+    os.replace(part, path)
+    return path
+
+
+@pytest.mark.browser
+def test_a_dropped_file_and_an_import_through_one_replica_show_on_both(site: Site, chromium, tmp_path: Path):
+    area = quote("旺苍县")
+    for replica in site.replicas:  # both have read the data before anything arrives
+        with visit(chromium, site, replica, f"?area={area}") as page:
+            assert "数据截至 2026-10-27" in sidebar(page) and "关注县区 旺苍县" in sidebar(page)
+
+    snapshot(site.data_dir / "indicators" / "2026-11-20_复核.parquet", 888.0)
+    for replica in site.replicas:
+        with visit(chromium, site, replica, f"?area={area}") as page:
+            assert "数据截至 2026-11-20" in sidebar(page) and "关注县区 旺苍县" in sidebar(page)
+            assert "888" in page.locator("section.main, [data-testid='stMain']").first.inner_text()
+
+    upload = snapshot(tmp_path / "2026-11-24_导入.parquet", 999.0)
+    first, second = site.replicas
+    with visit(chromium, site, first, "data") as page:
+        page.watch.run_and_wait(lambda: page.get_by_role("tab", name="上传导入").click())
+        page.get_by_label("用户名").fill(STAFF)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.watch.run_and_wait(lambda: page.get_by_role("button", name="登录").click())
+        page.watch.run_and_wait(lambda: page.locator("input[type=file]").set_input_files(str(upload)))
+        page.watch.run_and_wait(lambda: page.get_by_role("button", name="确认导入").click())
+        page.get_by_text("已写入 indicators/2026-11-24_导入").wait_for(timeout=60_000)
+    assert list((site.data_dir / "indicators").glob("2026-11-24*"))
+    log = (site.data_dir.parent / "state" / "imports.jsonl").read_text(encoding="utf-8")  # the one shared log
+    assert '"via": "page"' in log and STAFF in log
+    with visit(chromium, site, second) as page:
+        assert "数据截至 2026-11-24" in sidebar(page)
+        assert "999" in page.locator("[data-testid='stMain']").inner_text()
