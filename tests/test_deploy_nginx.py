@@ -311,35 +311,45 @@ def chromium() -> Iterator[object]:
 
 
 @contextlib.contextmanager
-def visit(chromium, site: Site, replica: str, path: str = "") -> Iterator[object]:
-    """A fresh browser whose route cookie nginx sends to `replica`, opened at /gydash/<path>, settled."""
+def visits(chromium, site: Site, replicas: list[str], path: str = "") -> Iterator[list]:
+    """One fresh browser per replica, its route cookie one that nginx sends there, each opened at /gydash/<path>
+    (all first, so the replicas work side by side), then each settled."""
     from browser.server import Watch, exceptions_on
 
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    route = site.route_to(replica)
-    context.add_cookies([{"name": "gydash_route", "value": route, "url": site.url}])
+    contexts, pages, routes = [], [], {}
     try:
-        page = context.new_page()
-        watch = Watch(page)
-        page.goto(site.url + path)
-        watch.settled()
-        assert exceptions_on(page) == []
-        page.watch = watch
-        yield page
+        for replica in replicas:
+            routes[replica] = site.route_to(replica)
+            contexts.append(chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN"))
+            contexts[-1].add_cookies([{"name": "gydash_route", "value": routes[replica], "url": site.url}])
+            pages.append(contexts[-1].new_page())
+            pages[-1].watch = Watch(pages[-1])
+            pages[-1].goto(site.url + path)
+        for page in pages:
+            page.watch.settled()
+            assert exceptions_on(page) == []
+        yield pages
     finally:
-        context.close()
-    # the page's WebSocket went through nginx to that replica (logged once the connection has closed)
-    for _ in range(100):
-        streams = [line.split(" ") for line in site.access_log.read_text().splitlines() if "_stcore/stream" in line]
-        mine = {upstream for _, _, upstream, cookie in streams if cookie == route}
-        if mine:
-            break
-        time.sleep(0.1)
-    assert mine == {replica}
+        for context in contexts:
+            context.close()
+    # each page's WebSocket went through nginx to its replica (logged once the connection has closed)
+    for replica, route in routes.items():
+        for _ in range(100):
+            lines = site.access_log.read_text().splitlines()
+            streams = [line.split(" ") for line in lines if "_stcore/stream" in line]
+            went = {upstream for _, _, upstream, cookie in streams if cookie == route}
+            if went:
+                break
+            time.sleep(0.1)
+        assert went == {replica}
 
 
 def sidebar(page) -> str:
     return page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def main(page) -> str:
+    return page.locator("[data-testid='stMain']").inner_text()
 
 
 def snapshot(path: Path, value: float) -> Path:
@@ -357,19 +367,20 @@ def snapshot(path: Path, value: float) -> Path:
 @pytest.mark.browser
 def test_a_dropped_file_and_an_import_through_one_replica_show_on_both(site: Site, chromium, tmp_path: Path):
     area = quote("旺苍县")
-    for replica in site.replicas:  # both have read the data before anything arrives
-        with visit(chromium, site, replica, f"?area={area}") as page:
+    with visits(chromium, site, site.replicas, f"?area={area}") as pages:  # both read the data before it changes
+        for page in pages:
             assert "数据截至 2026-10-27" in sidebar(page) and "关注县区 旺苍县" in sidebar(page)
+            assert "888" not in main(page)
 
     snapshot(site.data_dir / "indicators" / "2026-11-20_复核.parquet", 888.0)
-    for replica in site.replicas:
-        with visit(chromium, site, replica, f"?area={area}") as page:
+    with visits(chromium, site, site.replicas, f"?area={area}") as pages:
+        for page in pages:
             assert "数据截至 2026-11-20" in sidebar(page) and "关注县区 旺苍县" in sidebar(page)
-            assert "888" in page.locator("section.main, [data-testid='stMain']").first.inner_text()
+            assert "888" in main(page) and "999" not in main(page)
 
     upload = snapshot(tmp_path / "2026-11-24_导入.parquet", 999.0)
     first, second = site.replicas
-    with visit(chromium, site, first, "data") as page:
+    with visits(chromium, site, [first], "data") as (page,):
         page.watch.run_and_wait(lambda: page.get_by_role("tab", name="上传导入").click())
         page.get_by_label("用户名").fill(STAFF)
         page.get_by_label("密码").fill(PASSWORD)
@@ -380,6 +391,6 @@ def test_a_dropped_file_and_an_import_through_one_replica_show_on_both(site: Sit
     assert list((site.data_dir / "indicators").glob("2026-11-24*"))
     log = (site.data_dir.parent / "state" / "imports.jsonl").read_text(encoding="utf-8")  # the one shared log
     assert '"via": "page"' in log and STAFF in log
-    with visit(chromium, site, second) as page:
+    with visits(chromium, site, [second]) as (page,):
         assert "数据截至 2026-11-24" in sidebar(page)
-        assert "999" in page.locator("[data-testid='stMain']").inner_text()
+        assert "999" in main(page)
