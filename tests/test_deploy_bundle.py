@@ -19,6 +19,7 @@ import sys
 import tarfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -57,8 +58,9 @@ def no_network_env(cache: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """The `current` release folder of an install from a freshly built bundle, with no index reachable."""
+def installed(tmp_path_factory) -> Iterator[Path]:
+    """The `current` release folder of an install from a freshly built bundle, with no index reachable; the bundle
+    and the install (about a gigabyte) are removed after the module."""
     if shutil.which("uv") is None:
         pytest.fail("uv is needed to build the bundle (.ci/run installs it)")
     tmp = tmp_path_factory.mktemp("bundle")
@@ -76,6 +78,7 @@ def installed(tmp_path_factory) -> Path:
     (tarball,) = (tmp / "dist").glob("gydash-bundle-*.tar")
     with tarfile.open(tarball) as tar:
         tar.extractall(tmp / "unpacked", filter="tar")
+    tarball.unlink()
     (bundle,) = (tmp / "unpacked").iterdir()
     cache = tmp / "empty-uv-cache"
     cache.mkdir()
@@ -90,7 +93,8 @@ def installed(tmp_path_factory) -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     # nothing was fetched into the (empty) cache: every package came from the bundle's wheels
     assert not any(p.suffix in (".whl", ".tar.gz") for p in cache.rglob("*"))
-    return tmp / "opt" / "current"
+    yield tmp / "opt" / "current"
+    shutil.rmtree(tmp)
 
 
 def test_bundle_carries_the_locked_wheels_uv_and_the_app(installed: Path):
