@@ -365,7 +365,7 @@ def worker_browser(data_dir: Path, reruns: int) -> dict:
 
 def run_worker(kind: str, data_dir: Path, *extra: str, state: Path | None = None, timeout: float = 3600) -> dict:
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": TODAY, "PYTHONHASHSEED": "0"}
-    env |= {"GYDASH_STATE_DIR": str(state or data_dir.parent / "state")}
+    env |= {"GYDASH_STATE_DIR": str(state or data_dir.parent / "state"), "GYDASH_WAREHOUSE": "file"}
     cmd = [sys.executable, __file__, "--worker", kind, "--data", str(data_dir), *extra]
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
@@ -407,7 +407,7 @@ def versions() -> dict:
 
 def time_summary_cli(data_dir: Path, state: Path, runs: int = 3) -> dict:
     """`gydash summary --json` as staff run it, with the warehouse built: process start to exit, median of runs."""
-    env = os.environ | {"GYDASH_TODAY": TODAY, "GYDASH_STATE_DIR": str(state)}
+    env = os.environ | {"GYDASH_TODAY": TODAY, "GYDASH_STATE_DIR": str(state), "GYDASH_WAREHOUSE": "file"}
     cmd = [sys.executable, "-m", "gydash.cli", "summary", "--json", str(data_dir)]
     times = []
     for _ in range(runs):

@@ -254,17 +254,14 @@ def _coverage(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     city = frame["area"] == plan.CITY
     ck.flag(city.fill_null(False), "area", frame["_area_given"], "台账按县区填报，不能填广元市（全市）")
     given = frame["round"]
-    parsed = [(_ROUND.match(v) if v is not None else None) for v in given.to_list()]
-    in_years = [m is not None and YEAR_MIN <= int(m.group(1)) <= YEAR_MAX for m in parsed]
-    ck.flag(
-        pl.Series([m is not None and not ok for m, ok in zip(parsed, in_years, strict=True)], dtype=pl.Boolean),
-        "round",
-        given,
-        f"台账期次的年份应在 {YEAR_MIN}–{YEAR_MAX} 之间",
-    )
-    rounds = [f"{m.group(1)}-{int(m.group(2)):02d}" if ok else None for m, ok in zip(parsed, in_years, strict=True)]
-    rounds_s = pl.Series("round", rounds, dtype=pl.String)
-    shaped = pl.Series([m is not None for m in parsed], dtype=pl.Boolean)
+    # Each distinct value is parsed once: a ledger repeats a handful of rounds over thousands of rows.
+    parsed = {v: _ROUND.match(v) for v in given.drop_nulls().unique().to_list()}
+    ok_year = {v: m is not None and YEAR_MIN <= int(m.group(1)) <= YEAR_MAX for v, m in parsed.items()}
+    as_round = {v: f"{m.group(1)}-{int(m.group(2)):02d}" for v, m in parsed.items() if ok_year[v]}
+    shaped = given.replace_strict({v: m is not None for v, m in parsed.items()}, default=False, return_dtype=pl.Boolean)
+    in_years = given.replace_strict(ok_year, default=False, return_dtype=pl.Boolean)
+    ck.flag(shaped & ~in_years, "round", given, f"台账期次的年份应在 {YEAR_MIN}–{YEAR_MAX} 之间")
+    rounds_s = given.replace_strict(as_round, default=None, return_dtype=pl.String).alias("round")
     ck.flag(given.is_not_null() & ~shaped, "round", given, "台账期次应为「YYYY-03」或「YYYY-10」")
     reshaped = given.is_not_null() & rounds_s.is_not_null() & (given != rounds_s)
     ck.flag(reshaped, "round", given, "台账期次已规范为 YYYY-MM 格式", "warning")
@@ -276,9 +273,9 @@ def _coverage(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
         frame["credit_code"],
         "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）",
     )
-    sums = [credit_code_ok(c) if ok else True for c, ok in zip(codes.to_list(), shape_ok.to_list(), strict=True)]
+    checked = {c: credit_code_ok(c) for c in codes.filter(shape_ok.fill_null(False)).unique().to_list()}
     ck.flag(
-        ~pl.Series(sums, dtype=pl.Boolean),
+        ~codes.replace_strict(checked, default=True, return_dtype=pl.Boolean),
         "credit_code",
         frame["credit_code"],
         "统一社会信用代码校验位不符，请核对",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from gydash import contract
@@ -86,7 +87,7 @@ def _schema_sql() -> list[str]:
     ]
     for ds in contract.DATASETS:
         cols = ", ".join(f"{c.name} {_sql_type(DTYPES[c.type])}" for c in contract.columns(ds))
-        extra = ", _g uhugeint, _lost date, _copies integer" if ds in EVENT_DATASETS else ""
+        extra = ", _g ubigint, _lost date, _copies integer" if ds in EVENT_DATASETS else ""
         out.append(f"create table rows_{ds} ({cols}, _fid integer, _row uinteger{extra})")
     return out
 
@@ -114,12 +115,15 @@ def problems_from_json(text: str | None) -> tuple[tuple[Problem, ...], tuple[Pro
     return tuple(p for p in items if p.level == "error"), tuple(p for p in items if p.level != "error")
 
 
+def _content(dataset: str) -> str:
+    return ", ".join(c for c in data_columns(dataset) if c != "id")
+
+
 def _group_key(dataset: str) -> str:
-    """An event's group: its id, or for an id-less event its whole row (identical rows are one group)."""
-    cols = ", ".join(c for c in data_columns(dataset) if c != "id")
-    return (
-        f"case when id is not null then md5_number('i' || id) else md5_number('c' || to_json(struct_pack({cols}))) end"
-    )
+    """A hash of an event's group: its id, or for an id-less event its whole row. Only used to find the rows a new
+    file may affect; the groups themselves are formed on the values (a hash collision costs a little more work,
+    never a wrong count)."""
+    return f"case when id is not null then hash('i', id) else hash('c', {_content(dataset)}) end"
 
 
 # Per event row, what resolving at any cut-off date needs. By id, the newest row wins: a row is in effect from its
@@ -128,30 +132,30 @@ def _group_key(dataset: str) -> str:
 # that has them: the first such row of each file carries the running maximum (`_copies`) and is in effect until
 # the next file holding the row; the others carry 0. So the events in effect at date c are the rows with
 # `_copies > 0`, a snapshot dated on or before c and `_lost` after c (or none): a condition, not a second copy.
+# Computed over `stage_{ds}`: the new rows and the stored rows of every group they touch (rows are partitioned by
+# their values, nulls equal, so the result is exact whatever the hashes that found them).
 _EVENTS_SQL = """
+insert into rows_{ds} by name
 with r as (
-    select r._fid, r._row, r._g, r.id, f.ord, f.as_of
-    from rows_{ds} r join files f on f.fid = r._fid
-    where r._g in (select _g from touched)
+    select s.*, f.ord as _ord, f.as_of as _as from stage_{ds} s join files f on f.fid = s._fid
 ),
 by_id as (
-    select _fid, _row, lead(as_of) over (partition by _g order by ord, _row) as lost, 1 as copies
+    select _fid, _row, lead(_as) over (partition by id order by _ord, _row) as _lost, 1 as _copies
     from r where id is not null
 ),
 per_file as (
-    select _g, _fid, any_value(ord) as ord, any_value(as_of) as as_of, count(*) as n, min(_row) as first_row
-    from r where id is null group by _g, _fid
+    select {content}, _fid, any_value(_ord) as _ord, any_value(_as) as _as, count(*) as n, min(_row) as _row
+    from r where id is null group by all
 ),
 by_content as (
-    select _fid, first_row as _row, lead(as_of) over (partition by _g order by ord) as lost,
-           max(n) over (partition by _g order by ord rows between unbounded preceding and current row) as copies
+    select _fid, _row, lead(_as) over (partition by {content} order by _ord) as _lost,
+           max(n) over (partition by {content} order by _ord rows between unbounded preceding and current row)
+               as _copies
     from per_file
 ),
 judged as (select * from by_id union all select * from by_content)
-update rows_{ds} set _lost = j.lost, _copies = j.copies
-from (select r._fid, r._row, j.lost, coalesce(j.copies, 0) as copies
-      from r left join judged j using (_fid, _row)) j
-where rows_{ds}._fid = j._fid and rows_{ds}._row = j._row
+select r.* exclude (_ord, _as), j._lost, coalesce(j._copies, 0) as _copies
+from r left join judged j using (_fid, _row)
 """
 
 
@@ -219,11 +223,13 @@ def _apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested
         .pl()["dataset"]
         .to_list()
     ) | {f.entry.dataset for f in fresh}
-    cur.sql("create or replace temp table touched (_g uhugeint)")
-    for ds in EVENT_DATASETS:
-        if ds in datasets and gone:
+    events = [ds for ds in EVENT_DATASETS if ds in datasets]
+    for ds in events:  # the new rows and every stored row of the groups they, or the files gone, touch
+        cur.sql(f"create or replace temp table stage_{ds} as select * exclude (_lost, _copies) from rows_{ds} limit 0")
+        cur.sql(f"create or replace temp table touched_{ds} (_g ubigint)")
+        if gone:
             cur.sql(
-                f"insert into touched select distinct _g from rows_{ds} where list_contains($g, _fid)",
+                f"insert into touched_{ds} select distinct _g from rows_{ds} where list_contains($g, _fid)",
                 params={"g": gone},
             )
     for ds in datasets:
@@ -232,29 +238,27 @@ def _apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested
     if gone:
         cur.sql("delete from files where list_contains($g, fid)", params={"g": gone})
     fids = [r[0] for r in cur.sql("select nextval('fid_seq') from range($n)", params={"n": len(fresh)}).fetchall()]
-    _insert_files(cur, list(zip(fids, fresh, strict=True)))
     by_dataset: dict[str, list[tuple[int, Ingested]]] = {}
     for fid, f in zip(fids, fresh, strict=True):
         if f.frame is not None and f.frame.height:
             by_dataset.setdefault(f.entry.dataset, []).append((fid, f))
+    areas: dict[int, list[str]] = {}
     for ds, items in by_dataset.items():
-        _insert_rows(cur, ds, items)
+        areas |= _insert_rows(cur, ds, items)
+    _insert_files(cur, list(zip(fids, fresh, strict=True)), areas)
     for ds in datasets:
         _reorder(cur, ds)
-    for ds in EVENT_DATASETS:
-        if ds in datasets:
-            cur.sql(_EVENTS_SQL.format(ds=ds))
-    cur.sql("drop table touched")
+    for ds in events:
+        touched = f"(select _g from touched_{ds})"
+        cur.sql(f"insert into stage_{ds} select * exclude (_lost, _copies) from rows_{ds} where _g in {touched}")
+        cur.sql(f"delete from rows_{ds} where _g in {touched}")
+        cur.sql(_EVENTS_SQL.format(ds=ds, content=_content(ds)))
+        cur.sql(f"drop table stage_{ds}")
+        cur.sql(f"drop table touched_{ds}")
 
 
-def _areas(frame: pl.DataFrame | None) -> list[str]:
-    """The areas a file has accepted rows for (which county a submission counts for)."""
-    if frame is None or "area" not in frame.columns:
-        return []
-    return sorted(frame["area"].drop_nulls().unique().to_list())
-
-
-def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingested]]) -> None:
+def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingested]], areas: dict[int, list]) -> None:
+    """The files' rows, with the areas each has accepted rows for (which county a submission counts for)."""
     if not items:
         return
     frame = pl.DataFrame(
@@ -273,7 +277,7 @@ def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingeste
                 "sample": f.sample,
                 "rows": f.rows,
                 "problems": _problems_json(f.errors, f.warnings),
-                "areas": _areas(f.frame),
+                "areas": areas.get(fid, []),
             }
             for fid, f in items
         ],
@@ -294,28 +298,30 @@ def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingeste
         _unregister(cur, "fresh_files")
 
 
-def _insert_rows(cur: duckdb.DuckDBPyConnection, ds: str, items: list[tuple[int, Ingested]]) -> None:
+def _insert_rows(cur: duckdb.DuckDBPyConnection, ds: str, items: list[tuple[int, Ingested]]) -> dict[int, list]:
+    """Store the files' accepted rows (event rows are staged, see _apply); the areas each file has rows for."""
     cols = data_columns(ds)
-    frame = pl.concat(
-        [f.frame.select("_row", *cols).with_columns(pl.lit(fid, dtype=pl.Int32).alias("_fid")) for fid, f in items],
-        how="vertical_relaxed",
-    )
+    frame = pl.concat([f.frame for _, f in items], how="vertical_relaxed").select("_row", *cols)
+    heights = [f.frame.height for _, f in items]
+    frame = frame.with_columns(pl.Series("_fid", np.repeat([fid for fid, _ in items], heights), dtype=pl.Int32))
+    areas = {}
+    if "area" in cols:
+        found = frame.group_by("_fid").agg(pl.col("area").drop_nulls().unique().sort())
+        areas = dict(zip(found["_fid"].to_list(), found["area"].to_list(), strict=True))
     cur.register("fresh_rows", frame.to_arrow())
     try:
         names = ", ".join(cols)
-        if ds in EVENT_DATASETS:
+        if ds in EVENT_DATASETS:  # staged: their bookkeeping is worked out with the groups they touch (_apply)
             cur.sql(
-                f"insert into rows_{ds} ({names}, _fid, _row, _g) select {names}, _fid, _row, {_group_key(ds)} "
+                f"insert into stage_{ds} ({names}, _fid, _row, _g) select {names}, _fid, _row, {_group_key(ds)} "
                 "from fresh_rows"
             )
-            cur.sql(
-                f"insert into touched select distinct _g from rows_{ds} where list_contains($f, _fid)",
-                params={"f": [fid for fid, _ in items]},
-            )
+            cur.sql(f"insert into touched_{ds} select distinct _g from stage_{ds}")
         else:
             cur.sql(f"insert into rows_{ds} ({names}, _fid, _row) select {names}, _fid, _row from fresh_rows")
     finally:
         _unregister(cur, "fresh_rows")
+    return areas
 
 
 def _unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
