@@ -135,7 +135,8 @@ def page_text(at) -> str:
 def worker_load(data_dir: Path) -> dict:
     """store.load on a cold process, then the overview's numbers (target_progress)."""
     t0, c0 = time.perf_counter(), cpu_s()
-    from gydash import progress, store
+    from gydash.plan import progress
+    from gydash.snapshots import store
 
     t1 = time.perf_counter()
     data = store.load(data_dir)
@@ -282,12 +283,12 @@ def naive_numbers(data_dir: Path, every_dataset: bool) -> list[dict]:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     tables = {ds: read(ds) for ds in (scale_datasets() if every_dataset else ("indicators", "targets"))}
-    areas = pd.read_csv(ROOT / "gydash/plandata/areas.csv", dtype=str)
+    areas = pd.read_csv(ROOT / "gydash/base/plandata/areas.csv", dtype=str)
     code_of = dict(zip(areas["name"], areas["code"], strict=True))
     ind = tables["indicators"].sort_values(["_as_of", "_rel"], kind="stable")
     ind = ind.drop_duplicates(["indicator", "area", "year", "month"], keep="last")
     ind["area_code"] = ind["area"].map(code_of)
-    targets = pd.read_csv(ROOT / "gydash/plandata/targets.csv", dtype={"plan": str, "area": str})
+    targets = pd.read_csv(ROOT / "gydash/base/plandata/targets.csv", dtype={"plan": str, "area": str})
     given = tables["targets"]
     if len(given):
         given = given.sort_values(["_as_of", "_rel"]).assign(area=given["area"].map(code_of), clause="")
@@ -325,7 +326,7 @@ def naive_numbers(data_dir: Path, every_dataset: bool) -> list[dict]:
 
 
 def scale_datasets() -> tuple[str, ...]:
-    from gydash.contract import DATASETS
+    from gydash.base.contract import DATASETS
 
     return DATASETS
 

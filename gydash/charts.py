@@ -7,7 +7,8 @@ from datetime import date
 import altair as alt
 import polars as pl
 
-from gydash import fmt, memo, palette
+from gydash import memo
+from gydash.base import fmt, palette
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 TARGET_COLOUR = palette.GOAL_INK  # black: red is kept for 未完成

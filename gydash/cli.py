@@ -11,10 +11,12 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from gydash import clock, fmt, store, summary, textable
-from gydash.catalog import FUTURE_MARGIN_DAYS, default_data_dir
-from gydash.contract import DATASET_LABELS, DATASETS
-from gydash.problems import visible
+from gydash import summary, textable
+from gydash.base import clock, fmt
+from gydash.base.contract import DATASET_LABELS, DATASETS
+from gydash.base.problems import visible
+from gydash.snapshots import store
+from gydash.snapshots.catalog import FUTURE_MARGIN_DAYS, default_data_dir
 
 STATUS_WORDS = fmt.FILE_STATUS
 
@@ -57,7 +59,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from gydash.sample import write_sample
+    from gydash.snapshots.sample import write_sample
 
     target = _data_dir(args.data_dir)
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,7 +158,7 @@ class _IntermixedParser(argparse.ArgumentParser):
 
 def _import_role(args: argparse.Namespace):
     """The role `--as USER` imports with ("admin" without --as); SystemExit(2) for an account not configured."""
-    from gydash import auth, roles
+    from gydash.access import auth, roles
 
     if not args.as_user:
         return "admin"
@@ -175,7 +177,8 @@ def _import_role(args: argparse.Namespace):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from gydash import importer, importlog, scope
+    from gydash.access import scope
+    from gydash.snapshots import importer, importlog
 
     role = _import_role(args)
     check = None if role == "admin" else (lambda p: scope.refuse_outside(p, role))
@@ -210,7 +213,7 @@ def _positive(text: str) -> int:
 def cmd_imports(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from gydash import importlog
+    from gydash.snapshots import importlog
 
     try:
         entries, bad = importlog.read(args.limit)
@@ -231,7 +234,7 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 
 def _quarter(text: str):
-    from gydash import quarter
+    from gydash.meeting import quarter
 
     try:
         return quarter.parse(text)
@@ -240,7 +243,8 @@ def _quarter(text: str):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from gydash import pack, progress, quarter, render, sections
+    from gydash.meeting import pack, quarter, render, sections
+    from gydash.plan import progress
 
     root = _existing_dir(args.data_dir)
     today = clock.today()
@@ -269,7 +273,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from gydash import remind, webhook
+    from gydash.reminders import remind, webhook
 
     data = store.load(_existing_dir(args.data_dir))
     today = args.today or clock.today()
@@ -310,7 +314,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
-    from gydash import auth
+    from gydash.access import auth
 
     return auth.hash_password_cli(stdin=args.stdin)
 

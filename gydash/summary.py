@@ -6,8 +6,9 @@ import json
 import math
 from datetime import date
 
-from gydash import commendations, duties, fmt, ledger, progress, submissions
-from gydash.store import Data
+from gydash.base import fmt
+from gydash.plan import commendations, duties, ledger, progress, submissions
+from gydash.snapshots.store import Data
 
 TARGET_FIELDS = (
     "plan",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from gydash.problems import visible
+from gydash.base.problems import visible
 
 
 def width(text: str) -> int:

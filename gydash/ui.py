@@ -8,8 +8,11 @@ from collections import OrderedDict
 
 import streamlit as st
 
-from gydash import clock, memo, palette, plan, progress, store
-from gydash.store import Data
+from gydash import memo
+from gydash.base import clock, palette, plan
+from gydash.plan import progress
+from gydash.snapshots import store
+from gydash.snapshots.store import Data
 
 # Everything pages import on first use is imported here, before any page runs. A fresh server runs its first
 # visitors' scripts side by side, each on its own thread, and a library imported on first use can reach a second
@@ -22,12 +25,12 @@ PRELOADED = (
     "pyarrow.pandas_compat",
     "fastexcel",  # polars.read_excel (upload of .xlsx)
     "altair",
-    "vl_convert",  # chart PNGs (gydash.render)
-    "fontTools.ttLib",  # the CJK font check (gydash.render)
-    "argon2",  # staff sign-in (gydash.auth)
-    "openpyxl",  # upload of .xlsx (gydash.importer)
+    "vl_convert",  # chart PNGs (gydash.meeting.render)
+    "fontTools.ttLib",  # the CJK font check (gydash.meeting.render)
+    "argon2",  # staff sign-in (gydash.access.auth)
+    "openpyxl",  # upload of .xlsx (gydash.snapshots.importer)
     "xlsxwriter",
-    "fpdf",  # the meeting pack (gydash.pack)
+    "fpdf",  # the meeting pack (gydash.meeting.pack)
     "pptx",
     "lxml.etree",
 )
@@ -88,7 +91,7 @@ def plan_title(d: Data, plan_id: str) -> str:
 
 
 def store_targets(d: Data):
-    from gydash import resolve
+    from gydash.snapshots import resolve
 
     return resolve.targets(d)
 
@@ -153,7 +156,7 @@ def page_header(title: str, d: Data) -> None:
 
 
 def status_badge(row: dict, where=st) -> None:
-    from gydash.fmt import status_text
+    from gydash.base.fmt import status_text
 
     where.badge(status_text(row), color=BADGE_COLOURS[row["status"]])
 
@@ -161,7 +164,7 @@ def status_badge(row: dict, where=st) -> None:
 def table(frame, unit: str | None = None, **kwargs):
     """st.dataframe of the frame as users download it (export.table: Chinese headers with units, rounded, no
     internal columns), since the table's own download button saves exactly what it holds."""
-    from gydash import export
+    from gydash.snapshots import export
 
     return st.dataframe(export.table(frame, unit), **kwargs)
 
@@ -196,7 +199,8 @@ def chart(chart, frame=None, name: str = "chart", unit: str | None = None, **kwa
     (export.csv: Chinese headers, `unit` being the unit of its figures). Both files are made only when clicked
     (PNG drawn by vl-convert, cached on the chart spec), so reruns stay fast. Other keyword arguments go to
     st.altair_chart (width, on_select, key …); its return value is returned."""
-    from gydash import export, render
+    from gydash.meeting import render
+    from gydash.snapshots import export
 
     kwargs.setdefault("width", "stretch")
     spec = _spec(chart)
@@ -239,7 +243,7 @@ def _secrets() -> dict:
 def viewing_allowed() -> bool:
     """Viewing is open unless secrets set [gydash_staff] view_requires_sign_in = true; then pages show only the
     staff sign-in until someone on the staff list has signed in."""
-    from gydash import auth
+    from gydash.access import auth
 
     if not auth.config(_secrets()).view_requires_sign_in:
         return True
@@ -256,7 +260,7 @@ def _config_problems(cfg) -> None:
 
 def staff_sign_in() -> str | None:
     """The signed-in staff member allowed to upload, or None after showing the sign-in (or how to enable it)."""
-    from gydash import auth
+    from gydash.access import auth
 
     cfg = auth.config(_secrets())
     auth.log_problems(cfg)  # for the administrator; a visitor must not learn which accounts exist
@@ -297,9 +301,9 @@ def staff_sign_in() -> str | None:
 
 
 def staff_role(user: str):
-    """The signed-in staff member's role (gydash.roles.Role), or None when it is misconfigured; every role
+    """The signed-in staff member's role (gydash.access.roles.Role), or None when it is misconfigured; every role
     configuration problem is shown to signed-in staff (and was written to the server log by roles.accounts)."""
-    from gydash import roles
+    from gydash.access import roles
 
     accounts = roles.accounts(_secrets())
     for problem in accounts.problems:

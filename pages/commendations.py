@@ -4,7 +4,9 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import charts, clock, commendations, memo, plan, ui
+from gydash import charts, memo, ui
+from gydash.base import clock, plan
+from gydash.plan import commendations
 
 ui.route_through_app()
 

@@ -4,7 +4,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, fmt, ledger, memo, palette, plan, ui, xlsx
+from gydash import memo, ui
+from gydash.base import clock, fmt, palette, plan
+from gydash.plan import ledger
+from gydash.snapshots import xlsx
 
 ui.route_through_app()
 

@@ -7,9 +7,12 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from gydash import fmt, history, importer, importlog, plan, scope, templates, ui, xlsx
-from gydash.contract import DATASET_LABELS, DATASETS, columns
-from gydash.problems import Problem, visible
+from gydash import ui
+from gydash.access import scope
+from gydash.base import fmt, plan
+from gydash.base.contract import DATASET_LABELS, DATASETS, columns
+from gydash.base.problems import Problem, visible
+from gydash.snapshots import history, importer, importlog, templates, xlsx
 
 ui.route_through_app()
 

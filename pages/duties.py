@@ -6,8 +6,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import clock, duties, memo, palette, plan, ui
-from gydash.contract import DATASET_LABELS
+from gydash import memo, ui
+from gydash.base import clock, palette, plan
+from gydash.base.contract import DATASET_LABELS
+from gydash.plan import duties
 
 ui.route_through_app()
 

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from gydash import fmt, pack, quarter, render, sections, ui
+from gydash import ui
+from gydash.base import fmt
+from gydash.meeting import pack, quarter, render, sections
 
 ui.route_through_app()
 

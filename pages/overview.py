@@ -3,7 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from gydash import charts, fmt, plan, progress, trend, ui
+from gydash import charts, ui
+from gydash.base import fmt, plan
+from gydash.plan import progress, trend
 
 ui.route_through_app()
 

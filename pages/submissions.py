@@ -3,8 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from gydash import fmt, palette, plan, submissions, ui
-from gydash.contract import DATASET_LABELS
+from gydash import ui
+from gydash.base import fmt, palette, plan
+from gydash.base.contract import DATASET_LABELS
+from gydash.plan import submissions
 
 ui.route_through_app()
 

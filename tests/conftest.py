@@ -20,7 +20,7 @@ if not os.environ.get("GYDASH_STATE_DIR"):
 
     os.environ["GYDASH_STATE_DIR"] = tempfile.mkdtemp(prefix="gydash-test-state-")
 
-from gydash import store  # noqa: E402
+from gydash.snapshots import store
 
 Rows = list[dict] | pl.DataFrame | pa.Table
 
@@ -41,7 +41,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked cjk_font draw the meeting pack or its charts: without a Chinese font they cannot run."""
     if item.get_closest_marker("cjk_font") is None:
         return
-    from gydash import render
+    from gydash.meeting import render
 
     try:
         render.font()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gydash import auth
+from gydash.access import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse 2025"

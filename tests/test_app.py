@@ -28,7 +28,7 @@ def packages():
 
 preloaded = packages()
 from streamlit.testing.v1 import AppTest
-from gydash import importer, templates
+from gydash.snapshots import importer, templates
 
 root = Path(sys.argv[1])
 before = packages()
@@ -42,7 +42,7 @@ for tab in ["修订记录", "变化对比", "导入模板", "上传导入"]:
 importer.prepare(templates.template("indicators"), "x.xlsx", "indicators", root / "data")
 # Imports written inside functions (the meeting pack, chart PNGs …), read from the source.
 lazy = set()
-for path in [*root.glob("gydash/*.py"), *root.glob("pages/*.py")]:
+for path in [*root.glob("gydash/**/*.py"), *root.glob("pages/*.py")]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for inner in ast.walk(node):

@@ -10,7 +10,8 @@ import time
 import pytest
 from argon2 import PasswordHasher
 
-from gydash import auth, cli
+from gydash import cli
+from gydash.access import auth
 
 HASH = auth.hash_password("correct horse")
 
@@ -149,10 +150,10 @@ def test_a_success_clears_the_attempt_counted_before_the_check(limiter):
 def test_configuration_problems_go_to_the_server_log_once(caplog, monkeypatch):
     monkeypatch.setattr(auth, "_logged", set())
     cfg = staff(wangwu="plain text", zhangsan=HASH)
-    with caplog.at_level(logging.WARNING, logger="gydash.auth"):
+    with caplog.at_level(logging.WARNING, logger="gydash.access.auth"):
         auth.log_problems(cfg)
         auth.log_problems(cfg)  # every page rerun calls it
-    [record] = [r for r in caplog.records if r.name == "gydash.auth"]
+    [record] = [r for r in caplog.records if r.name == "gydash.access.auth"]
     assert "wangwu" in record.getMessage() and "不接受明文密码" in record.getMessage()
 
 

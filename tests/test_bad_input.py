@@ -26,7 +26,8 @@ from conftest import ind, remove_tree, write_parquet
 from streamlit.testing.v1 import AppTest
 from test_validate import BAD_FILES, GOOD
 
-from gydash import cli, ingest, store, validate
+from gydash import cli
+from gydash.snapshots import ingest, store, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -292,7 +293,7 @@ def test_same_date_the_later_name_wins(tmp_path):
     _same_date(data, tmp_path)
     values = store.load(data).frames["indicators"].sort("_order")["value"].to_list()
     assert values == [400.0, 410.0]
-    from gydash import resolve
+    from gydash.snapshots import resolve
 
     assert resolve.indicator_values(store.load(data))["value"].to_list() == [410.0]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import remove_tree
 
-from gydash import catalog, store
+from gydash.snapshots import catalog, store
 
 
 def touch(path: Path, text: str = "x", mtime: float | None = None) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import changes, quarter, talking
+from gydash.meeting import changes, quarter, talking
 
 CITY = "广元市"
 

@@ -207,7 +207,7 @@ def test_a_missing_data_dir_is_a_usage_error(tmp_path, capsys):
 def test_a_malformed_today_setting_falls_back_to_the_real_date(monkeypatch, capsys):
     from datetime import date
 
-    from gydash import clock
+    from gydash.base import clock
 
     monkeypatch.setenv("GYDASH_TODAY", "2026/11/26")
     assert clock.today() == date.today()
@@ -216,7 +216,7 @@ def test_a_malformed_today_setting_falls_back_to_the_real_date(monkeypatch, caps
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1999-12-31"])
 def test_a_today_setting_outside_2000_to_2100_is_not_used(monkeypatch, capsys, value):
-    from gydash import clock
+    from gydash.base import clock
 
     monkeypatch.setenv("GYDASH_TODAY", value)
     assert clock.today().isoformat() != value

@@ -11,8 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash import cli, commendations, plan, store, summary
-from gydash.contract import COMMENDATION_CATEGORIES
+from gydash import cli, summary
+from gydash.base import plan
+from gydash.base.contract import COMMENDATION_CATEGORIES
+from gydash.plan import commendations
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gydash import counties, scoreboard, store
+from gydash.plan import counties, scoreboard
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTIES = ["利州区", "昭化区", "朝天区", "旺苍县", "青川县", "剑阁县", "苍溪县"]
@@ -209,7 +210,7 @@ def _board_words(at: AppTest) -> list[str]:
 
 
 def test_page_and_meeting_pack_show_the_same_rank_change_words(board_dir: Path, monkeypatch) -> None:
-    from gydash import sections
+    from gydash.meeting import sections
 
     monkeypatch.setenv("GYDASH_DATA_DIR", str(board_dir))
     monkeypatch.setenv("GYDASH_TODAY", "2025-01-15")

@@ -14,7 +14,9 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from gydash import ledger, palette, store, xlsx
+from gydash.base import palette
+from gydash.plan import ledger
+from gydash.snapshots import store, xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERAGE = str(ROOT / "pages" / "coverage.py")

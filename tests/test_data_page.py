@@ -14,7 +14,9 @@ import pytest
 from conftest import ind, write_parquet
 from streamlit.testing.v1 import AppTest
 
-from gydash import auth, store, templates, ui
+from gydash import ui
+from gydash.access import auth
+from gydash.snapshots import store, templates
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -102,7 +104,7 @@ def visible(at: AppTest) -> str:
 def test_configuration_problems_reach_the_log_and_signed_in_staff_never_visitors(data_dir, caplog, monkeypatch, valid):
     monkeypatch.setattr(auth, "_logged", set())  # each problem is logged once per server process
     users = {"王五": "123456"} | ({"张三": HASH} if valid else {})
-    with caplog.at_level(logging.WARNING, logger="gydash.auth"):
+    with caplog.at_level(logging.WARNING, logger="gydash.access.auth"):
         at = page({"gydash_staff": {"users": users}}, tab="上传导入")
         at_private = page({"gydash_staff": {"users": users, "view_requires_sign_in": True}})
     for shown in (visible(at), visible(at_private)):

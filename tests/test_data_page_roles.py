@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 from test_data_page import filled_template
 from test_importer import dir_hash
 
-from gydash import auth, importlog, ui
+from gydash import ui
+from gydash.access import auth
+from gydash.snapshots import importlog
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -163,7 +163,7 @@ def wait_healthy(url: str, procs: list[subprocess.Popen], logs: list[Path], time
 
 def app_copy(tmp: Path) -> Path:
     """The app folder as install-bundle lays it out, with one staff account in its secrets."""
-    from gydash import auth
+    from gydash.access import auth
 
     app = tmp / "app"
     (app / ".streamlit").mkdir(parents=True)
@@ -283,7 +283,7 @@ def test_static_files_are_cached_by_nginx(site: Site):
 
 
 def test_upload_size_limit_lets_the_apps_largest_file_through_and_refuses_more(site: Site):
-    from gydash import importer
+    from gydash.snapshots import importer
 
     mb = 1024 * 1024
     largest = importer.DEFAULT_MAX_UPLOAD_MB * mb + 64 * 1024  # the largest file the app takes, with form overhead

@@ -9,13 +9,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from gydash import auth
+from gydash.access import auth
 
 HASH = auth.hash_password("correct horse")
 TRIES = textwrap.dedent(
     """
     import sys
-    from gydash import auth
+    from gydash.access import auth
     cfg = auth.config({"gydash_staff": {"users": {"zhangsan": sys.argv[1]}}})
     for password in sys.argv[2:]:
         print(auth.sign_in(cfg, "zhangsan", password).message, flush=True)

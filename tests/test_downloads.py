@@ -13,7 +13,9 @@ import pytest
 import streamlit as st
 from conftest import open_every_page
 
-from gydash import counties, export, sections, store
+from gydash.meeting import sections
+from gydash.plan import counties
+from gydash.snapshots import export, store
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "duties", "coverage", "commendations", "counties", "meeting", "data"]

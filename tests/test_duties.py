@@ -9,7 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gydash import cli, duties, store, summary
+from gydash import cli, summary
+from gydash.plan import duties
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TODAY = date(2026, 11, 26)
@@ -258,7 +260,7 @@ OVERRIDES = """
 
 
 def _table(tmp_path: Path, rows: str) -> pl.DataFrame:
-    header = (ROOT / "gydash/plandata/duties.csv").read_text(encoding="utf-8").splitlines()[0]
+    header = (ROOT / "gydash/base/plandata/duties.csv").read_text(encoding="utf-8").splitlines()[0]
     path = tmp_path / "duties.csv"
     path.write_text(header + "\n" + rows.strip() + "\n", encoding="utf-8")
     return duties.load_rules(path)

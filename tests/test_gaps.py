@@ -12,7 +12,10 @@ from datetime import date
 import pytest
 from conftest import ind
 
-from gydash import cli, fmt, progress, sections, summary, talking
+from gydash import cli, summary
+from gydash.base import fmt
+from gydash.meeting import sections, talking
+from gydash.plan import progress
 
 CITY = "广元市"
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import history, importer, store, validate
+from gydash.snapshots import history, importer, store, validate
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import pytest
 from conftest import ind
 from test_importer import ROWS, csv_text, dir_hash, xlsx
 
-from gydash import catalog, cli, importer, store
+from gydash import cli
+from gydash.snapshots import catalog, importer, store
 
 TODAY = date(2026, 11, 26)
 

@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ind
 
-from gydash import cli, importer, resolve, store
-from gydash.validate import validate
+from gydash import cli
+from gydash.snapshots import importer, resolve, store
+from gydash.snapshots.validate import validate
 
 HEADER = ["指标", "县区", "年份", "月份", "数值", "单位"]
 ROWS = [["高新技术企业", "利州", 2025, 9, 31, "家"], ["tech_sme", "510821", 2025, 9, 88, None]]

@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash import cli, ledger, store, summary
+from gydash import cli, summary
+from gydash.plan import ledger
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 LIZHOU, WANGCANG, CHAOTIAN, QINGCHUAN, JIANGE = "510802", "510821", "510812", "510822", "510823"

@@ -15,7 +15,7 @@ import pytest
 from conftest import ind
 from test_importer import HEADER, ROWS, dir_hash, xlsx
 
-from gydash import importer, limits
+from gydash.snapshots import importer, limits
 
 GOOD = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
 

@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gydash import export, render, sections
+from gydash.meeting import render, sections
+from gydash.snapshots import export
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

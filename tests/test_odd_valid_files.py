@@ -12,8 +12,9 @@ import pytest
 from conftest import ind, open_every_page, write_parquet
 from streamlit.testing.v1 import AppTest
 
-from gydash import catalog, cli, store
-from gydash.sample import write_sample
+from gydash import cli
+from gydash.snapshots import catalog, store
+from gydash.snapshots.sample import write_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-26"

@@ -9,8 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gydash import fmt, plan, store, summary
-from gydash.clock import today
+from gydash import summary
+from gydash.base import fmt, plan
+from gydash.base.clock import today
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

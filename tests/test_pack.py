@@ -17,7 +17,11 @@ from pptx.oxml.ns import qn
 from pypdf import PdfReader
 from pypdf.generic import NameObject
 
-from gydash import cli, fmt, pack, plan, progress, render, scoreboard, sections, store
+from gydash import cli
+from gydash.base import fmt, plan
+from gydash.meeting import pack, render, sections
+from gydash.plan import progress, scoreboard
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 END = date(2025, 12, 31)

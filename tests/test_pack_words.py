@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash import changes, commendations, sections, talking
+from gydash.meeting import changes, sections, talking
+from gydash.plan import commendations
 
 QUOTA_GROUPS = {
     "leading_org_commended": 3,

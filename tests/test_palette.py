@@ -10,7 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gydash import commendations, duties, ledger, palette, progress, sections, store
+from gydash.base import palette
+from gydash.meeting import sections
+from gydash.plan import commendations, duties, ledger, progress
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 26)

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from conftest import ind
 
-from gydash import progress
+from gydash.plan import progress
 
 
 def evaluate(load, indicator: str, area: str = "广元市", plan: str = "2024", year: int | None = None) -> dict:

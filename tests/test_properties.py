@@ -11,8 +11,9 @@ from conftest import activity, ind, write_parquet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gydash import plan, resolve, store, validate
-from gydash.contract import columns
+from gydash.base import plan
+from gydash.base.contract import columns
+from gydash.snapshots import resolve, store, validate
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

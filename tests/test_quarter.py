@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from conftest import ind
 
-from gydash import progress, quarter, scoreboard, store
+from gydash.meeting import quarter
+from gydash.plan import progress, scoreboard
+from gydash.snapshots import store
 
 CITY = "广元市"
 

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import coverage_row
 
-from gydash import cli, remind, webhook
+from gydash import cli
+from gydash.reminders import remind, webhook
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = str(ROOT / "data")

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import history, ledger, resolve
+from gydash.plan import ledger
+from gydash.snapshots import history, resolve
 
 LIZHOU, ZHAOHUA, CANGXI, CITY = "510802", "510811", "510824", "510800"
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from gydash import auth, roles
+from gydash.access import auth, roles
 
 HASH = auth.hash_password("correct horse battery")
 
@@ -48,7 +48,7 @@ def test_sign_in_accepts_an_account_written_as_a_table_with_its_role():
     ],
 )
 def test_a_role_that_cannot_be_honoured_is_a_problem_and_the_account_may_not_import(entry, words, caplog):
-    with caplog.at_level(logging.WARNING, logger="gydash.roles"):
+    with caplog.at_level(logging.WARNING, logger="gydash.access.roles"):
         accounts = roles.accounts(staff(bad=entry, good=HASH))
     assert accounts.role("bad") is None and accounts.role("good") == roles.CITY_STAFF
     [problem] = accounts.problems

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from test_importer import csv_text, dir_hash, xlsx
 
-from gydash import auth, cli, importlog
+from gydash import cli
+from gydash.access import auth
+from gydash.snapshots import importlog
 
 HASH = auth.hash_password("correct horse battery")
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +95,7 @@ def test_a_county_account_imports_its_own_rows_and_the_log_says_who_what_and_whe
     assert entry["user"] == "wangcang" and entry["source"] == "2025-09-30_旺苍.xlsx" and entry["rows"] == 2
     assert entry["path"] == "indicators/2025-09-30_旺苍.parquet"
     assert entry["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
-    assert entry["at"].startswith("2025-10-08T")  # gydash.clock.now(), not the wall clock's date
+    assert entry["at"].startswith("2025-10-08T")  # gydash.base.clock.now(), not the wall clock's date
 
 
 @pytest.mark.parametrize("user", ["shi", None])

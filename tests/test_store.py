@@ -15,7 +15,7 @@ import pytest
 from conftest import ind
 from polars.exceptions import PanicException
 
-from gydash import ingest, store
+from gydash.snapshots import ingest, store
 
 GOOD_ROWS = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
 COLUMNS = {"indicator": ["tech_sme"], "area": ["利州区"], "year": [2025], "month": [6]}

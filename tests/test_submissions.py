@@ -10,7 +10,10 @@ import pytest
 from conftest import activity, coverage_row, ind
 from streamlit.testing.v1 import AppTest
 
-from gydash import cli, palette, plan, store, submissions
+from gydash import cli
+from gydash.base import palette, plan
+from gydash.plan import submissions
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "submissions.py")

@@ -11,8 +11,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from gydash import importer, plan, resolve, store, templates
-from gydash.contract import DATASET_LABELS, DATASETS, columns
+from gydash.base import plan
+from gydash.base.contract import DATASET_LABELS, DATASETS, columns
+from gydash.snapshots import importer, resolve, store, templates
 
 
 def workbook(dataset: str) -> openpyxl.Workbook:

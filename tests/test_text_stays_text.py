@@ -16,8 +16,9 @@ from conftest import ind, write_parquet
 from streamlit.testing.v1 import AppTest
 from test_bad_input import CITY_ROWS, cli_run
 
-from gydash import fmt, xlsx
-from gydash.problems import Problem, show_value, visible
+from gydash.base import fmt
+from gydash.base.problems import Problem, show_value, visible
+from gydash.snapshots import xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

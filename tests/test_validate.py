@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash import validate
+from gydash.snapshots import validate
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -723,8 +723,8 @@ def test_empty_file_with_headers_is_accepted_with_a_warning(write, load):
 
 @pytest.mark.parametrize("dataset", list(GOOD), ids=str)
 def test_empty_file_of_every_dataset_does_not_crash(dataset):
-    from gydash.coerce import DTYPES
-    from gydash.contract import columns
+    from gydash.base.contract import columns
+    from gydash.snapshots.coerce import DTYPES
 
     raw = pl.DataFrame(schema={c.name: DTYPES[c.type] for c in columns(dataset)})
     result = validate.validate(dataset, raw, "f.parquet")

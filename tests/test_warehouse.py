@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 from conftest import activity, ind, write_parquet
 
-from gydash import resolve, store, warehouse
-from gydash.validate import validate
+from gydash.snapshots import resolve, store, warehouse
+from gydash.snapshots.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
@@ -29,11 +29,12 @@ def warehouse_file(monkeypatch):
     yield
     warehouse.close_all()
 
+
 # A child process loads the data dir and reports how many files it read and one figure, so a test can look at
 # what another process (a restarted app, the CLI beside the app) does with the same state dir.
 CHILD = """
 import json, os, sys, time
-from gydash import resolve, store, warehouse
+from gydash.snapshots import resolve, store, warehouse
 warehouse.SCHEMA_VERSION = os.environ.get("TEST_SCHEMA_VERSION", warehouse.SCHEMA_VERSION)  # a later release
 d = store.load(sys.argv[1])
 values = resolve.indicator_values(d)["value"].to_list()
@@ -167,7 +168,8 @@ def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, lo
 
 
 def test_a_preview_of_an_import_counts_its_events_as_the_stored_file_will(write, load, data_dir):
-    from gydash import duties, history
+    from gydash.plan import duties
+    from gydash.snapshots import history
 
     write("activities", "2025-06-30.parquet", [activity("2025-06-01", id="A1"), activity("2025-06-02")])
     before = load()

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash.sample import write_sample
+from gydash.snapshots.sample import write_sample
 
 from .server import Watch, exceptions_on, nav_links, press_rerun, real_errors, registered_pages
 

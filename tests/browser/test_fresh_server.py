@@ -3,7 +3,7 @@ to the end with no exception box (the libraries pages import on first use are co
 
 from __future__ import annotations
 
-from gydash.sample import write_sample
+from gydash.snapshots.sample import write_sample
 
 from .server import Watch, exceptions_on, real_errors
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash import resolve, store
-from gydash.sample import write_sample
+from gydash.snapshots import resolve, store
+from gydash.snapshots.sample import write_sample
 
 from .conftest import slug
 from .server import (

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gydash.sample import write_sample
+from gydash.snapshots.sample import write_sample
 
 from .conftest import slug
 from .server import (

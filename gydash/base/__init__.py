@@ -1,0 +1,1 @@
+"""The words every stage shares: the plan as data, the data contract, the clock, problems, status palette, formats."""

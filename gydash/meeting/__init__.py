@@ -1,0 +1,1 @@
+"""The quarterly meeting: a quarter's data, what changed, talking points, sections, PPTX and PDF."""

@@ -1,0 +1,1 @@
+"""Reminders to the work group: what is due or overdue, sent through a webhook."""

@@ -1,0 +1,1 @@
+"""Files in: finding, reading and checking snapshots, the warehouse, resolution, import, history."""

@@ -1,0 +1,119 @@
+"""Reading and judging snapshot files: each new or changed file read once, checked against the contract, hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from gydash.base.problems import Problem
+from gydash.snapshots import limits
+from gydash.snapshots.catalog import FileEntry, date_out_of_range, open_regular, os_reason
+from gydash.snapshots.guard import FILE_FAILURES, reason
+from gydash.snapshots.parquet import ReadError, read_parquet
+from gydash.snapshots.validate import Result, validate, validate_many
+from gydash.snapshots.warehouse import Ingested
+
+BATCH_FILES = 500  # files read and checked together on a cold start (bounds the raw rows held at once)
+_lock = threading.Lock()
+_reads = 0
+
+
+def reads() -> int:
+    """How many files this process has opened and checked (a rerun with no new file adds none)."""
+    return _reads
+
+
+def _count_read() -> None:
+    global _reads
+    with _lock:
+        _reads += 1
+
+
+def _hash(entry: FileEntry) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open_regular(entry.path) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _rejected(entry: FileEntry, problem: Problem, rows: int = 0, sample: bool = False) -> Ingested:
+    return Ingested(entry, None, (problem,), (), sample, rows, "")
+
+
+def _read(entry: FileEntry) -> tuple[pl.DataFrame, bool] | Ingested | None:
+    """The raw rows and sample flag; a rejected file when unreadable; None when the file changed meanwhile."""
+    undatable = date_out_of_range(entry)
+    if undatable:  # judged by its name and stat alone (not opened): its rows could not be placed in time
+        return _rejected(entry, Problem(entry.rel, undatable))
+    try:
+        got: tuple[pl.DataFrame, bool] | Ingested = read_parquet(entry.path, entry.size)
+    except ReadError as exc:
+        got = _rejected(entry, Problem(entry.rel, str(exc), exc.row, exc.column, exc.value))
+    except limits.TooLarge as exc:
+        got = _rejected(entry, Problem(entry.rel, f"文件太大，未读取：{exc}"))
+    except OSError as exc:
+        got = _rejected(entry, Problem(entry.rel, f"无法打开文件（{os_reason(exc)}）"))
+    except FILE_FAILURES as exc:  # anything unforeseen while reading rejects this file only
+        got = _rejected(entry, Problem(entry.rel, f"无法读取此文件：{reason(exc)}"))
+    finally:
+        _count_read()
+    try:
+        after = entry.path.stat()
+    except OSError:
+        return None
+    if (after.st_size, after.st_mtime_ns) != (entry.size, entry.mtime_ns):
+        return None  # replaced while being read (even if that made it unreadable): judge it on the next look
+    return got
+
+
+def _judged(entry: FileEntry, raw: pl.DataFrame, sample: bool, result: Result | None = None) -> Ingested:
+    try:
+        result = result or validate(entry.dataset, raw, entry.rel)
+    except FILE_FAILURES as exc:  # a shape of file the checks did not foresee rejects that file, never the others
+        why = f"无法按数据约定检查此文件：{reason(exc)}"
+        return _rejected(entry, Problem(entry.rel, why), raw.height, sample)
+    errors, warnings = tuple(result.errors), tuple(result.warnings)
+    return Ingested(entry, result.frame, errors, warnings, sample, raw.height, _hash(entry))
+
+
+def one(entry: FileEntry) -> Ingested | None:
+    """One file read and judged; None when it changed while being read (it is judged on the next look)."""
+    got = _read(entry)
+    if got is None or isinstance(got, Ingested):
+        return got
+    return _judged(entry, *got)
+
+
+def many(entries: list[FileEntry]) -> list[Ingested]:
+    """Files read in threads (pyarrow releases the GIL), then each dataset's files checked together (validate_many
+    gives the same results as one file at a time, several times faster for many small files). Files that changed
+    while being read are left out: the next look reads them."""
+    if len(entries) <= 4:
+        return [got for got in map(one, entries) if got is not None]
+    by_dataset: dict[str, list[FileEntry]] = {}
+    for e in entries:
+        by_dataset.setdefault(e.dataset, []).append(e)
+    groups = [(ds, es[i : i + BATCH_FILES]) for ds, es in by_dataset.items() for i in range(0, len(es), BATCH_FILES)]
+    out: list[Ingested] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for dataset, batch in groups:
+            out.extend(_batch(pool, dataset, batch))
+    return out
+
+
+def _batch(pool: ThreadPoolExecutor, dataset: str, entries: list[FileEntry]) -> list[Ingested]:
+    reads = list(pool.map(_read, entries))
+    readable = [(e, got) for e, got in zip(entries, reads, strict=True) if isinstance(got, tuple)]
+    try:
+        results = validate_many(dataset, [(e.rel, got[0]) for e, got in readable])
+    except FILE_FAILURES:  # judge file by file instead, so one odd file cannot reject the others
+        results = [None] * len(readable)
+    out = [_judged(e, raw, sample, result) for (e, (raw, sample)), result in zip(readable, results, strict=True)]
+    return out + [got for got in reads if isinstance(got, Ingested)]
