@@ -9,7 +9,7 @@ import pytest
 from conftest import activity, coverage_row, ind
 
 from gydash.plan import ledger
-from gydash.snapshots import history, resolve
+from gydash.snapshots import key_history, resolve
 
 LIZHOU, ZHAOHUA, CANGXI, CITY = "510802", "510811", "510824", "510800"
 
@@ -332,7 +332,7 @@ def test_same_date_rule_holds_for_events_commendations_targets_and_the_ledger(wr
     assert resolve.ledger_rows(data)["org_name"].to_list() == ["乙"]
     rnd = one(ledger.status(data, date(2025, 4, 1)), area=LIZHOU, round="2025-03")
     assert rnd["latest_file"] == f"coverage/{REVISED}"
-    files = history.ledger_round_history(data, LIZHOU, "2025-03").select("file", "in_use").rows()
+    files = key_history.ledger_round_history(data, LIZHOU, "2025-03").select("file", "in_use").rows()
     assert files == [(f"coverage/{SUBFOLDER}", "已被后来的文件替换"), (f"coverage/{REVISED}", "✓ 当前采用")]
 
 

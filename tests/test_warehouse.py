@@ -169,13 +169,13 @@ def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, lo
 
 def test_a_preview_of_an_import_counts_its_events_as_the_stored_file_will(write, load, data_dir):
     from gydash.plan import duties
-    from gydash.snapshots import history
+    from gydash.snapshots.preview import with_file
 
     write("activities", "2025-06-30.parquet", [activity("2025-06-01", id="A1"), activity("2025-06-02")])
     before = load()
     frame = pl.DataFrame([activity("2025-06-01", id="A1", participants=9), activity("2025-07-01")])
     rows = validate("activities", frame, "activities/2025-09-30.parquet").frame
-    preview = history.with_file(before, "activities", "activities/2025-09-30.parquet", date(2025, 9, 30), rows, 2)
+    preview = with_file(before, "activities", "activities/2025-09-30.parquet", date(2025, 9, 30), rows, 2)
     today = date(2025, 12, 31)
     previewed = duties.evaluate(preview, today), resolve.events(preview, "activities")
     write("activities", "2025-09-30.parquet", frame)  # then imported
