@@ -19,7 +19,7 @@ from pypdf.generic import NameObject
 
 from gydash import cli
 from gydash.base import fmt, plan
-from gydash.meeting import pack, render, sections
+from gydash.meeting import pack_parts, pack_pdf, pack_pptx, pack_style, render, sections
 from gydash.plan import progress, scoreboard
 from gydash.snapshots import store
 
@@ -52,18 +52,18 @@ def cjk_cmap() -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-def built() -> sections.Pack:
+def built() -> pack_parts.Pack:
     return sections.build(ROOT / "data", END, "2024")
 
 
 @pytest.fixture(scope="module")
 def slides(built) -> Presentation:
-    return Presentation(io.BytesIO(pack.pptx(built)))
+    return Presentation(io.BytesIO(pack_pptx.pptx(built)))
 
 
 @pytest.fixture(scope="module")
 def pdf_bytes(built) -> bytes:
-    return pack.pdf(built)
+    return pack_pdf.pdf(built)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_pptx_section_slides_carry_their_chart_points_and_east_asian_font(built,
         assert slide.notes_slide.notes_text_frame.text.startswith(section.points[0])
     runs = [r for s in slides.slides[1].shapes if s.has_text_frame for p in s.text_frame.paragraphs for r in p.runs]
     eastern = {r._r.rPr.find(qn("a:ea")).get("typeface") for r in runs}
-    assert eastern == {pack.SLIDE_FONT}
+    assert eastern == {pack_pptx.SLIDE_FONT}
     assert "全市高新技术企业 2025 年末 57 家，到期未完成：完成率 95.0%，差目标 3 家" in slide_text(slides.slides[1])
 
 
@@ -158,7 +158,7 @@ def test_pdf_embeds_the_cjk_font_and_every_character_has_a_glyph(built, pdf_byte
     for s in built.sections:
         words += [s.title, s.note, *s.points]
         words += [str(v) for _, t in s.tables for row in t.iter_rows() for v in row if v is not None]
-    missing = {c for w in words for c in pack.safe(w) if not c.isspace() and ord(c) not in cmap}
+    missing = {c for w in words for c in pack_style.safe(w) if not c.isspace() and ord(c) not in cmap}
     assert not missing
 
 
@@ -201,7 +201,7 @@ def small_dir(data_dir, write) -> Path:
 
 @pytest.mark.cjk_font
 def test_a_later_snapshot_changes_nothing_in_a_past_quarters_pack(small_dir, write, tmp_path) -> None:
-    first = pack.pdf(sections.build(small_dir, "2025Q3"))
+    first = pack_pdf.pdf(sections.build(small_dir, "2025Q3"))
     text = squash("".join(pdf_text(first)))
     assert squash("全市高新技术企业2025年9月末52家，完成率86.7%，落后序时进度9.2个百分点（约6家）") in text
     # Later a correction arrives, dated after the quarter; regenerating 2025Q3 (here from a copy of the
@@ -211,7 +211,7 @@ def test_a_later_snapshot_changes_nothing_in_a_past_quarters_pack(small_dir, wri
     (later / "indicators" / "2025-10-20_revised.parquet").write_bytes(b"")  # rejected files are not used either
     write("indicators", "2025-10-15_revised.parquet", [ind("hitech_enterprise", "广元市", 2025, 9, 55.0)])
     shutil.copy(small_dir / "indicators" / "2025-10-15_revised.parquet", later / "indicators")
-    again = pack.pdf(sections.build(later, "2025Q3"))
+    again = pack_pdf.pdf(sections.build(later, "2025Q3"))
     assert again == first
     q4 = sections.build(later, "2025Q4")  # the next quarter does use the correction
     assert any(p.startswith("全市高新技术企业 2025 年 9 月末 55 家") for p in q4.section("targets").points)
