@@ -215,7 +215,7 @@ def test_imports_lists_the_log_newest_first(seeded, secrets, tmp_path, capsys, m
 
 APPENDER = """
 import sys
-from gydash import importlog
+from gydash.snapshots import importlog
 for i in range(int(sys.argv[2])):
     importlog.append(importlog.entry(user=sys.argv[1], role="city", via="cli", outcome="imported",
                                      dataset="indicators", source="x" * 3000 + str(i)))

@@ -34,8 +34,8 @@ def warehouse_file(monkeypatch):
 # what another process (a restarted app, the CLI beside the app) does with the same state dir.
 CHILD = """
 import json, os, sys, time
-from gydash.snapshots import resolve, store, warehouse
-warehouse.SCHEMA_VERSION = os.environ.get("TEST_SCHEMA_VERSION", warehouse.SCHEMA_VERSION)  # a later release
+from gydash.snapshots import resolve, store, tables
+tables.SCHEMA_VERSION = os.environ.get("TEST_SCHEMA_VERSION", tables.SCHEMA_VERSION)  # a later release
 d = store.load(sys.argv[1])
 values = resolve.indicator_values(d)["value"].to_list()
 print(json.dumps({"reads": store.reads(), "values": values, "slot": str(d.warehouse.path)}), flush=True)
@@ -196,4 +196,3 @@ def test_the_warehouse_file_lives_in_the_state_dir(write, load, state_dir):
     write("indicators", "2025-06-30.parquet", GOOD)
     d = load()
     assert d.warehouse.path is not None and d.warehouse.path.parent == state_dir / "warehouse"
-    assert warehouse.SCHEMA_VERSION

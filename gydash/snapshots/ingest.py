@@ -13,8 +13,8 @@ from gydash.snapshots import limits
 from gydash.snapshots.catalog import FileEntry, date_out_of_range, open_regular, os_reason
 from gydash.snapshots.guard import FILE_FAILURES, reason
 from gydash.snapshots.parquet import ReadError, read_parquet
+from gydash.snapshots.tables import Ingested
 from gydash.snapshots.validate import Result, validate, validate_many
-from gydash.snapshots.warehouse import Ingested
 
 BATCH_FILES = 500  # files read and checked together on a cold start (bounds the raw rows held at once)
 _lock = threading.Lock()

@@ -21,7 +21,7 @@ import polars as pl
 
 from gydash.base.contract import DATASETS, KEYS
 from gydash.base.problems import Problem
-from gydash.snapshots import ingest, warehouse
+from gydash.snapshots import ingest, tables, warehouse
 from gydash.snapshots.catalog import FileEntry, date_out_of_range, default_data_dir, invalid_date_in_name, scan
 from gydash.snapshots.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
 
@@ -67,7 +67,7 @@ class LoadedFile:
             return None
         if self.given is not None or self.data_dir is None:
             return self.given
-        cols = ", ".join(warehouse.data_columns(self.entry.dataset))
+        cols = ", ".join(tables.data_columns(self.entry.dataset))
         sql = f"select _row, {cols} from rows_{self.entry.dataset} where _fid = $fid order by _row"
         found = warehouse.for_dir(self.data_dir).query(sql, {"fid": self.fid})
         return found if found.height else empty_frame(self.entry.dataset).drop("_file", "_as_of", "_order")
@@ -100,7 +100,7 @@ class _Mirror:
         hit = self.files.get(key)
         if hit is None or hit.entry != e:
             fid, _, _, _, _, _, sample, rows, problems, _ = self.stored[key]
-            errors, warnings = warehouse.problems_from_json(problems)
+            errors, warnings = tables.problems_from_json(problems)
             hit = self.files[key] = LoadedFile(e, None, errors, warnings, sample, rows, fid, self.data_dir)
         return hit
 
@@ -108,7 +108,7 @@ class _Mirror:
         self.stored.pop(key, None)
         self.files.pop(key, None)
 
-    def remember(self, j: warehouse.Ingested, fid: int) -> None:
+    def remember(self, j: tables.Ingested, fid: int) -> None:
         e = j.entry
         self.stored[str(e.path)] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, "")
         self.files[str(e.path)] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir)
@@ -252,7 +252,7 @@ class Data:
             if any(f.entry.dataset == dataset for f in self.extra):
                 frames[name] = self.frames[dataset]  # a file not yet stored: its rows exist only as a frame
             else:
-                views[name] = warehouse.accepted_sql(dataset, self.until)
+                views[name] = tables.accepted_sql(dataset, self.until)
         bound = ({"until": self.until} if "$until" in sql else {}) | (params or {})  # DuckDB refuses unused ones
         return self.warehouse.query(sql, bound, views, **frames)
 
@@ -310,7 +310,7 @@ def _stored_frame(wh: warehouse.Warehouse, dataset: str) -> pl.DataFrame:
         if hit is not None:
             _frames.move_to_end(key)
             return hit
-    sql = warehouse.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row"
+    sql = tables.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row"
     frame = wh.query(sql)
     if not frame.height:
         frame = empty_frame(dataset)
