@@ -28,7 +28,7 @@ def packages():
 
 preloaded = packages()
 from streamlit.testing.v1 import AppTest
-from gydash.snapshots import importer, templates
+from gydash.snapshots import checking, templates
 
 root = Path(sys.argv[1])
 before = packages()
@@ -39,7 +39,7 @@ for page in ["pages/duties.py", "pages/coverage.py", "pages/commendations.py", "
 for tab in ["修订记录", "变化对比", "导入模板", "上传导入"]:
     at.session_state["data_tab"] = tab
     at.run()
-importer.prepare(templates.template("indicators"), "x.xlsx", "indicators", root / "data")
+checking.prepare(templates.template("indicators"), "x.xlsx", "indicators", root / "data")
 # Imports written inside functions (the meeting pack, chart PNGs …), read from the source.
 lazy = set()
 for path in [*root.glob("gydash/**/*.py"), *root.glob("pages/*.py")]:

@@ -283,13 +283,13 @@ def test_static_files_are_cached_by_nginx(site: Site):
 
 
 def test_upload_size_limit_lets_the_apps_largest_file_through_and_refuses_more(site: Site):
-    from gydash.snapshots import importer
+    from gydash.snapshots import upload
 
     mb = 1024 * 1024
-    largest = importer.DEFAULT_MAX_UPLOAD_MB * mb + 64 * 1024  # the largest file the app takes, with form overhead
+    largest = upload.DEFAULT_MAX_UPLOAD_MB * mb + 64 * 1024  # the largest file the app takes, with form overhead
     url = site.url + "_stcore/upload_file/no-session/no-file"
     assert get(url, data=b"x" * largest)[0] != 413  # reaches the app (which refuses an unknown session itself)
-    assert get(url, data=b"x" * (importer.DEFAULT_MAX_UPLOAD_MB + 3) * mb)[0] == 413
+    assert get(url, data=b"x" * (upload.DEFAULT_MAX_UPLOAD_MB + 3) * mb)[0] == 413
 
 
 # ---------------------------------------------------------------- in the browser, through nginx, on each replica

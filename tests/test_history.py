@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from conftest import activity, coverage_row, ind
 
-from gydash.snapshots import change_report, freshness, importer, key_history, preview, store, validate
+from gydash.snapshots import change_report, checking, freshness, key_history, preview, store, validate
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_preview_of_an_import_shows_new_keys_and_changed_values(write, load, dat
     write("indicators", "2025-06-30.parquet", [ind("tech_sme", "利州区", 2025, 6, 40.0)])
     data = load()
     csv = "指标,县区,年份,月份,数值\ntech_sme,利州,2025,6,42\ntech_sme,利州,2025,9,45\n".encode()
-    p = importer.prepare(csv, "2025-09-30.csv", "indicators", data_dir)
+    p = checking.prepare(csv, "2025-09-30.csv", "indicators", data_dir)
     after = preview.with_file(data, p.dataset, p.rel, p.as_of, p.frame, p.rows)
     frame = change_report.changes(data, after, ("indicators",))
     assert frame.select("change", "before", "after", "file").rows() == [

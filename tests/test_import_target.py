@@ -19,7 +19,7 @@ from conftest import ind
 from test_importer import ROWS, csv_text, dir_hash, xlsx
 
 from gydash import cli
-from gydash.snapshots import catalog, importer, store
+from gydash.snapshots import catalog, checking, intake, store, upload, writer
 
 TODAY = date(2026, 11, 26)
 
@@ -63,7 +63,7 @@ def test_an_imported_snapshot_gets_the_mode_of_any_file_made_there(seeded, umask
     umask(mask)
     sibling = seeded / "indicators/2025-06-30_sibling.parquet"
     pq.write_table(pa.table({"x": [1]}), sibling)  # as any program writing into the data dir would
-    path = importer.write(importer.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded), seeded)
+    path = writer.write(checking.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded), seeded)
     mode = stat.S_IMODE(path.stat().st_mode)
     assert mode == 0o666 & ~mask == stat.S_IMODE(sibling.stat().st_mode)
     assert mode & stat.S_IROTH or mask & 0o004  # world-readable whenever the umask allows it
@@ -84,7 +84,7 @@ def test_a_linked_dataset_folder_is_refused_and_nothing_written_anywhere(tmp_pat
     assert code == 1 and "已写入" not in out
     assert "数据集文件夹 indicators/ 是一个链接" in out and "不会计入" in out
     assert dir_hash(data_dir) == before and sorted(elsewhere.iterdir()) == outside_before
-    p = importer.prepare(src.read_bytes(), src.name, "indicators", data_dir)
+    p = checking.prepare(src.read_bytes(), src.name, "indicators", data_dir)
     assert not p.ok and "是一个链接" in p.errors[0].message
 
 
@@ -95,11 +95,11 @@ def test_a_dataset_folder_that_is_a_file_is_refused_in_words(tmp_path, data_dir,
     before = dir_hash(data_dir)
     code, out = run_cli(capsys, "import", str(src), "--dataset", "indicators", str(data_dir))
     assert code == 1 and "「indicators」是一个文件，不是文件夹" in out and "Traceback" not in out
-    p = importer.prepare(src.read_bytes(), src.name, "indicators", tmp_path / "other")
+    p = checking.prepare(src.read_bytes(), src.name, "indicators", tmp_path / "other")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "indicators").write_bytes(b"made after the preview")
-    with pytest.raises(importer.Refused, match="是一个文件，不是文件夹"):
-        importer.write(p, tmp_path / "other")
+    with pytest.raises(intake.Refused, match="是一个文件，不是文件夹"):
+        writer.write(p, tmp_path / "other")
     assert dir_hash(data_dir) == before
 
 
@@ -107,10 +107,10 @@ def test_a_write_that_fails_is_said_in_words(seeded, monkeypatch):
     def full(folder, stem):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(importer, "_create_part", full)
-    p = importer.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded)
-    with pytest.raises(importer.Refused, match="磁盘已满"):
-        importer.write(p, seeded)
+    monkeypatch.setattr(writer, "_create_part", full)
+    p = checking.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded)
+    with pytest.raises(intake.Refused, match="磁盘已满"):
+        writer.write(p, seeded)
 
 
 # ---------------------------------------------------------------- files that are not files
@@ -134,7 +134,7 @@ def test_a_named_pipe_called_parquet_never_makes_import_wait(seeded, capsys):
     results = []
     try:
         finished = _finishes(
-            lambda: results.append(importer.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded))
+            lambda: results.append(checking.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded))
         )
     finally:
         _release(fifo)
@@ -171,7 +171,7 @@ def test_an_unreadable_sub_folder_is_named_not_skipped_in_silence(seeded, monkey
         return real(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    p = importer.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded)
     assert "文件夹 indicators/2024 无法打开，其中的文件未检查（看板也不读取它们）" in p.notes
     [entry] = [e for e in store.load(seeded).ignored if e.rel == "indicators/2024"]
     assert entry.ignored == "无法打开此文件夹（没有读取权限），其中的文件都未读取"
@@ -197,21 +197,21 @@ def test_a_snapshot_date_far_ahead_is_refused_unless_forced(tmp_path, seeded, ca
 
 def test_a_few_days_ahead_is_taken_with_a_note(seeded):
     soon = TODAY + timedelta(days=catalog.FUTURE_MARGIN_DAYS)
-    p = importer.prepare(xlsx(ROWS), f"{soon}.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS), f"{soon}.xlsx", "indicators", seeded)
     assert p.ok and any("晚于今天" in n for n in p.notes)
-    later = importer.prepare(xlsx(ROWS), f"{soon + timedelta(days=1)}.xlsx", "indicators", seeded)
+    later = checking.prepare(xlsx(ROWS), f"{soon + timedelta(days=1)}.xlsx", "indicators", seeded)
     assert not later.ok and "晚 8 天" in later.errors[0].message
 
 
 @pytest.mark.parametrize("as_of", [date(1999, 12, 31), date(2101, 1, 1)])
 def test_a_snapshot_date_outside_2000_to_2100_is_refused_even_forced(seeded, as_of):
-    p = importer.prepare(xlsx(ROWS), "x.xlsx", "indicators", seeded, as_of=as_of, force=True)
+    p = checking.prepare(xlsx(ROWS), "x.xlsx", "indicators", seeded, as_of=as_of, force=True)
     assert not p.ok and "不在 2000–2100 年之间" in p.errors[0].message
 
 
 @pytest.mark.parametrize(("name", "shown"), [("2026-02-30_x.csv", "2026-02-30"), ("00010101_x.csv", None)])
 def test_a_date_in_the_file_name_that_cannot_be_used_is_said(seeded, name, shown):
-    p = importer.prepare(csv_text(ROWS).encode(), name, "indicators", seeded)
+    p = checking.prepare(csv_text(ROWS).encode(), name, "indicators", seeded)
     assert not p.ok
     message = p.errors[0].message
     assert (f"「{shown}」不是有效日期" in message) if shown else ("0001-01-01 不在 2000–2100 年之间" in message)
@@ -225,7 +225,7 @@ def test_a_repeated_header_is_named_with_its_columns(seeded, kind):
     header = ["指标", "县区", "年份", "指标", "数值"]
     rows = [["tech_sme", "利州", 2025, "tech_sme", 1]]
     content = csv_text(rows, header).encode() if kind == "csv" else xlsx(rows, header)
-    p = importer.prepare(content, f"2025-09-30.{kind}", "indicators", seeded)
+    p = checking.prepare(content, f"2025-09-30.{kind}", "indicators", seeded)
     assert not p.ok
     assert p.errors[0].message.startswith("第 1 行（表头）第 1 列（A）、第 4 列（D）的列名都是「指标」")
 
@@ -234,7 +234,7 @@ def test_a_parquet_file_with_a_repeated_column_is_refused_in_words(seeded, tmp_p
     names = ["indicator", "area", "year", "value", "value"]
     table = pa.table([pa.array(v) for v in (["tech_sme"], ["利州"], [2025], [1.0], [2.0])], names=names)
     pq.write_table(table, tmp_path / "dup.parquet")
-    p = importer.prepare((tmp_path / "dup.parquet").read_bytes(), "2025-09-30.parquet", "indicators", seeded)
+    p = checking.prepare((tmp_path / "dup.parquet").read_bytes(), "2025-09-30.parquet", "indicators", seeded)
     assert not p.ok and "列「value」：列名出现了 2 次" in p.errors[0].message
     pq.write_table(table, seeded / "indicators/2025-07-31_dup.parquet")
     [rejected] = store.load(seeded).rejected()
@@ -245,8 +245,8 @@ def test_a_parquet_file_with_a_repeated_column_is_refused_in_words(seeded, tmp_p
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "0", "abc", "1e400", " "])
 def test_a_bad_size_setting_falls_back_to_the_default_and_says_so(seeded, monkeypatch, value, capsys, tmp_path):
     monkeypatch.setenv("GYDASH_MAX_UPLOAD_MB", value)
-    assert importer.max_upload_bytes() == importer.DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-    p = importer.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded)
+    assert upload.max_upload_bytes() == upload.DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    p = checking.prepare(xlsx(ROWS), "2025-09-30.xlsx", "indicators", seeded)
     assert p.ok
     said = [n for n in p.notes if "GYDASH_MAX_UPLOAD_MB" in n]
     expected = f"设置 GYDASH_MAX_UPLOAD_MB 的值「{value}」无效（应为大于 0 的数，单位 MB），已按默认 50 MB"
@@ -259,5 +259,5 @@ def test_a_bad_size_setting_falls_back_to_the_default_and_says_so(seeded, monkey
 
 def test_a_huge_size_setting_is_capped(monkeypatch):
     monkeypatch.setenv("GYDASH_MAX_UPLOAD_MB", "1e12")
-    assert importer.max_upload_bytes() == importer.MAX_UPLOAD_MB_CAP * 1024 * 1024
-    assert "超过上限" in importer.upload_limit()[1]
+    assert upload.max_upload_bytes() == upload.MAX_UPLOAD_MB_CAP * 1024 * 1024
+    assert "超过上限" in upload.upload_limit()[1]

@@ -16,7 +16,7 @@ import pytest
 from conftest import ind
 
 from gydash import cli
-from gydash.snapshots import importer, resolve, store
+from gydash.snapshots import checking, importer, intake, resolve, store, target, writer
 from gydash.snapshots.validate import validate
 
 HEADER = ["指标", "县区", "年份", "月份", "数值", "单位"]
@@ -66,10 +66,10 @@ def seeded(write, data_dir) -> Path:
 
 
 def test_xlsx_imports_as_a_new_snapshot_that_revalidates_to_the_same_rows(seeded):
-    p = importer.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
     assert p.ok, [str(e) for e in p.errors]
     assert p.rel == "indicators/2025-09-30_利州区.parquet" and p.as_of == date(2025, 9, 30)
-    path = importer.write(p, seeded, user="张三")
+    path = writer.write(p, seeded, user="张三")
 
     assert path == seeded / "indicators/2025-09-30_利州区.parquet"
     table = pq.read_table(path)
@@ -91,33 +91,33 @@ def test_xlsx_imports_as_a_new_snapshot_that_revalidates_to_the_same_rows(seeded
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8", "utf-8-sig"])
 def test_csv_in_gbk_or_utf8_with_or_without_bom_imports(seeded, encoding):
     content = csv_text(ROWS).encode(encoding)
-    p = importer.prepare(content, "利州区指标 2025-09-30.csv", "indicators", seeded)
+    p = checking.prepare(content, "利州区指标 2025-09-30.csv", "indicators", seeded)
     assert p.ok, [str(e) for e in p.errors]
     assert ("按 GBK 编码读取" in p.notes) == (encoding == "gbk")
     assert p.out["indicator"].to_list() == ["高新技术企业", "tech_sme"]
-    importer.write(p, seeded)
+    writer.write(p, seeded)
     assert resolve.indicator_values(store.load(seeded)).height == 3
 
 
 def test_tab_separated_csv_is_read_too(seeded):
     content = csv_text(ROWS).replace(",", "\t").encode("utf-8")
-    p = importer.prepare(content, "x.csv", "indicators", seeded)
+    p = checking.prepare(content, "x.csv", "indicators", seeded)
     assert p.ok and any("制表符" in n for n in p.notes)
 
 
 def test_parquet_is_imported_with_canonical_headers(seeded, tmp_path):
     src = tmp_path / "in.parquet"
     pl.DataFrame({"指标": ["tech_sme"], "县区": ["利州区"], "年份": ["2025"], "数值": ["12"]}).write_parquet(src)
-    p = importer.prepare(src.read_bytes(), "2025-12-31.parquet", "indicators", seeded)
+    p = checking.prepare(src.read_bytes(), "2025-12-31.parquet", "indicators", seeded)
     assert p.ok
-    path = importer.write(p, seeded)
+    path = writer.write(p, seeded)
     assert pq.read_schema(path).names == ["indicator", "area", "year", "value"]
     assert path.name == "2025-12-31_indicators.parquet"  # nothing left of the name but the date
 
 
 def test_blank_rows_are_skipped_counted_and_rows_keep_their_excel_numbers(seeded):
     rows = [ROWS[0], [None] * 6, ["  ", None, None, None, None, None], ["tech_sme", "利州", 2025, 9, -5, None]]
-    p = importer.prepare(xlsx(rows), "x.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(rows), "x.xlsx", "indicators", seeded)
     assert "跳过了 2 个空行（第 3、4 行）" in p.notes
     [error] = p.errors
     assert (error.row, error.column, error.value) == (5, "数值", "-5.0")  # row 5 in Excel, not row 3 of the data
@@ -128,7 +128,7 @@ def test_header_below_empty_rows_is_found_and_rows_counted_from_it(seeded):
     def shift(ws):
         ws.insert_rows(1, 2)
 
-    p = importer.prepare(
+    p = checking.prepare(
         xlsx([ROWS[0], ["tech_sme", "青川", 2025, 9, "很多", None]], edit=shift), "x.xlsx", "indicators", seeded
     )
     assert "表头在第 3 行（上面是空行）" in p.notes
@@ -138,7 +138,7 @@ def test_header_below_empty_rows_is_found_and_rows_counted_from_it(seeded):
 
 def test_sheet_named_like_the_dataset_is_used_and_the_others_named(seeded):
     content = xlsx([["not", "data"]], header=["说明"], sheet="说明", extra=[("indicators", [HEADER, *ROWS])])
-    p = importer.prepare(content, "x.xlsx", "indicators", seeded)
+    p = checking.prepare(content, "x.xlsx", "indicators", seeded)
     assert p.ok and p.sheet == "indicators"
     assert "读取工作表「indicators」（与数据集同名）" in p.notes
     assert "其他工作表未读取：「说明」" in p.notes
@@ -146,14 +146,14 @@ def test_sheet_named_like_the_dataset_is_used_and_the_others_named(seeded):
 
 def test_without_a_named_sheet_the_first_one_is_used_and_said(seeded):
     content = xlsx(ROWS, sheet="Sheet1", extra=[("备注", [["随便写的"]])])
-    p = importer.prepare(content, "x.xlsx", "indicators", seeded)
+    p = checking.prepare(content, "x.xlsx", "indicators", seeded)
     assert p.ok and "读取第一个工作表「Sheet1」" in p.notes and "其他工作表未读取：「备注」" in p.notes
 
 
 def test_excel_turning_a_ledger_round_into_a_date_is_read_back(data_dir):
     header = ["台账期次", "更新日期", "县区", "组织名称", "党员人数", "组织覆盖", "工作覆盖"]
     row = [date(2025, 10, 1), date(2025, 10, 20), "利州区", "天华科技", 3, "单独组建", "是"]
-    p = importer.prepare(xlsx([row], header=header, sheet="coverage"), "x.xlsx", "coverage", data_dir)
+    p = checking.prepare(xlsx([row], header=header, sheet="coverage"), "x.xlsx", "coverage", data_dir)
     assert p.ok, [str(e) for e in p.errors]
     assert p.out["round"].to_list() == ["2025-10"]
     assert any("台账期次被 Excel 识别成了日期" in n for n in p.notes)
@@ -162,12 +162,12 @@ def test_excel_turning_a_ledger_round_into_a_date_is_read_back(data_dir):
 def test_invalid_values_are_reported_by_excel_row_and_column_and_nothing_is_written(seeded):
     before = dir_hash(seeded)
     rows = [ROWS[0], ["不存在的指标", "外省", 2025, 13, 1, None]]
-    p = importer.prepare(xlsx(rows), "x.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(rows), "x.xlsx", "indicators", seeded)
     assert not p.ok
     found = {(e.row, e.column) for e in p.errors}
     assert {(3, "指标"), (3, "县区"), (3, "月份")} <= found
-    with pytest.raises(importer.Refused):
-        importer.write(p, seeded)
+    with pytest.raises(intake.Refused):
+        writer.write(p, seeded)
     assert dir_hash(seeded) == before
 
 
@@ -196,7 +196,7 @@ BAD_XLSX = {
 def test_spreadsheet_shapes_that_cannot_be_imported_are_refused_with_what_to_do(seeded, kind):
     edit, *words = BAD_XLSX[kind]
     before = dir_hash(seeded)
-    p = importer.prepare(xlsx(ROWS, edit=edit), "x.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS, edit=edit), "x.xlsx", "indicators", seeded)
     assert not p.ok
     text = "\n".join(str(e) for e in p.errors)
     for word in words:
@@ -205,7 +205,7 @@ def test_spreadsheet_shapes_that_cannot_be_imported_are_refused_with_what_to_do(
 
 
 def test_formula_message_names_the_cell_and_its_header(seeded):
-    p = importer.prepare(xlsx(ROWS, edit=formulas), "x.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS, edit=formulas), "x.xlsx", "indicators", seeded)
     assert "第 2 行「数值」（E2）：=30+1" in p.errors[0].message
 
 
@@ -233,7 +233,7 @@ BAD_FILES = {
 def test_bad_file_gets_a_clear_message_and_nothing_is_written(seeded, kind):
     make, filename, words = BAD_FILES[kind]
     before = dir_hash(seeded)
-    p = importer.prepare(make(), filename, "indicators", seeded)
+    p = checking.prepare(make(), filename, "indicators", seeded)
     assert not p.ok
     assert words in "\n".join(str(e) for e in p.errors)
     assert dir_hash(seeded) == before
@@ -242,13 +242,13 @@ def test_bad_file_gets_a_clear_message_and_nothing_is_written(seeded, kind):
 @pytest.mark.parametrize("name", ["../../evil", "/tmp/x", "a/b", "..", "名称 有空格", "x;rm", "-x", "a" * 61])
 def test_explicit_name_must_be_clean(seeded, name):
     before = dir_hash(seeded)
-    p = importer.prepare(csv_text(ROWS).encode(), "x.csv", "indicators", seeded, name=name)
+    p = checking.prepare(csv_text(ROWS).encode(), "x.csv", "indicators", seeded, name=name)
     assert not p.ok and ("名称" in p.errors[0].message)
     assert dir_hash(seeded) == before
 
 
 def test_explicit_name_keeps_chinese_and_the_as_of_given(seeded):
-    p = importer.prepare(
+    p = checking.prepare(
         csv_text(ROWS).encode(), "x.csv", "indicators", seeded, as_of=date(2025, 10, 1), name="利州区-更正_1"
     )
     assert p.ok and p.rel == "indicators/2025-10-01_利州区-更正_1.parquet"
@@ -265,22 +265,22 @@ def test_explicit_name_keeps_chinese_and_the_as_of_given(seeded):
     ],
 )
 def test_name_from_the_file_is_sanitised_and_keeps_chinese(seeded, filename, name, noted):
-    p = importer.prepare(csv_text(ROWS).encode(), filename, "indicators", seeded)
+    p = checking.prepare(csv_text(ROWS).encode(), filename, "indicators", seeded)
     assert p.ok and p.name == name
     assert any("替换为 _" in n for n in p.notes) == noted
 
 
 def test_file_without_a_date_in_its_name_takes_today_and_says_so(seeded, monkeypatch):
     monkeypatch.setenv("GYDASH_TODAY", "2025-11-02")
-    p = importer.prepare(csv_text(ROWS).encode(), "利州区.csv", "indicators", seeded)
+    p = checking.prepare(csv_text(ROWS).encode(), "利州区.csv", "indicators", seeded)
     assert p.as_of == date(2025, 11, 2) and any("取今天" in n for n in p.notes)
 
 
 def test_import_is_stamped_with_the_programs_date_not_the_wall_clock(seeded, monkeypatch):
     monkeypatch.setenv("GYDASH_TODAY", "2031-06-30")
-    p = importer.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
-    path = importer.write(p, seeded, user="张三")
-    meta = json.loads(pq.read_table(path).schema.metadata[importer.IMPORT_META_KEY])
+    p = checking.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
+    path = writer.write(p, seeded, user="张三")
+    meta = json.loads(pq.read_table(path).schema.metadata[target.IMPORT_META_KEY])
     assert meta["imported_at"].startswith("2031-06-30T") and meta["by"] == "张三"
 
 
@@ -288,7 +288,7 @@ def test_file_over_the_size_limit_is_refused_before_reading(seeded, monkeypatch,
     monkeypatch.setenv("GYDASH_MAX_UPLOAD_MB", "0.0001")  # about 100 bytes
     before = dir_hash(seeded)
     content = csv_text(ROWS * 5).encode()
-    p = importer.prepare(content, "x.csv", "indicators", seeded)
+    p = checking.prepare(content, "x.csv", "indicators", seeded)
     assert not p.ok and "文件太大" in p.errors[0].message and "GYDASH_MAX_UPLOAD_MB" in p.errors[0].message
     src = tmp_path / "big.csv"
     src.write_bytes(content)
@@ -300,9 +300,9 @@ def test_file_over_the_size_limit_is_refused_before_reading(seeded, monkeypatch,
 def test_import_never_overwrites_an_existing_file(seeded):
     existing = seeded / "indicators/2025-09-30_利州区.parquet"
     existing.write_bytes(b"not even parquet, but staff's")
-    p = importer.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS), "2025-09-30_利州区.xlsx", "indicators", seeded)
     assert p.rel == "indicators/2025-09-30_利州区_2.parquet"
-    path = importer.write(p, seeded)
+    path = writer.write(p, seeded)
     assert path.name == "2025-09-30_利州区_2.parquet"
     assert existing.read_bytes() == b"not even parquet, but staff's"
 
@@ -312,44 +312,44 @@ def test_when_every_suffix_is_taken_the_import_is_refused(seeded):
     for stem in ["2025-09-30_x", *(f"2025-09-30_x_{n}" for n in range(2, 10))]:
         (folder / f"{stem}.parquet").write_bytes(b"keep")
     before = dir_hash(seeded)
-    p = importer.prepare(xlsx(ROWS), "2025-09-30_x.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS), "2025-09-30_x.xlsx", "indicators", seeded)
     assert not p.ok and "都已存在" in p.errors[0].message
     assert dir_hash(seeded) == before
 
 
 def test_a_file_appearing_at_the_target_meanwhile_is_not_replaced(seeded, monkeypatch):
-    p = importer.prepare(xlsx(ROWS), "2025-09-30_x.xlsx", "indicators", seeded)
+    p = checking.prepare(xlsx(ROWS), "2025-09-30_x.xlsx", "indicators", seeded)
     target = seeded / p.rel
 
     def taken(root, dataset, as_of, name):  # another writer takes the name between the check and the link
         target.write_bytes(b"theirs")
         return p.rel
 
-    monkeypatch.setattr(importer, "target_rel", taken)
-    with pytest.raises(importer.Refused, match="未覆盖"):
-        importer.write(p, seeded)
+    monkeypatch.setattr(writer, "target_rel", taken)
+    with pytest.raises(intake.Refused, match="未覆盖"):
+        writer.write(p, seeded)
     assert target.read_bytes() == b"theirs"
     assert sorted(f.name for f in (seeded / "indicators").iterdir()) == ["2025-06-30.parquet", "2025-09-30_x.parquet"]
 
 
 def test_the_same_file_imported_twice_is_refused(seeded):
     content = xlsx(ROWS)
-    importer.write(importer.prepare(content, "2025-09-30.xlsx", "indicators", seeded), seeded)
+    writer.write(checking.prepare(content, "2025-09-30.xlsx", "indicators", seeded), seeded)
     before = dir_hash(seeded)
-    again = importer.prepare(content, "2025-09-30.xlsx", "indicators", seeded)
+    again = checking.prepare(content, "2025-09-30.xlsx", "indicators", seeded)
     assert not again.ok and "已经导入过" in again.errors[0].message
     assert dir_hash(seeded) == before
 
 
 def test_missing_data_dir_is_not_created(tmp_path):
-    p = importer.prepare(csv_text(ROWS).encode(), "x.csv", "indicators", tmp_path / "nope")
-    with pytest.raises(importer.Refused, match="不存在"):
-        importer.write(p, tmp_path / "nope")
+    p = checking.prepare(csv_text(ROWS).encode(), "x.csv", "indicators", tmp_path / "nope")
+    with pytest.raises(intake.Refused, match="不存在"):
+        writer.write(p, tmp_path / "nope")
     assert not (tmp_path / "nope").exists()
 
 
 def test_unknown_dataset_is_refused(seeded):
-    p = importer.prepare(b"a,b\n", "x.csv", "nonsense", seeded)
+    p = checking.prepare(b"a,b\n", "x.csv", "nonsense", seeded)
     assert not p.ok and "没有数据集" in p.errors[0].message
 
 

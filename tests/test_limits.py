@@ -15,7 +15,7 @@ import pytest
 from conftest import ind
 from test_importer import HEADER, ROWS, dir_hash, xlsx
 
-from gydash.snapshots import importer, limits
+from gydash.snapshots import checking, limits
 
 GOOD = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
 
@@ -105,7 +105,7 @@ def test_workbook_with_one_cell_at_the_last_excel_cell_is_refused_at_once(seeded
     assert len(content) < 10_000
     before = dir_hash(seeded_dir)
     started = time.monotonic()
-    p = importer.prepare(content, "2025-09-30.xlsx", "indicators", seeded_dir)
+    p = checking.prepare(content, "2025-09-30.xlsx", "indicators", seeded_dir)
     assert time.monotonic() - started < 10
     assert not p.ok and "A1:XFD1048576" in p.errors[0].message and "GYDASH_MAX_ROWS" in p.errors[0].message
     assert dir_hash(seeded_dir) == before
@@ -128,12 +128,12 @@ def test_workbook_over_the_cell_limit_is_refused_whether_or_not_it_states_its_ra
     monkeypatch.setenv("GYDASH_MAX_CELLS", "50")
     content = xlsx(ROWS * 10)  # 21 rows × 6 columns
     content = without_dimension(content) if strip else content
-    p = importer.prepare(content, "2025-09-30.xlsx", "indicators", seeded_dir)
+    p = checking.prepare(content, "2025-09-30.xlsx", "indicators", seeded_dir)
     assert not p.ok and "超过单元格数上限 50" in p.errors[0].message, p.errors
 
 
 def test_workbook_far_cell_without_dimension_is_refused(seeded_dir):
-    p = importer.prepare(without_dimension(xlsx(ROWS, edit=far_cell)), "x.xlsx", "indicators", seeded_dir)
+    p = checking.prepare(without_dimension(xlsx(ROWS, edit=far_cell)), "x.xlsx", "indicators", seeded_dir)
     assert not p.ok and "XFD1048576" in p.errors[0].message
 
 
@@ -153,7 +153,7 @@ def zip_bomb() -> bytes:
 def test_workbook_unpacking_beyond_the_limit_is_refused_from_its_zip_directory(seeded_dir):
     content = zip_bomb()
     assert len(content) < 200_000
-    p = importer.prepare(content, "2025-09-30.xlsx", "indicators", seeded_dir)
+    p = checking.prepare(content, "2025-09-30.xlsx", "indicators", seeded_dir)
     assert not p.ok and "解压后的大小" in p.errors[0].message and "GYDASH_MAX_XLSX_UNPACKED_MB" in p.errors[0].message
 
 
@@ -167,14 +167,14 @@ def test_workbook_unpacking_beyond_the_limit_is_refused_from_its_zip_directory(s
 )
 def test_csv_over_a_limit_is_refused_before_it_is_parsed(seeded_dir, monkeypatch, env, value, text, words):
     monkeypatch.setenv(env, value)
-    p = importer.prepare(text.encode(), "2025-09-30.csv", "indicators", seeded_dir)
+    p = checking.prepare(text.encode(), "2025-09-30.csv", "indicators", seeded_dir)
     assert not p.ok and words in p.errors[0].message
 
 
 def test_parquet_upload_over_the_row_limit_is_refused(seeded_dir, tmp_path, no_row_group_read):
     path = tmp_path / "big.parquet"
     pq.write_table(constant_rows(250_000), path)
-    p = importer.prepare(path.read_bytes(), "2025-09-30.parquet", "indicators", seeded_dir)
+    p = checking.prepare(path.read_bytes(), "2025-09-30.parquet", "indicators", seeded_dir)
     assert not p.ok and "数据行数为 250 000" in p.errors[0].message
 
 
@@ -185,7 +185,7 @@ def test_a_workbook_within_the_limits_still_imports(seeded_dir):
         wb.active.append(row)
     buf = io.BytesIO()
     wb.save(buf)
-    p = importer.prepare(buf.getvalue(), "2025-09-30.xlsx", "indicators", seeded_dir)
+    p = checking.prepare(buf.getvalue(), "2025-09-30.xlsx", "indicators", seeded_dir)
     assert p.ok, p.errors
 
 
@@ -197,5 +197,5 @@ def seeded_dir(write, data_dir):
 
 def test_csv_with_a_giant_cell_is_refused_in_chinese_with_its_line(seeded_dir):
     text = ",".join(HEADER) + "\n" + '"' + "x" * 200_000 + '",利州,2025,9,1,家\n'
-    p = importer.prepare(text.encode(), "2025-09-30.csv", "indicators", seeded_dir)
+    p = checking.prepare(text.encode(), "2025-09-30.csv", "indicators", seeded_dir)
     assert not p.ok and "第 2 行" in p.errors[0].message and "超过 131072 个字符" in p.errors[0].message

@@ -13,7 +13,7 @@ import pytest
 
 from gydash.base import plan
 from gydash.base.contract import DATASET_LABELS, DATASETS, columns
-from gydash.snapshots import importer, resolve, store, templates
+from gydash.snapshots import checking, resolve, store, templates, writer
 
 
 def workbook(dataset: str) -> openpyxl.Workbook:
@@ -89,10 +89,10 @@ def test_dictionary_sheet_describes_every_column_with_an_example(dataset):
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_example_row_filled_into_the_template_imports_cleanly(data_dir, dataset):
     content = filled(dataset, [templates.example_row(dataset)])
-    p = importer.prepare(content, templates.filename(dataset), dataset, data_dir, as_of=date(2025, 12, 31))
+    p = checking.prepare(content, templates.filename(dataset), dataset, data_dir, as_of=date(2025, 12, 31))
     assert p.ok, [str(e) for e in p.errors]
     assert p.sheet == DATASET_LABELS[dataset] and p.rows == 1
-    path = importer.write(p, data_dir)
+    path = writer.write(p, data_dir)
     [loaded] = store.load(data_dir).files
     assert loaded.entry.path == path and loaded.frame is not None
 
@@ -117,10 +117,10 @@ def test_round_trip_template_filled_in_imported_and_shown(data_dir, write):
         },
         {"indicator": "高新技术企业", "area": "广元市", "year": 2025, "month": 6, "value": 56},
     ]
-    p = importer.prepare(filled("indicators", rows), "2025-09-30_市科技局.xlsx", "indicators", data_dir)
+    p = checking.prepare(filled("indicators", rows), "2025-09-30_市科技局.xlsx", "indicators", data_dir)
     assert p.ok
     assert [w.message for w in p.warnings] == ["1 行的单位「万元」已换算为「亿元」（×0.0001），如第 3 行"]
-    importer.write(p, data_dir)
+    writer.write(p, data_dir)
 
     after = store.load(data_dir)
     assert after is not before  # the new file is picked up on the next load (fingerprints changed)
@@ -140,9 +140,9 @@ def test_filled_ledger_template_with_drop_down_words_counts_as_coverage(data_dir
         templates.example_row("coverage")
         | {"org_name": "广元××检测技术有限公司", "credit_code": None, "org_coverage": "未组建", "work_coverage": "否"},
     ]
-    p = importer.prepare(filled("coverage", rows), "2025-10-28_利州区.xlsx", "coverage", data_dir)
+    p = checking.prepare(filled("coverage", rows), "2025-10-28_利州区.xlsx", "coverage", data_dir)
     assert p.ok, [str(e) for e in p.errors]
-    importer.write(p, data_dir)
+    writer.write(p, data_dir)
     ledger = resolve.ledger_rows(store.load(data_dir))
     got = {r["org_name"]: (r["area"], r["org_coverage"], r["work_coverage"]) for r in ledger.iter_rows(named=True)}
     assert got == {

@@ -189,7 +189,7 @@ def table(entries: list[dict]) -> pl.DataFrame:
 
 
 def record(prepared, written: Path | None, data_dir: Path | str, *, user: str | None, role, via: str) -> str | None:
-    """Log one import (written) or refused attempt of an importer.Prepared by `user` with `role` (a roles.Role,
+    """Log one import (written) or refused attempt of an intake.Prepared by `user` with `role` (a roles.Role,
     None when the account's role is misconfigured, or "admin" for the command line without --as). Returns the
     Chinese warning to show when the log could not be written; the import itself stands either way."""
     if role == "admin":

@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from gydash.base import plan
 from gydash.base.contract import DATASET_LABELS, DATE_MAX, DATE_MIN, Column, columns, number
 from gydash.snapshots.coerce import TYPE_WORDS
-from gydash.snapshots.importer import TEMPLATE_AUX_SHEETS
+from gydash.snapshots.spreadsheet import TEMPLATE_AUX_SHEETS
 from gydash.snapshots.xlsx import MIME, TEXT_STAYS_TEXT
 
 DICTIONARY_SHEET, OPTIONS_SHEET = TEMPLATE_AUX_SHEETS
