@@ -9,148 +9,25 @@ past quarter's results outlive new files dated after it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from gydash.base.contract import DATASETS, KEYS
+from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem
-from gydash.snapshots import ingest, tables, warehouse
-from gydash.snapshots.catalog import FileEntry, date_out_of_range, default_data_dir, invalid_date_in_name, scan
+from gydash.snapshots import dating, tables, verdicts, warehouse
+from gydash.snapshots.catalog import FileEntry, default_data_dir, scan
 from gydash.snapshots.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
+from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
 
 MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (quarter ends, a chosen date)
 FOREVER = date(9999, 12, 31)
 _lock = threading.RLock()
 _versions: OrderedDict[tuple, Data] = OrderedDict()
-
-
-def reads() -> int:
-    """How many files have been opened and checked in this process (a rerun with no new file adds none)."""
-    return ingest.reads()
-
-
-@dataclass(frozen=True)
-class LoadedFile:
-    """A snapshot file's verdict: rejected when it has errors. Its accepted rows (`frame`) are fetched from the
-    warehouse when asked for; a file not yet stored (an import being previewed) carries them as `given`."""
-
-    entry: FileEntry
-    given: pl.DataFrame | None = None
-    errors: tuple[Problem, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-    sample: bool = False
-    rows: int = 0
-    fid: int | None = None
-    data_dir: Path | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return not self.errors
-
-    @property
-    def status(self) -> str:
-        if self.errors:
-            return "rejected"
-        return "warning" if self.warnings else "accepted"
-
-    @property
-    def frame(self) -> pl.DataFrame | None:
-        """The file's accepted rows as checked (_row and the contract's columns), or None when it was rejected."""
-        if self.errors:
-            return None
-        if self.given is not None or self.data_dir is None:
-            return self.given
-        cols = ", ".join(tables.data_columns(self.entry.dataset))
-        sql = f"select _row, {cols} from rows_{self.entry.dataset} where _fid = $fid order by _row"
-        found = warehouse.for_dir(self.data_dir).query(sql, {"fid": self.fid})
-        return found if found.height else empty_frame(self.entry.dataset).drop("_file", "_as_of", "_order")
-
-
-# ------------------------------------------------------------------------------------------------ keeping in step
-
-
-class _Mirror:
-    """What this process's warehouse holds for a data dir, by path (only this process writes its slot, so
-    the copy in memory is exact): saves a query per rerun. A file's verdict is made into a LoadedFile on first use,
-    with the scan's own entry (the same file, as `_same` checked)."""
-
-    def __init__(self, wh: warehouse.Warehouse):
-        self.data_dir = wh.data_dir
-        rows = wh.query(
-            "select path, fid, rel, size, mtime_ns, as_of, dataset, sample, rows, problems, dated_by from files"
-        )
-        # Paths are kept as bytes: a file name that is not valid UTF-8 is still one file, told apart from others.
-        self.stored: dict[str, tuple] = {os.fsdecode(r[0]): r[1:] for r in rows.iter_rows()}
-        self.files: dict[str, LoadedFile] = {}
-        self.synced: tuple[FileEntry, ...] | None = None  # the scan the warehouse was last brought in step with
-
-    def same(self, e: FileEntry) -> bool:
-        got = self.stored.get(str(e.path))
-        return got is not None and got[2:6] == (e.size, e.mtime_ns, e.as_of, e.dataset)
-
-    def loaded(self, e: FileEntry) -> LoadedFile:
-        key = str(e.path)
-        hit = self.files.get(key)
-        if hit is None or hit.entry != e:
-            fid, _, _, _, _, _, sample, rows, problems, _ = self.stored[key]
-            errors, warnings = tables.problems_from_json(problems)
-            hit = self.files[key] = LoadedFile(e, None, errors, warnings, sample, rows, fid, self.data_dir)
-        return hit
-
-    def forget(self, key: str) -> None:
-        self.stored.pop(key, None)
-        self.files.pop(key, None)
-
-    def remember(self, j: tables.Ingested, fid: int) -> None:
-        e = j.entry
-        self.stored[str(e.path)] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, "")
-        self.files[str(e.path)] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir)
-
-
-_mirrors: dict[int, tuple[warehouse.Warehouse, _Mirror]] = {}
-
-
-def _mirror(wh: warehouse.Warehouse) -> _Mirror:
-    with _lock:
-        hit = _mirrors.get(id(wh))
-        if hit is None or hit[0] is not wh:
-            hit = (wh, _Mirror(wh))
-            _mirrors[id(wh)] = hit
-        return hit[1]
-
-
-def sync(root: Path, entries: tuple[FileEntry, ...]) -> warehouse.Warehouse:
-    """Bring the warehouse in step with a scan: read only new or changed files, forget removed ones."""
-    wh = warehouse.for_dir(root)
-    with wh.lock:
-        mirror = _mirror(wh)
-        dated = {str(e.path): e for e in entries if e.ignored is None}
-        gone = [key for key in mirror.stored if key not in dated or not mirror.same(dated[key])]
-        fresh = [e for e in dated.values() if not mirror.same(e)]
-        if not gone and not fresh:
-            mirror.synced = entries
-            return wh
-        judged = ingest.many(fresh)
-        wh.apply([mirror.stored[key][0] for key in gone], judged)
-        for key in gone:
-            mirror.forget(key)
-        paths = [os.fsencode(j.entry.path) for j in judged]
-        stored = wh.query("select path, fid from files where list_contains($paths, path)", {"paths": paths})
-        fids = {os.fsdecode(path): fid for path, fid in stored.iter_rows()}
-        for j in judged:
-            mirror.remember(j, fids[str(j.entry.path)])
-        mirror.synced = entries
-    return wh
-
-
-# ------------------------------------------------------------------------------------------------ the data
 
 
 class _Frames:
@@ -211,8 +88,8 @@ class Data:
         """The process's warehouse for the dir. One closed meanwhile (a process looking at many dirs keeps a few
         open) is opened again and brought in step with the look this data was made from."""
         wh = warehouse.for_dir(self.data_dir)
-        if _mirror(wh).synced is None:
-            sync(self.data_dir, self.entries)
+        if verdicts.mirror_of(wh).synced is None:
+            verdicts.sync(self.data_dir, self.entries)
         return wh
 
     @property
@@ -257,7 +134,7 @@ class Data:
         return self.warehouse.query(sql, bound, views, **frames)
 
     def notes(self, today: date) -> list[Problem]:
-        return dating_notes(self, today)
+        return dating.dating_notes(self, today)
 
     def _frame(self, dataset: str) -> pl.DataFrame:
         frame = _stored_frame(self.warehouse, dataset)
@@ -313,23 +190,12 @@ def _stored_frame(wh: warehouse.Warehouse, dataset: str) -> pl.DataFrame:
     sql = tables.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row"
     frame = wh.query(sql)
     if not frame.height:
-        frame = empty_frame(dataset)
+        frame = tables.empty_frame(dataset)
     with _frames_lock:
         _frames[key] = frame
         while len(_frames) > MAX_FRAMES:
             _frames.popitem(last=False)
     return frame
-
-
-@cache
-def empty_frame(dataset: str) -> pl.DataFrame:
-    """The shape of a dataset's accepted rows when no file is in effect."""
-    from gydash.base.contract import columns
-    from gydash.snapshots.coerce import DTYPES
-
-    schema = {"_row": pl.UInt32} | {c.name: DTYPES[c.type] for c in columns(dataset)}
-    schema |= {"_file": pl.String, "_as_of": pl.Date, "_order": pl.Int64}
-    return pl.DataFrame(schema=schema)
 
 
 def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data:
@@ -353,8 +219,8 @@ def _version(root: Path, entries: tuple[FileEntry, ...], cutoff: date | None) ->
         if key in _versions:
             _versions.move_to_end(key)
             return _versions[key]
-    wh = sync(root, entries) if root.is_dir() else None
-    mirror = _mirror(wh) if wh is not None else None
+    wh = verdicts.sync(root, entries) if root.is_dir() else None
+    mirror = verdicts.mirror_of(wh) if wh is not None else None
     files = tuple(mirror.loaded(e) for e in dated if mirror is not None and mirror.same(e))
     data = Data(root, cutoff, files, ignored, key, entries)
     with _lock:
@@ -371,31 +237,3 @@ def with_extra(data: Data, extra: LoadedFile) -> Data:
     """`data` with one more accepted file that is not stored (an import being previewed)."""
     files = (*data.files, extra)
     return Data(data.data_dir, data.cutoff, files, data.ignored, (*data.key, extra.entry.rel), data.entries, (extra,))
-
-
-def dating_notes(data: Data, today: date) -> list[Problem]:
-    """Warnings about the data dir and snapshot dates: missing dir, same-date snapshots, future or undated files."""
-    notes: list[Problem] = []
-    if not data.data_dir.is_dir():
-        return [Problem(str(data.data_dir), "数据目录不存在，请检查路径或 GYDASH_DATA_DIR 设置", level="warning")]
-    if not data.files:
-        notes.append(Problem(str(data.data_dir), "数据目录中还没有可用的数据文件", level="warning"))
-    seen: dict[tuple[str, date], str] = {}
-    for f in sorted(data.files, key=lambda f: (f.entry.dataset, f.entry.order)):
-        e = f.entry
-        if date_out_of_range(e):
-            continue  # rejected for its date, which the file's own reason already names
-        if e.dated_by == "mtime":
-            invalid = invalid_date_in_name(e.path.name)
-            why = f"文件名中的日期「{invalid}」不是有效日期" if invalid else "文件名中没有日期"
-            notes.append(Problem(e.rel, f"{why}，按修改时间 {e.as_of} 作为快照日期", level="warning"))
-        if e.as_of > today:
-            notes.append(Problem(e.rel, f"快照日期 {e.as_of} 晚于今天（{today}），请核对文件名", level="warning"))
-        same = seen.get((e.dataset, e.as_of))
-        # Only keyed datasets can have one file's rows override another's; elsewhere a shared date is normal.
-        if same is not None and e.dataset in KEYS:
-            notes.append(
-                Problem(e.rel, f"与 {same} 快照日期相同（{e.as_of}），按文件名排序，本文件优先", level="warning")
-            )
-        seen[(e.dataset, e.as_of)] = e.rel
-    return notes

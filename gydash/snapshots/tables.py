@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -80,3 +81,11 @@ def problems_json(errors, warnings) -> str:
 def problems_from_json(text: str | None) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
     items = [Problem(*p) for p in json.loads(text or "[]")]
     return tuple(p for p in items if p.level == "error"), tuple(p for p in items if p.level != "error")
+
+
+@cache
+def empty_frame(dataset: str) -> pl.DataFrame:
+    """The shape of a dataset's accepted rows when no file is in effect."""
+    schema = {"_row": pl.UInt32} | {c.name: DTYPES[c.type] for c in contract.columns(dataset)}
+    schema |= {"_file": pl.String, "_as_of": pl.Date, "_order": pl.Int64}
+    return pl.DataFrame(schema=schema)
