@@ -175,26 +175,21 @@ def _with_extra(data: Data, frame: pl.DataFrame, extra: list[LoadedFile]) -> pl.
 
 
 _frames_lock = threading.Lock()
-_frames: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-MAX_FRAMES = len(DATASETS) + 2
+_frames: dict[str, tuple[int, pl.DataFrame]] = {}
 
 
 def _stored_frame(wh: warehouse.Warehouse, dataset: str) -> pl.DataFrame:
-    """A dataset's accepted rows in the warehouse now, fetched once per change of the warehouse."""
-    key = (wh.generation, dataset)
+    """A dataset's accepted rows in the warehouse now, fetched once per change of the warehouse (one kept per
+    dataset: a frame of an older state is never asked for again)."""
     with _frames_lock:
-        hit = _frames.get(key)
-        if hit is not None:
-            _frames.move_to_end(key)
-            return hit
-    sql = tables.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row"
-    frame = wh.query(sql)
+        hit = _frames.get(dataset)
+    if hit is not None and hit[0] == wh.generation:
+        return hit[1]
+    frame = wh.query(tables.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row")
     if not frame.height:
         frame = tables.empty_frame(dataset)
     with _frames_lock:
-        _frames[key] = frame
-        while len(_frames) > MAX_FRAMES:
-            _frames.popitem(last=False)
+        _frames[dataset] = (wh.generation, frame)
     return frame
 
 

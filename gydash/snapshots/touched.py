@@ -17,14 +17,19 @@ def _touched(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.D
     spec = SPECS[dataset]
     if dataset in UNKEYED:
         return _touched_events(old, new, dataset, added)
-    fresh = new.frames[dataset].filter(pl.col("_file").is_in(added))
     group = list(spec.group or spec.key)
-    groups = fresh.select(group).unique()
+    groups = _rows_of_files(new, dataset, added).select(group).unique()
 
-    def rows(t: pl.DataFrame) -> pl.DataFrame:
+    def rows(d: Data) -> pl.DataFrame:
+        # Narrowed in the warehouse by the group's first column, then matched exactly (nulls equal) here.
+        first = groups[group[0]]
+        where = f"r.{group[0]} in (select unnest($firsts))" + (
+            f" or r.{group[0]} is null" if first.null_count() else ""
+        )
+        t = _with_extra(d, dataset, _stored_rows(d, dataset, where, {"firsts": first.drop_nulls().unique().to_list()}))
         return t.join(groups, on=group, how="semi", nulls_equal=True)
 
-    return spec.rows_in(rows(old.frames[dataset])), spec.rows_in(rows(new.frames[dataset]))
+    return spec.rows_in(rows(old)), spec.rows_in(rows(new))
 
 
 def _touched_events(old: Data, new: Data, dataset: str, added: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -59,7 +64,11 @@ def _rows_matching(d: Data, dataset: str, ids: pl.Series, values: pl.DataFrame) 
     (the caller matches whole rows), in the order they take effect."""
     keys = values.select("date", "area").unique()
     where = "r.id in (select unnest($ids)) or (r.id is null and (r.date, r.area) in (select (date, area) from keys))"
-    stored = _stored_rows(d, dataset, where, {"ids": ids.to_list()}, keys=keys)
+    return _with_extra(d, dataset, _stored_rows(d, dataset, where, {"ids": ids.to_list()}, keys=keys))
+
+
+def _with_extra(d: Data, dataset: str, stored: pl.DataFrame) -> pl.DataFrame:
+    """Stored rows with the rows of files not yet stored (an import being previewed) where they take effect."""
     extra = [f for f in d.extra if f.entry.dataset == dataset]
     if not extra:
         return stored
