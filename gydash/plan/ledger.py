@@ -162,14 +162,7 @@ def status(data: Data, today: date) -> pl.DataFrame:
             {"round": listed, "month_end": [round_end(r) for r in listed]},
             schema={"round": pl.String, "month_end": pl.Date},
         )
-        out = data.query(
-            _STATUS_SQL,
-            {"today": today},
-            rows={"t": "coverage"},
-            l=resolve.ledger_rows(data),
-            c=_counties(),
-            r=grid,
-        )
+        out = data.query(_STATUS_SQL, {"today": today}, **resolve.ledger_view(), c=_counties(), r=grid)
         labels = [status_label(s, d) for s, d in zip(out["status"], out["days_late"], strict=True)]
         return _names(out.with_columns(pl.Series("status_label", labels, dtype=pl.String)))
 
@@ -358,7 +351,7 @@ def follow_up(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:
 
 def _follow_up(data: Data, today: date, rnd: str | None) -> pl.DataFrame:
     cur = current(data, today, rnd).select("area", "round")
-    out = db.query(_FOLLOW_UP_SQL, l=resolve.ledger_rows(data), cur=cur)
+    out = data.query(_FOLLOW_UP_SQL, **resolve.ledger_view(), cur=cur)
     out = out.with_columns(
         pl.Series("reason", [_reason(u, s) for u, s in zip(out["uncovered"], out["should_build"], strict=True)]),
         pl.Series(
@@ -430,7 +423,7 @@ def changes(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:
 
 
 def _changes(data: Data, rnd: str) -> pl.DataFrame:
-    out = db.query(_CHANGES_SQL, {"round": rnd}, l=resolve.ledger_rows(data)).filter(pl.col("change").is_not_null())
+    out = data.query(_CHANGES_SQL, {"round": rnd}, **resolve.ledger_view()).filter(pl.col("change").is_not_null())
     words = {
         "before": [
             coverage_word(o, w) for o, w in zip(out["before_org_coverage"], out["before_work_coverage"], strict=True)

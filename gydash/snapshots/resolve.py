@@ -174,12 +174,12 @@ _COMMENDATIONS_SQL = """
     qualify row_number() over (partition by year, category, name order by _order desc, _row desc) = 1
     order by year, category, area, name
 """
-_LEDGER_SQL = """
+LEDGER_VIEW = """
     with newest as (select area, round, max(_order) as _newest from t group by area, round)
-    select t.* exclude (_row, _order), t._file as file from t semi join newest n
+    select t.* exclude (_row, _order, _file), t._file as file from t semi join newest n
         on n.area = t.area and n.round = t.round and n._newest = t._order
-    order by round, area, org_name
-"""
+"""  # the ledger rows in effect, over `t` (the coverage rows): SQL uses it as the view `l`, never a copy in Python
+_LEDGER_SQL = LEDGER_VIEW + " order by round, area, org_name"
 
 
 def commendations(data: Data) -> pl.DataFrame:
@@ -193,12 +193,17 @@ def commendations_in(t: pl.DataFrame) -> pl.DataFrame:
 
 def ledger_rows(data: Data) -> pl.DataFrame:
     """The ledger contents in effect: for each county and round, only the rows of its newest snapshot."""
-    return data.cached("ledger_rows", lambda: data.query(_LEDGER_SQL, rows={"t": "coverage"}).drop("_file"))
+    return data.query("select * from l order by round, area, org_name", **ledger_view())
+
+
+def ledger_view() -> dict:
+    """Data.query arguments that make the ledger rows in effect the view `l` (and the coverage rows `t`)."""
+    return {"rows": {"t": "coverage"}, "views": {"l": LEDGER_VIEW}}
 
 
 def ledger_rows_in(t: pl.DataFrame) -> pl.DataFrame:
     """ledger_rows among the given accepted rows (each county and round resolves from its own rows only)."""
-    return db.query(_LEDGER_SQL, t=t).drop("_file")
+    return db.query(_LEDGER_SQL, t=t)
 
 
 def targets(data: Data) -> pl.DataFrame:

@@ -120,18 +120,24 @@ class Data:
             return self.memo[name]
 
     def query(
-        self, sql: str, params: dict | None = None, rows: dict[str, str] | None = None, **frames: pl.DataFrame
+        self,
+        sql: str,
+        params: dict | None = None,
+        rows: dict[str, str] | None = None,
+        views: dict[str, str] | None = None,
+        **frames: pl.DataFrame,
     ) -> pl.DataFrame:
-        """SQL over the warehouse, with `$until` bound to the last snapshot date in effect, and `rows` (name →
-        dataset) naming each dataset's accepted rows in effect, with provenance, as the SQL calls them."""
-        views = {}
+        """SQL over the warehouse, with `$until` bound to the last snapshot date in effect, `rows` (name → dataset)
+        naming each dataset's accepted rows in effect, with provenance, and `views` (name → SQL over those) more
+        tables the SQL reads, all made for this query alone."""
+        derived, views = views or {}, {}
         for name, dataset in (rows or {}).items():
             if any(f.entry.dataset == dataset for f in self.extra):
                 frames[name] = self.frames[dataset]  # a file not yet stored: its rows exist only as a frame
             else:
                 views[name] = tables.accepted_sql(dataset, self.until)
         bound = ({"until": self.until} if "$until" in sql else {}) | (params or {})  # DuckDB refuses unused ones
-        return self.warehouse.query(sql, bound, views, **frames)
+        return self.warehouse.query(sql, bound, views | derived, **frames)
 
     def notes(self, today: date) -> list[Problem]:
         return dating.dating_notes(self, today)
