@@ -74,6 +74,8 @@ class Scale:
 
 SCALES = {
     "full": Scale(2017, 2026, 47, activity_rows=1_000_000, loan_slots=16, indicator_every=1, ledger_rows=200_000),
+    # Four times the activity, loan and ledger rows and files (indicators are monthly already at full scale).
+    "4x": Scale(2017, 2026, 188, activity_rows=4_000_000, loan_slots=64, indicator_every=1, ledger_rows=800_000),
     "small": Scale(2022, 2026, 3, activity_rows=50_000, loan_slots=2, indicator_every=6, ledger_rows=10_000),
     "tiny": Scale(2025, 2026, 1, activity_rows=2_000, loan_slots=1, indicator_every=12, ledger_rows=1_000),
 }
