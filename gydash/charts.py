@@ -1,4 +1,4 @@
-"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection (memoised)."""
+"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from datetime import date
 import altair as alt
 import polars as pl
 
-from gydash import fmt, memo, palette
+from gydash import fmt, palette
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 TARGET_COLOUR = palette.GOAL_INK  # black: red is kept for 未完成
 PACE_COLOUR = "#555555"
+SMALL_WIDTH = 130  # px per county in the small multiples: two of them and the axis fit a phone
 
 
-@memo.chart
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_view(stroke=None)
 
@@ -23,7 +23,6 @@ def _scale(row: dict) -> float:
     return 100.0 if row["kind"] == "growth" else 1.0
 
 
-@memo.chart
 def bullet(row: dict, height: int = 46) -> alt.LayerChart:
     """The actual as a bar (status colour), the target as a black tick, 序时进度 as a grey marker."""
     k = _scale(row)
@@ -159,7 +158,6 @@ def _growth_trend(row: dict, hist: pl.DataFrame, proj: dict) -> alt.LayerChart:
     return alt.layer(*layers)
 
 
-@memo.chart
 def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height: int = 220) -> alt.LayerChart:
     """All reported periods, the target line and the projection (dashed) for one target."""
     if row["kind"] == "growth":
@@ -171,7 +169,6 @@ def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height:
     return chart.properties(height=height)
 
 
-@memo.chart
 def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: str | None = None) -> alt.LayerChart:
     """Counties ranked by value, labelled with value and unit, the county average as a rule, own targets as ticks."""
     df = table.filter(pl.col("value").is_not_null()).with_columns(
@@ -215,37 +212,9 @@ def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: st
     return alt.layer(*layers).properties(height=max(36 * df.height, 120))
 
 
-@memo.chart
-def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None = None) -> alt.LayerChart:
-    """The 7 counties as tiles in their rough positions (no base map), coloured by value, value written inside."""
-    df = table.with_columns(
-        pl.col("value")
-        .map_elements(lambda v: fmt.number(v, unit), return_dtype=pl.String)
-        .fill_null("无数据")
-        .alias("label"),
-        (pl.col("area_code") == (highlight or "")).alias("mine"),
-    )
-    base = alt.Chart(df).encode(
-        x=alt.X("tile_x:O", axis=None),
-        y=alt.Y("tile_y:O", axis=None),
-        tooltip=[alt.Tooltip("area:N", title="县区"), alt.Tooltip("label:N", title=title)],
-    )
-    tiles = base.mark_rect(cornerRadius=6, stroke="#ffffff", strokeWidth=4).encode(
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title=unit, orient="bottom")),
-    )
-    outline = base.transform_filter("datum.mine").mark_rect(
-        cornerRadius=6, fill=None, stroke=palette.HIGHLIGHT, strokeWidth=3
-    )
-    name = base.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
-        text="short:N", color=alt.condition("datum.value > 0", alt.value("#1f1f1f"), alt.value("#1f1f1f"))
-    )
-    value = base.mark_text(dy=12, fontSize=13).encode(text="label:N")
-    return alt.layer(tiles, outline, name, value).properties(width=330, height=270)
-
-
-@memo.chart
 def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
-    """Each county's own trend, same scale, for spotting who is flat or falling."""
+    """Each county's own trend, same scale, for spotting who is flat or falling: two to a row, so the seven
+    counties wrap within a phone's width (390 px) as they do beside the bars on a wide screen."""
     return (
         alt.Chart(trends)
         .mark_line(point=True, color="#1f4e79")
@@ -258,8 +227,8 @@ def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
                 alt.Tooltip("value:Q", title=unit),
             ],
         )
-        .properties(width=140, height=90)
-        .facet(facet=alt.Facet("short:N", title=None, header=alt.Header(labelFontSize=13)), columns=4)
+        .properties(width=SMALL_WIDTH, height=80)
+        .facet(facet=alt.Facet("short:N", title=None, header=alt.Header(labelFontSize=13)), columns=2)
     )
 
 

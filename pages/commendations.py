@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import charts, clock, commendations, memo, plan, ui
+from gydash import charts, clock, commendations, plan, ui
 
 ui.route_through_app()
 
@@ -28,6 +28,10 @@ progress = commendations.progress(d, today)
 in_plan = progress.filter(pl.col("plan").is_not_null())
 
 
+def quota_chart(rows: pl.DataFrame):
+    return charts.quota_bars(rows)[0]
+
+
 # --- quotas per year --------------------------------------------------------------------------------------------
 
 st.subheader("完成情况（对照方案定额）")
@@ -41,10 +45,9 @@ for tab, year in zip(st.tabs([f"{y} 年" for y in years]), years, strict=True):
     met = judged.filter(pl.col("status") == "met").height
     tab.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
     with tab:
-        chart, drawn = charts.quota_bars(rows)
         ui.chart(
-            chart,
-            drawn.select(
+            ui.spec(quota_chart, rows, themed=True),
+            rows.select(
                 pl.col("label").alias("类别"),
                 pl.col("actual").alias("完成"),
                 pl.col("quota").alias("定额"),
@@ -99,7 +102,6 @@ spread = commendations.spread(d).with_columns(
 rows_order = [n for n in plan.areas()["name"] if n in set(spread["area_name"])]
 
 
-@memo.chart
 def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
     """County × year cells shaded by how many commendations, the count written in each cell."""
     base = alt.Chart(spread).encode(
@@ -131,7 +133,7 @@ def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
 
 
 ui.chart(
-    spread_chart(spread, rows_order),
+    ui.spec(spread_chart, spread, rows_order),
     spread.select("area_name", "year", "count"),
     "表扬推荐_各县区历年",
 )
