@@ -6,6 +6,8 @@ from gydash import fmt, pack, quarter, render, sections, ui
 
 ui.route_through_app()
 
+BULLET_PX = 34  # a target's bar in presenter mode: five targets and their titles fit a 1280×720 screen
+
 d = ui.data()
 plan_id = ui.selected_plan(d)
 
@@ -86,21 +88,51 @@ about = (
 )
 
 
+def wrapped(node):
+    """Chart titles split into two lines at their first double space ('科技型中小企业  512 家 / 目标 500 家  ✓ 完成'
+    → name, then figure and status), so a title at projector size stays within its column or a phone's width."""
+    if isinstance(node, dict):
+        out = {k: (v if k == "datasets" else wrapped(v)) for k, v in node.items()}
+        title = out.get("title")
+        if isinstance(title, str) and "  " in title:
+            out["title"] = title.split("  ", 1)
+        elif isinstance(title, dict) and isinstance(title.get("text"), str) and "  " in title["text"]:
+            out["title"] = title | {"text": title["text"].split("  ", 1)}
+        return out
+    if isinstance(node, list):
+        return [wrapped(v) for v in node]
+    return node
+
+
+def projected(drawn: dict, key: str) -> dict:
+    """The section's chart at projector size (ui.projected: no text under 18 px) and short enough for one screen:
+    the target bullets lose their scale (each title says the figure and the target) and get slimmer."""
+    if key == "targets":
+        drawn = drawn | {"config": drawn.get("config", {}) | {"axisX": {"disable": True}}}
+        drawn["vconcat"] = [child | {"height": BULLET_PX} for child in drawn.get("vconcat", [])]
+    return ui.projected(drawn)
+
+
 def show(section: sections.Section, number: int, big: bool) -> None:
+    """One section. In presenter mode its notes, the pack's stamp and the figures behind it fold into one expander
+    beside the talking points, so the section fits one projector screen with nothing to scroll."""
     heading = f"{number}. {section.title}"
     st.markdown(f"# {heading}" if big else f"### {heading}")
     points = "\n".join(f"- {fmt.md(p)}" for p in section.points)
+    side = st.container()
     if section.chart is not None:
-        left, right = st.columns([11, 9], gap="large")
+        left, side = st.columns([11, 9], gap="large")
         with left:
-            drawn = section.chart.chart.to_dict()
-            ui.chart(ui.projected(drawn) if big else drawn, section.chart.data, section.chart.name)
-        right.markdown(points)
-    else:
-        st.markdown(points)
-    if section.note:
+            drawn = wrapped(section.chart.chart.to_dict())
+            if big:
+                drawn = projected(drawn, section.key)
+            ui.chart(drawn, section.chart.data, section.chart.name)
+    side.markdown(points)
+    if section.note and not big:
         st.caption(section.note)
-    with st.expander("本页数字"):
+    with (side if big else st).expander("本页数字与说明" if big else "本页数字"):
+        if big:
+            st.caption("；".join(x for x in (section.note, about) if x))
         for caption, frame in section.tables:
             st.markdown(f"**{caption}**")
             if frame.is_empty():
@@ -158,7 +190,6 @@ if mode == "演示模式":
         show(section, current + 1, big=True)
         if section.key == "changes":
             change_list()
-    st.caption(about)
 else:
     st.caption(about)
     for number, section in enumerate(built.sections, 1):
