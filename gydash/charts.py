@@ -12,7 +12,7 @@ from gydash import fmt, palette
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 TARGET_COLOUR = palette.GOAL_INK  # black: red is kept for 未完成
 PACE_COLOUR = "#555555"
-SMALL_WIDTH = 130  # px per county in the small multiples: two of them and the axis fit a phone
+SMALL_WIDTH = 120  # px per county in the small multiples: two of them and the axis fit a phone or half a page
 
 
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -37,7 +37,10 @@ def quota_chart(rows: pl.DataFrame):
 st.subheader("完成情况（对照方案定额）")
 st.caption("条形颜色即状态：绿色达标，蓝色进行中，红色未完成，灰色仅列示；黑色竖线为定额。党建示范点为方案期内累计。")
 years = sorted(set(in_plan["year"].to_list()), reverse=True)
-for tab, year in zip(st.tabs([f"{y} 年" for y in years]), years, strict=True):
+# Only the open year is drawn (a lighter page); the newest year opens first.
+for tab, year in zip(st.tabs([f"{y} 年" for y in years], key="quota_year", on_change="rerun"), years, strict=True):
+    if not tab.open:
+        continue
     rows = in_plan.filter(pl.col("year") == year).with_columns(
         pl.when(pl.col("period") == "cumulative").then(pl.col("label") + "（累计）").otherwise("label").alias("label")
     )

@@ -70,7 +70,7 @@ unit = meta["unit"]
 
 # The ranked bars and each county's own trend side by side on a wide screen, one under the other on a phone. The
 # bars carry every county's value (a tile map would only repeat them); the table below gives the figures.
-c1, c2 = st.columns([3, 2], gap="large")
+c1, c2 = st.columns(2, gap="large")
 with c1:
     ui.chart(ui.spec(charts.county_bars, cmp, unit, avg, choice, themed=True), cmp, f"县区对比_{meta['name']}", unit)
     st.caption("蓝条为数值，虚线为县区平均，黑色短线为县区自己的分解目标（如有）。")

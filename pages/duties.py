@@ -310,9 +310,9 @@ else:
 
 # --- the city's own monthly and yearly duties ------------------------------------------------------------------
 st.subheader(f"{year} 年全市重点指标")
-tabs = st.tabs(["科技服务专场", "天府科创贷", "科普活动"])  # short names: all three fit a phone's width
 
-with tabs[0]:
+
+def monthly_tab() -> None:
     month_rows = table.filter((pl.col("year") == year) & (pl.col("area_code") == plan.CITY))
     for code in ("tech_service_events", "tech_service_enterprises"):
         rows = month_rows.filter(pl.col("rule") == code)
@@ -333,20 +333,32 @@ with tabs[0]:
         + "；黑色虚线为每月最低要求。"
     )
 
-for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), strict=True):
-    with tab:
-        try:
-            yearly = duties.cell(d, code, plan.CITY, str(year), today)
-        except KeyError:
-            st.info(f"{year} 年没有这项规则的核对记录。")
-            continue
-        r = duties.rule_info(code)
-        st.markdown(f"**{duties.describe(yearly)}**")
-        points = duties.running_total(d, code, plan.CITY, year, today)
-        running = ui.spec(running_chart, points, yearly["required"], r["unit"])
-        ui.chart(running, points, f"{r['name_zh']}_{year}_累计", r["unit"])
-        listed = duties.cell_events(d, code, plan.CITY, str(year), today)
-        total = f"共 {len(listed)} 条记录" + (
-            f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
-        )
-        events_table(listed, r["unit"], total)
+
+def yearly_tab(code: str) -> None:
+    try:
+        yearly = duties.cell(d, code, plan.CITY, str(year), today)
+    except KeyError:
+        st.info(f"{year} 年没有这项规则的核对记录。")
+        return
+    r = duties.rule_info(code)
+    st.markdown(f"**{duties.describe(yearly)}**")
+    points = duties.running_total(d, code, plan.CITY, year, today)
+    running = ui.spec(running_chart, points, yearly["required"], r["unit"])
+    ui.chart(running, points, f"{r['name_zh']}_{year}_累计", r["unit"])
+    listed = duties.cell_events(d, code, plan.CITY, str(year), today)
+    total = f"共 {len(listed)} 条记录" + (
+        f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
+    )
+    events_table(listed, r["unit"], total)
+
+
+# Short names, so all three fit a phone's width; only the open tab is computed and drawn (a lighter page).
+CITY_TABS = {
+    "科技服务专场": monthly_tab,
+    "天府科创贷": lambda: yearly_tab("tianfu_loans"),
+    "科普活动": lambda: yearly_tab("science_popularization"),
+}
+for tab, show in zip(st.tabs(list(CITY_TABS), key="duty_city_tab", on_change="rerun"), CITY_TABS.values(), strict=True):
+    if tab.open:
+        with tab:
+            show()
