@@ -238,10 +238,14 @@ def quota_words(r: dict) -> str:
     return f"{figure} {palette.QUOTA[r['status']].symbol} {r['status_label']}"
 
 
-def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple[alt.LayerChart, pl.DataFrame]:
+def quota_bars(
+    rows: pl.DataFrame, width: int | None = None, clean=str, words_under_label: bool = False
+) -> tuple[alt.LayerChart, pl.DataFrame]:
     """Commendations against their quotas (page and pack): a bar per group in its status colour (red only when
     未完成), the quota as a black tick, and the figure with its symbol and word beside the bar. `clean` rewrites the
-    words (the pack passes render.safe). Returns the chart and the table it draws."""
+    words (the pack passes render.safe). `words_under_label` puts the figure and status on a second line under
+    each group's name instead of beside the bar, so the bars keep their length on a phone's width (the page).
+    Returns the chart and the table it draws."""
     df = rows.with_columns(
         pl.struct("actual", "quota", "unit", "status", "status_label")
         .map_elements(lambda r: clean(quota_words(r)), return_dtype=pl.String)
@@ -249,14 +253,23 @@ def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple
         pl.col("status").replace_strict(palette.words(palette.QUOTA), return_dtype=pl.String).alias("state"),
     ).select("label", "actual", "quota", "unit", "status", "state", "status_label", "words")
     domain, inks = palette.legend(palette.QUOTA, set(df["status"]), colour="ink")
-    y = alt.Y("label:N", sort=df["label"].to_list(), title=None, axis=alt.Axis(labelLimit=260))
+    if words_under_label:
+        df = df.with_columns(pl.concat_str("label", pl.lit("|"), "words").alias("label"))
+    axis = alt.Axis(labelLimit=260, labelExpr="split(datum.label, '|')" if words_under_label else alt.Undefined)
+    y = alt.Y("label:N", sort=df["label"].to_list(), title=None, axis=axis)
     bars = (
         alt.Chart(df)
         .mark_bar(size=20)
         .encode(
             y=y,
             x=alt.X("actual:Q", title="数量"),
-            color=alt.Color("state:N", title="状态", sort=domain, scale=alt.Scale(domain=domain, range=inks)),
+            color=alt.Color(
+                "state:N",
+                title="状态",
+                sort=domain,
+                scale=alt.Scale(domain=domain, range=inks),
+                legend=alt.Legend(orient="bottom", columns=1) if words_under_label else alt.Undefined,
+            ),
             tooltip=[alt.Tooltip("label:N", title="类别"), alt.Tooltip("words:N", title="完成情况")],
         )
     )
@@ -267,5 +280,6 @@ def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple
         .encode(y=y, x=alt.X("max_x:Q"), text="words:N")
         .transform_calculate(max_x="max(datum.actual, datum.quota || 0)")
     )
-    chart = alt.layer(bars, ticks, text).properties(height=alt.Step(40))
+    layers = (bars, ticks) if words_under_label else (bars, ticks, text)
+    chart = alt.layer(*layers).properties(height=alt.Step(52 if words_under_label else 40))
     return (chart.properties(width=width) if width else chart), df

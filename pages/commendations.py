@@ -29,7 +29,7 @@ in_plan = progress.filter(pl.col("plan").is_not_null())
 
 
 def quota_chart(rows: pl.DataFrame):
-    return charts.quota_bars(rows)[0]
+    return charts.quota_bars(rows, words_under_label=True)[0]
 
 
 # --- quotas per year --------------------------------------------------------------------------------------------
