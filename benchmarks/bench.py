@@ -318,8 +318,10 @@ DRAWN_JS = """() => {
   if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidget"]')) return false;
   if (!document.querySelector('[data-testid="stMain"] [data-testid="stMarkdown"]')) return false;
   const drawn = (box, sel) => { const g = box.querySelector(sel); return g && g.getBoundingClientRect().width > 0; };
-  return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => drawn(c, '.marks, canvas'))
-    && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(t => drawn(t, 'canvas'));
+  const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.getBoundingClientRect().width > 0);
+  // Charts and tables inside a folded expander or a closed popover are not drawn until opened: not waited for.
+  return shown('[data-testid="stVegaLiteChart"]').every(c => drawn(c, '.marks, canvas'))
+    && shown('[data-testid="stDataFrame"]').every(t => drawn(t, 'canvas'));
 }"""
 
 
