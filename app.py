@@ -10,6 +10,7 @@ from gydash import ui
 # government network cannot reach.
 ICON = Path(__file__).parent / "assets" / "favicon.png"
 st.set_page_config(page_title="广元科创党建进度看板", page_icon=str(ICON), layout="wide")
+ui.style()
 
 pages = {
     "总览": [st.Page("pages/overview.py", title="目标进度", icon=":material/flag:", default=True)],

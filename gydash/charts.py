@@ -1,4 +1,4 @@
-"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection (memoised)."""
+"""Altair charts shared by the pages and the meeting pack: target bullets and trends with projection."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from datetime import date
 import altair as alt
 import polars as pl
 
-from gydash import memo
 from gydash.base import fmt, palette
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 TARGET_COLOUR = palette.GOAL_INK  # black: red is kept for 未完成
 PACE_COLOUR = "#555555"
+SMALL_WIDTH = 120  # px per county in the small multiples: two of them and the axis fit a phone or half a page
 
 
-@memo.chart
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_view(stroke=None)
 
@@ -24,7 +23,6 @@ def _scale(row: dict) -> float:
     return 100.0 if row["kind"] == "growth" else 1.0
 
 
-@memo.chart
 def bullet(row: dict, height: int = 46) -> alt.LayerChart:
     """The actual as a bar (status colour), the target as a black tick, 序时进度 as a grey marker."""
     k = _scale(row)
@@ -160,7 +158,6 @@ def _growth_trend(row: dict, hist: pl.DataFrame, proj: dict) -> alt.LayerChart:
     return alt.layer(*layers)
 
 
-@memo.chart
 def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height: int = 220) -> alt.LayerChart:
     """All reported periods, the target line and the projection (dashed) for one target."""
     if row["kind"] == "growth":
@@ -172,7 +169,6 @@ def trend(row: dict, hist: pl.DataFrame, proj: dict, start: date | None, height:
     return chart.properties(height=height)
 
 
-@memo.chart
 def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: str | None = None) -> alt.LayerChart:
     """Counties ranked by value, labelled with value and unit, the county average as a rule, own targets as ticks."""
     df = table.filter(pl.col("value").is_not_null()).with_columns(
@@ -216,37 +212,9 @@ def county_bars(table: pl.DataFrame, unit: str, avg: float | None, highlight: st
     return alt.layer(*layers).properties(height=max(36 * df.height, 120))
 
 
-@memo.chart
-def tile_map(table: pl.DataFrame, unit: str, title: str, highlight: str | None = None) -> alt.LayerChart:
-    """The 7 counties as tiles in their rough positions (no base map), coloured by value, value written inside."""
-    df = table.with_columns(
-        pl.col("value")
-        .map_elements(lambda v: fmt.number(v, unit), return_dtype=pl.String)
-        .fill_null("无数据")
-        .alias("label"),
-        (pl.col("area_code") == (highlight or "")).alias("mine"),
-    )
-    base = alt.Chart(df).encode(
-        x=alt.X("tile_x:O", axis=None),
-        y=alt.Y("tile_y:O", axis=None),
-        tooltip=[alt.Tooltip("area:N", title="县区"), alt.Tooltip("label:N", title=title)],
-    )
-    tiles = base.mark_rect(cornerRadius=6, stroke="#ffffff", strokeWidth=4).encode(
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title=unit, orient="bottom")),
-    )
-    outline = base.transform_filter("datum.mine").mark_rect(
-        cornerRadius=6, fill=None, stroke=palette.HIGHLIGHT, strokeWidth=3
-    )
-    name = base.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
-        text="short:N", color=alt.condition("datum.value > 0", alt.value("#1f1f1f"), alt.value("#1f1f1f"))
-    )
-    value = base.mark_text(dy=12, fontSize=13).encode(text="label:N")
-    return alt.layer(tiles, outline, name, value).properties(width=330, height=270)
-
-
-@memo.chart
 def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
-    """Each county's own trend, same scale, for spotting who is flat or falling."""
+    """Each county's own trend, same scale, for spotting who is flat or falling: two to a row, so the seven
+    counties wrap within a phone's width (390 px) as they do beside the bars on a wide screen."""
     return (
         alt.Chart(trends)
         .mark_line(point=True, color="#1f4e79")
@@ -259,8 +227,8 @@ def small_multiples(trends: pl.DataFrame, unit: str) -> alt.FacetChart:
                 alt.Tooltip("value:Q", title=unit),
             ],
         )
-        .properties(width=140, height=90)
-        .facet(facet=alt.Facet("short:N", title=None, header=alt.Header(labelFontSize=13)), columns=4)
+        .properties(width=SMALL_WIDTH, height=80)
+        .facet(facet=alt.Facet("short:N", title=None, header=alt.Header(labelFontSize=13)), columns=2)
     )
 
 
@@ -270,10 +238,14 @@ def quota_words(r: dict) -> str:
     return f"{figure} {palette.QUOTA[r['status']].symbol} {r['status_label']}"
 
 
-def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple[alt.LayerChart, pl.DataFrame]:
+def quota_bars(
+    rows: pl.DataFrame, width: int | None = None, clean=str, words_under_label: bool = False
+) -> tuple[alt.LayerChart, pl.DataFrame]:
     """Commendations against their quotas (page and pack): a bar per group in its status colour (red only when
     未完成), the quota as a black tick, and the figure with its symbol and word beside the bar. `clean` rewrites the
-    words (the pack passes render.safe). Returns the chart and the table it draws."""
+    words (the pack passes render.safe). `words_under_label` puts the figure and status on a second line under
+    each group's name instead of beside the bar, so the bars keep their length on a phone's width (the page).
+    Returns the chart and the table it draws."""
     df = rows.with_columns(
         pl.struct("actual", "quota", "unit", "status", "status_label")
         .map_elements(lambda r: clean(quota_words(r)), return_dtype=pl.String)
@@ -281,14 +253,23 @@ def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple
         pl.col("status").replace_strict(palette.words(palette.QUOTA), return_dtype=pl.String).alias("state"),
     ).select("label", "actual", "quota", "unit", "status", "state", "status_label", "words")
     domain, inks = palette.legend(palette.QUOTA, set(df["status"]), colour="ink")
-    y = alt.Y("label:N", sort=df["label"].to_list(), title=None, axis=alt.Axis(labelLimit=260))
+    if words_under_label:
+        df = df.with_columns(pl.concat_str("label", pl.lit("|"), "words").alias("label"))
+    axis = alt.Axis(labelLimit=260, labelExpr="split(datum.label, '|')" if words_under_label else alt.Undefined)
+    y = alt.Y("label:N", sort=df["label"].to_list(), title=None, axis=axis)
     bars = (
         alt.Chart(df)
         .mark_bar(size=20)
         .encode(
             y=y,
             x=alt.X("actual:Q", title="数量"),
-            color=alt.Color("state:N", title="状态", sort=domain, scale=alt.Scale(domain=domain, range=inks)),
+            color=alt.Color(
+                "state:N",
+                title="状态",
+                sort=domain,
+                scale=alt.Scale(domain=domain, range=inks),
+                legend=alt.Legend(orient="bottom", columns=1) if words_under_label else alt.Undefined,
+            ),
             tooltip=[alt.Tooltip("label:N", title="类别"), alt.Tooltip("words:N", title="完成情况")],
         )
     )
@@ -299,5 +280,6 @@ def quota_bars(rows: pl.DataFrame, width: int | None = None, clean=str) -> tuple
         .encode(y=y, x=alt.X("max_x:Q"), text="words:N")
         .transform_calculate(max_x="max(datum.actual, datum.quota || 0)")
     )
-    chart = alt.layer(bars, ticks, text).properties(height=alt.Step(40))
+    layers = (bars, ticks) if words_under_label else (bars, ticks, text)
+    chart = alt.layer(*layers).properties(height=alt.Step(52 if words_under_label else 40))
     return (chart.properties(width=width) if width else chart), df

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections import OrderedDict
+from pathlib import Path
 
 import streamlit as st
 
-from gydash import memo
 from gydash.base import clock, palette, plan
 from gydash.plan import progress
 from gydash.snapshots import store
@@ -37,8 +36,19 @@ PRELOADED = (
 for _name in PRELOADED:
     importlib.import_module(_name)
 
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+STYLE = (ASSETS / "gydash.css").read_text(encoding="utf-8")
+LABELS = (ASSETS / "gydash.js").read_text(encoding="utf-8")
 BADGE_COLOURS = {k: s.badge for k, s in palette.TARGET.items()}
 DATA_PAGE = "pages/data.py"
+
+
+def style() -> None:
+    """The page style (assets/gydash.css) for every page, injected once per run by app.py: Streamlit's English-only
+    toolbars hidden, a labelled menu control, phone and presenter layout; and assets/gydash.js, which gives the
+    few English labels of Streamlit's own controls (screen-reader names, an empty field's hint) Chinese names."""
+    st.html(f"<style>{STYLE}</style>")
+    st.html(f"<script>{LABELS}</script>", unsafe_allow_javascript=True)
 
 
 def route_through_app() -> None:
@@ -161,50 +171,115 @@ def status_badge(row: dict, where=st) -> None:
     where.badge(status_text(row), color=BADGE_COLOURS[row["status"]])
 
 
-def table(frame, unit: str | None = None, **kwargs):
+def _next_table() -> int:
+    """The number of this table in the current run (1, 2, …): a stable key for its download menu on every rerun."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = getattr(get_script_run_ctx(), "cursors", None)
+    held = getattr(_this_run, "tables", None)
+    n = held[1] + 1 if held is not None and held[0] is run else 1
+    _this_run.tables = (run, n)
+    return n
+
+
+def table(frame, unit: str | None = None, pin: str | None = None, name: str = "表格", **kwargs):
     """st.dataframe of the frame as users download it (export.table: Chinese headers with units, rounded, no
-    internal columns), since the table's own download button saves exactly what it holds."""
+    internal columns), with a 下载 menu under it for the same table as CSV (Streamlit's own table toolbar is
+    English only and hidden by the page style). `pin` keeps that column in view while the rest scrolls
+    sideways (on a phone); `name` names the downloaded file."""
     from gydash.snapshots import export
 
-    return st.dataframe(export.table(frame, unit), **kwargs)
+    shown = export.table(frame, unit)
+    if pin in shown.columns:
+        kwargs["column_config"] = {pin: st.column_config.Column(pinned=True)} | kwargs.get("column_config", {})
+    event = st.dataframe(shown, **kwargs)
+    key = kwargs.get("key") or f"table{_next_table()}"
+    with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{key}"):
+        st.download_button(
+            "表格（CSV）",
+            data=lambda: export.csv(frame, unit),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"dl_{key}_csv",
+            icon=":material/table_view:",
+        )
+    return event
 
 
-_specs: OrderedDict[int, tuple[object, dict]] = OrderedDict()
-_specs_lock = threading.Lock()
+MAX_CHARTS = 256  # specs kept per process: a page draws a few dozen charts, a spec is a few kB
+MIN_PROJECTED_PX = 18  # presenter mode: every chart text at least this size, legible from the back of the room
 
 
-def _spec(chart) -> dict | None:
-    """The chart's Vega-Lite spec as Streamlit makes it (data as Arrow), kept per chart object: charts from the
-    gydash.memo builders are the same object on every rerun with the same data, so converting and schema-checking
-    them happens once. None when this Streamlit has no such conversion (st.altair_chart then does it each time)."""
-    try:
-        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
-    except ImportError:
-        return None
-    with _specs_lock:
-        hit = _specs.get(id(chart))
-        if hit is not None and hit[0] is chart:
-            _specs.move_to_end(id(chart))
-            return hit[1]
-    spec = convert(chart)
-    with _specs_lock:
-        _specs[id(chart)] = (chart, spec)  # the chart too, so its id cannot be reused while the spec is kept
-        while len(_specs) > memo.MAX_CHARTS:
-            _specs.popitem(last=False)
-    return spec
+@st.cache_data(max_entries=MAX_CHARTS, show_spinner=False)
+def _built(where: tuple, args: tuple, kwargs: dict, themed: bool, _build) -> dict:
+    """The builder's chart as a Vega-Lite dict, made once per content of its arguments (Streamlit hashes polars
+    frames by their rows). `_build` is left out of the key (a page script defines its builders anew on every run);
+    `where` stands for it."""
+    from gydash import charts
+
+    built = _build(*args, **kwargs)
+    return (charts.themed(built) if themed else built).to_dict()
 
 
-def chart(chart, frame=None, name: str = "chart", unit: str | None = None, **kwargs):
-    """Show an Altair chart with a small 下载 menu under it: the chart as PNG and the data it draws as CSV
-    (export.csv: Chinese headers, `unit` being the unit of its figures). Both files are made only when clicked
-    (PNG drawn by vl-convert, cached on the chart spec), so reruns stay fast. Other keyword arguments go to
-    st.altair_chart (width, on_select, key …); its return value is returned."""
+def spec(build, *args, themed: bool = False, **kwargs) -> dict:
+    """The chart `build(*args, **kwargs)` draws, as a Vega-Lite spec cached on the content of the arguments: a
+    rerun with the same data neither builds the Altair chart nor checks it against the schema again. `themed`
+    applies the shared theme (charts.themed). Builders must depend only on their arguments and constants."""
+    code = build.__code__
+    where = (code.co_filename, build.__qualname__, code.co_code)
+    return _built(where, args, kwargs, themed, build)
+
+
+def _enlarged(node, smallest: int):
+    """The spec with every font size below `smallest` raised to it (marks, axes, legends, headers, titles)."""
+    if isinstance(node, dict):
+        out = {k: _enlarged(v, smallest) for k, v in node.items() if k != "datasets"}
+        for key, value in node.items():
+            if key.endswith("FontSize") or key == "fontSize":
+                out[key] = max(value, smallest) if isinstance(value, int | float) else value
+        if "datasets" in node:
+            out["datasets"] = node["datasets"]
+        return out
+    if isinstance(node, list):
+        return [_enlarged(v, smallest) for v in node]
+    return node
+
+
+PROJECTED_CONFIG = {  # sizes that nothing in a spec sets explicitly default to Vega-Lite's 10–11 px
+    "axis": {"labelFontSize": MIN_PROJECTED_PX, "titleFontSize": MIN_PROJECTED_PX},
+    "legend": {"labelFontSize": MIN_PROJECTED_PX, "titleFontSize": MIN_PROJECTED_PX},
+    "header": {"labelFontSize": MIN_PROJECTED_PX, "titleFontSize": MIN_PROJECTED_PX},
+    "title": {"fontSize": MIN_PROJECTED_PX + 2},
+    "text": {"fontSize": MIN_PROJECTED_PX},
+}
+
+
+def projected(drawn: dict) -> dict:
+    """A spec for the projector: all labels, axis and legend text at least MIN_PROJECTED_PX."""
+    config = drawn.get("config", {})
+    for part, sizes in PROJECTED_CONFIG.items():
+        config = config | {part: sizes | config.get(part, {})}
+    return _enlarged(drawn | {"config": config}, MIN_PROJECTED_PX)
+
+
+def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwargs):
+    """Show a chart (a spec from ui.spec, or an Altair chart) container-wide, with a small 下载 menu under it: the
+    chart as PNG and the data it draws as CSV (export.csv: Chinese headers, `unit` being the unit of its
+    figures). Streamlit's own chart toolbar (English only) is hidden by the page style; this menu replaces it.
+    Both files are made only when clicked, so reruns stay fast. Other keyword arguments go to
+    st.vega_lite_chart (width, on_select, key …); its return value is returned."""
     from gydash.meeting import render
     from gydash.snapshots import export
 
+    if not isinstance(drawn, dict):
+        drawn = drawn.to_dict()
+    # A screen reader says the chart's Chinese name, not Vega's English descriptions of its axes and marks.
+    drawn = {"description": f"图表：{name.replace('_', ' ')}"} | drawn
+    drawn["config"] = drawn.get("config", {}) | {"aria": False}
     kwargs.setdefault("width", "stretch")
-    spec = _spec(chart)
-    event = st.altair_chart(chart, **kwargs) if spec is None else st.vega_lite_chart(spec=spec, **kwargs)
+    # Streamlit moves the datasets out of the dict it is given (top-level keys only): it gets its own copy.
+    event = st.vega_lite_chart(spec=dict(drawn), **kwargs)
     with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{name}"):
         try:
             render.font()
@@ -213,7 +288,7 @@ def chart(chart, frame=None, name: str = "chart", unit: str | None = None, **kwa
         else:
             st.download_button(
                 "图片（PNG）",
-                data=lambda: render.png(chart),
+                data=lambda: render.png(dict(drawn)),
                 file_name=f"{name}.png",
                 mime="image/png",
                 on_click="ignore",

@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import charts, memo, ui
+from gydash import charts, ui
 from gydash.base import clock, plan
 from gydash.plan import commendations
 
@@ -30,12 +30,19 @@ progress = commendations.progress(d, today)
 in_plan = progress.filter(pl.col("plan").is_not_null())
 
 
+def quota_chart(rows: pl.DataFrame):
+    return charts.quota_bars(rows, words_under_label=True)[0]
+
+
 # --- quotas per year --------------------------------------------------------------------------------------------
 
 st.subheader("完成情况（对照方案定额）")
 st.caption("条形颜色即状态：绿色达标，蓝色进行中，红色未完成，灰色仅列示；黑色竖线为定额。党建示范点为方案期内累计。")
 years = sorted(set(in_plan["year"].to_list()), reverse=True)
-for tab, year in zip(st.tabs([f"{y} 年" for y in years]), years, strict=True):
+# Only the open year is drawn (a lighter page); the newest year opens first.
+for tab, year in zip(st.tabs([f"{y} 年" for y in years], key="quota_year", on_change="rerun"), years, strict=True):
+    if not tab.open:
+        continue
     rows = in_plan.filter(pl.col("year") == year).with_columns(
         pl.when(pl.col("period") == "cumulative").then(pl.col("label") + "（累计）").otherwise("label").alias("label")
     )
@@ -43,10 +50,9 @@ for tab, year in zip(st.tabs([f"{y} 年" for y in years]), years, strict=True):
     met = judged.filter(pl.col("status") == "met").height
     tab.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
     with tab:
-        chart, drawn = charts.quota_bars(rows)
         ui.chart(
-            chart,
-            drawn.select(
+            ui.spec(quota_chart, rows, themed=True),
+            rows.select(
                 pl.col("label").alias("类别"),
                 pl.col("actual").alias("完成"),
                 pl.col("quota").alias("定额"),
@@ -101,7 +107,6 @@ spread = commendations.spread(d).with_columns(
 rows_order = [n for n in plan.areas()["name"] if n in set(spread["area_name"])]
 
 
-@memo.chart
 def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
     """County × year cells shaded by how many commendations, the count written in each cell."""
     base = alt.Chart(spread).encode(
@@ -133,7 +138,7 @@ def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
 
 
 ui.chart(
-    spread_chart(spread, rows_order),
+    ui.spec(spread_chart, spread, rows_order),
     spread.select("area_name", "year", "count"),
     "表扬推荐_各县区历年",
 )

@@ -37,7 +37,9 @@ st.caption(
     f"只使用 {q} 及以前的数据。{scoreboard.change_note(scoreboard.quarter_label(scoreboard.previous_quarter_end(q)))}"
 )
 table = scoreboard.display_table(board, choice)
-ui.table(table, hide_index=True, width="stretch")
+key_first = ["名次", "县区", "综合得分", "较上季"]  # what a phone shows before the table scrolls sideways
+table = table.select(*key_first, *[c for c in table.columns if c not in key_first])
+ui.table(table, pin="县区", name=f"红黑榜_{scoreboard.quarter_label(q)}", hide_index=True, width="stretch")
 
 with st.expander("各县区失分明细（点击跳转到详情页）", expanded=choice is not None):
     for r in board.iter_rows(named=True):
@@ -68,14 +70,17 @@ cmp = counties.compare(d, indicator, period[0], period[1], plan_id)
 avg = counties.average(cmp)
 unit = meta["unit"]
 
-c1, c2 = st.columns([3, 2])
+# The ranked bars and each county's own trend side by side on a wide screen, one under the other on a phone. The
+# bars carry every county's value (a tile map would only repeat them); the table below gives the figures.
+c1, c2 = st.columns(2, gap="large")
 with c1:
-    ui.chart(charts.themed(charts.county_bars(cmp, unit, avg, choice)), cmp, f"县区对比_{meta['name']}", unit)
+    ui.chart(ui.spec(charts.county_bars, cmp, unit, avg, choice, themed=True), cmp, f"县区对比_{meta['name']}", unit)
     st.caption("蓝条为数值，虚线为县区平均，黑色短线为县区自己的分解目标（如有）。")
 with c2:
-    tiles = charts.themed(charts.tile_map(cmp, unit, meta["name"], choice))
-    ui.chart(tiles, cmp, f"县区方块图_{meta['name']}", unit, width="content")
-    st.caption("按大致地理位置排列的县区方块图（非地图），颜色越深数值越大。")
+    st.markdown("##### 各县区走势")
+    trends = counties.trends(d, indicator)
+    chart = ui.spec(charts.small_multiples, trends, unit, themed=True)
+    ui.chart(chart, trends, f"各县区走势_{meta['name']}", unit, width="content")
 
 detail = pl.DataFrame(
     {
@@ -89,9 +94,4 @@ detail = pl.DataFrame(
         "数据文件": [f or "—" for f in cmp["source_file"]],
     }
 )
-ui.table(detail, hide_index=True, width="stretch")
-
-st.markdown("##### 各县区走势")
-trends = counties.trends(d, indicator)
-chart = charts.themed(charts.small_multiples(trends, unit))
-ui.chart(chart, trends, f"各县区走势_{meta['name']}", unit, width="content")
+ui.table(detail, pin="县区", name=f"县区对比_{meta['name']}", hide_index=True, width="stretch")

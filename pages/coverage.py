@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import memo, ui
+from gydash import ui
 from gydash.base import clock, fmt, palette, plan
 from gydash.plan import ledger
 from gydash.snapshots import xlsx
@@ -38,12 +38,24 @@ rnd = st.selectbox(
 )
 
 
-@memo.chart
+def short_name(name: str) -> str:
+    """A column head two characters wide (利州, 旺苍; the city as 全市), so eight columns fit a phone."""
+    return "全市" if name == plan.area_name(plan.CITY) else name.removesuffix("区").removesuffix("县")
+
+
 def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, rows: list[str], title: str):
-    """A county × round table drawn as coloured cells, each with its word (colour is never the only cue)."""
+    """A round × county table drawn as coloured cells, each with its word (colour is never the only cue). Rounds
+    run down the side and the counties across, so every round is labelled and a cell's word fits even on a phone."""
+    short = {name: short_name(name) for name in rows}
+    frame = frame.with_columns(pl.col("area_name").replace_strict(short, default=pl.col("area_name")).alias("县区"))
     base = alt.Chart(frame).encode(
-        x=alt.X("round:O", title="台账期次", axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("area_name:N", title=None, sort=rows),
+        y=alt.Y("round:O", title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X(
+            "县区:N",
+            title=None,
+            sort=list(short.values()),
+            axis=alt.Axis(orient="top", labelAngle=0, labelPadding=6, labelOverlap=False),
+        ),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
@@ -54,7 +66,7 @@ def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, r
         ),
         tooltip=[c for c in frame.columns if c.startswith("提示")] or None,
     )
-    words = base.mark_text(fontSize=13).encode(text=f"{text}:N")
+    words = base.mark_text(fontSize=11).encode(text=f"{text}:N")
     layered = (cells + words).properties(height=alt.Step(30))
     return layered.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
 
@@ -121,7 +133,7 @@ matrix = status.with_columns(
     pl.col("submissions").fill_null(0).cast(pl.String).add(" 次").alias("提示：报送次数"),
 )
 ui.chart(
-    grid(matrix, "状态", STATUS_COLOURS, "文字", county_names, "报送状态"),
+    ui.spec(grid, matrix, "状态", STATUS_COLOURS, "文字", county_names, "报送状态"),
     status.select("area_name", "round", "status_label", "first_updated_on", "submissions", "orgs", "uncovered"),
     "两个覆盖_各县区报送情况",
 )
@@ -144,7 +156,7 @@ zero = ledger.road_to_zero(d, today).with_columns(
     pl.col("cell").alias("提示：未覆盖组织"),
 )
 ui.chart(
-    grid(zero, "清零情况", ZERO_COLOURS, "cell", [*county_names, plan.area_name(plan.CITY)], "清零情况"),
+    ui.spec(grid, zero, "清零情况", ZERO_COLOURS, "cell", [*county_names, plan.area_name(plan.CITY)], "清零情况"),
     zero.select("area_name", "round", "uncovered", "cell", "counties_reported"),
     "两个覆盖_未覆盖组织动态清零",
 )
@@ -202,32 +214,28 @@ def placement_words(r: dict) -> str:
 
 mobile = mobile.with_columns(
     (pl.col("placement_rate") * 100).alias("归入率"),
-    pl.Series(
-        "县区",
-        [f"{r['area_name']}  {placement_words(r)}" for r in mobile.iter_rows(named=True)],
-        dtype=pl.String,
-    ),
+    pl.Series("文字", [placement_words(r) for r in mobile.iter_rows(named=True)], dtype=pl.String),
+    pl.col("area_name").alias("县区"),
 )
 
 
-@memo.chart
 def placement_chart(mobile: pl.DataFrame):
-    """Each county's share of mobile members placed in a branch, its words in the axis label."""
-    bars = (
-        alt.Chart(mobile)
-        .mark_bar(color="#8d6e63")
-        .encode(
-            y=alt.Y("县区:N", title=None, sort=mobile["县区"].to_list(), axis=alt.Axis(labelLimit=320)),
-            x=alt.X("归入率:Q", title="已归入支部的流动党员占比（%）", scale=alt.Scale(domain=[0, 100])),
-            tooltip=[alt.Tooltip("县区:N"), alt.Tooltip("归入率:Q", format=".1f", title="归入率（%）")],
-        )
-        .properties(height=alt.Step(28))
+    """Each county's share of mobile members placed in a branch as a light bar, its words written on the bar
+    from the left (dark on light at any length), so the chart keeps its width on a phone."""
+    base = alt.Chart(mobile).encode(
+        y=alt.Y("县区:N", title=None, sort=mobile["县区"].to_list()),
+        tooltip=[alt.Tooltip("县区:N"), alt.Tooltip("文字:N", title="归入支部")],
     )
-    return bars.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
+    bars = base.mark_bar(color="#d7ccc8").encode(
+        x=alt.X("归入率:Q", title="已归入支部占比（%）", scale=alt.Scale(domain=[0, 100]))
+    )
+    words = base.mark_text(align="left", dx=6, fontSize=13, color="#1f1f1f").encode(x=alt.datum(0), text="文字:N")
+    chart = alt.layer(bars, words).properties(height=alt.Step(30))
+    return chart.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
 
 
 ui.chart(
-    placement_chart(mobile),
+    ui.spec(placement_chart, mobile),
     mobile.select("area_name", "round", "mobile_members", "mobile_members_placed", "placement_rate"),
     f"两个覆盖_流动党员归入支部_{rnd}",
 )
@@ -242,9 +250,7 @@ if totals["mobile_members"]:
 st.subheader("与上一期相比的变化")
 changed = ledger.changes(d, today, rnd)
 counts = {label: changed.filter(pl.col("change_label") == label).height for label in ledger.CHANGE_LABELS.values()}
-cols = st.columns(4)
-for col, (label, n) in zip(cols, counts.items(), strict=True):
-    col.metric(label, f"{n} 个")
+st.markdown(" · ".join(f"{label} **{n} 个**" for label, n in counts.items()))  # one line, also on a phone
 if changed.height:
     ui.table(
         changed.select(

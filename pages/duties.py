@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import memo, ui
+from gydash import ui
 from gydash.base import clock, palette, plan
 from gydash.base.contract import DATASET_LABELS
 from gydash.plan import duties
@@ -15,7 +15,9 @@ ui.route_through_app()
 
 # Fills are light so black text stays legible; the symbol and word in each cell carry the state too.
 STATUS_FILL = {k: s.fill for k, s in palette.DUTY.items()}
-LEGEND = alt.Legend(orient="bottom", symbolType="square", symbolSize=180, symbolStrokeColor="#888", symbolStrokeWidth=1)
+LEGEND = alt.Legend(  # three to a row, so the legend wraps on a phone instead of running off the screen
+    orient="bottom", columns=3, symbolType="square", symbolSize=180, symbolStrokeColor="#888", symbolStrokeWidth=1
+)
 SCOPE_WORDS = {
     "each_county": "各县区",
     "city_and_counties": "市委及各县区",
@@ -26,6 +28,7 @@ LEGEND_NOTES = {
     "unmet": "（期间已结束且未达最低要求）",
     "awaiting_data": "（期间已结束，数据尚未报送到期末，不计为未完成）",
 }
+MAX_PERIODS_ACROSS = 6  # more periods than this (a year of months) run down the calendar's side instead
 UNJUDGED = ("in_progress", "awaiting_data", "not_due")  # cells that say their status word, not only the symbol
 EVENT_HEADERS = {
     "date": "日期",
@@ -71,18 +74,24 @@ def column_label(period: str) -> str:
     return f"{int(period[5:])} 月" if len(period) == 7 else f"{period} 年"
 
 
-@memo.chart
 def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: list[str]) -> alt.LayerChart:
+    """Areas × periods as cells with their symbol and numbers. A few years run across and the areas down the side;
+    twelve months run down the side and the areas across, so each cell keeps its width on a phone."""
     shown = frame.with_columns(
         pl.Series("text", [cell_text(r) for r in frame.iter_rows(named=True)], dtype=pl.String),
         pl.col("period").map_elements(column_label, return_dtype=pl.String).alias("column"),
     ).select("area", "period", "column", "text", "status_label", "actual", "required", "unit", "events")
     labels = [column_label(p) for p in period_order]
     pick = alt.selection_point(name="cell", fields=["area", "period"], on="click", clear="dblclick")
-    base = alt.Chart(shown.to_pandas()).encode(
-        x=alt.X("column:O", sort=labels, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("area:N", sort=area_order, title=None),
-    )
+    top = alt.Axis(orient="top", labelAngle=0, labelPadding=6)
+    if len(period_order) <= MAX_PERIODS_ACROSS:
+        where = {"x": alt.X("column:O", sort=labels, title=None, axis=top), "y": alt.Y("area:N", sort=area_order)}
+        rows = len(area_order)
+    else:
+        where = {"x": alt.X("area:N", sort=area_order, title=None, axis=top), "y": alt.Y("column:O", sort=labels)}
+        rows = len(period_order)
+    where["y"] = where["y"].title(None)
+    base = alt.Chart(shown.to_pandas()).encode(**where)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=status_colour(),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
@@ -96,12 +105,11 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
             alt.Tooltip("status_label:N", title="状态"),
         ],
     )
-    text = base.mark_text(fontSize=13, color=palette.TEXT_INK, lineBreak="|").encode(text="text:N")
-    height = 56 * len(area_order) + 120  # two lines of text per cell; the legend and the axis take their share
+    text = base.mark_text(fontSize=12, color=palette.TEXT_INK, lineBreak="|").encode(text="text:N")
+    height = 44 * rows + 130  # two lines of text per cell; the legend and the axis take their share
     return alt.layer(cells.add_params(pick), text).properties(height=height)
 
 
-@memo.chart
 def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     """Per month: bars of the actual with symbol labels, and a dashed line at the monthly minimum."""
     shown = frame.with_columns(
@@ -113,7 +121,9 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
         ),
     ).to_pandas()
     months = [f"{m} 月" for m in range(1, 13)]
-    x = alt.X("month_label:O", sort=months, scale=alt.Scale(domain=months), title=None, axis=alt.Axis(labelAngle=0))
+    # Month numbers under the bars and 月份 once as the title: twelve "10 月" labels do not fit a phone's width.
+    numbers = alt.Axis(labelAngle=0, labelExpr="replace(datum.label, ' 月', '')", labelOverlap=False)
+    x = alt.X("month_label:O", sort=months, scale=alt.Scale(domain=months), title="月份", axis=numbers)
     bars = (
         alt.Chart(shown)
         .mark_bar(stroke="#555", strokeWidth=0.5)
@@ -138,7 +148,6 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     return alt.layer(bars, line, labels).properties(height=300)
 
 
-@memo.chart
 def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.LayerChart:
     """Cumulative total through the year as steps, against the year's minimum."""
     data = points.to_pandas()
@@ -267,7 +276,7 @@ if grid.is_empty():
 else:
     st.caption(f"{year} 年各月" if monthly else "各年度（年度规则按全部年份显示）")
     event = ui.chart(
-        calendar_chart(grid, areas_in_rule, periods),
+        ui.spec(calendar_chart, grid, areas_in_rule, periods),
         grid.select(*duties.SUMMARY_FIELDS, "unit", "events"),
         f"责任落实日历_{info['name_zh']}_{year}",
         width="stretch",
@@ -303,9 +312,9 @@ else:
 
 # --- the city's own monthly and yearly duties ------------------------------------------------------------------
 st.subheader(f"{year} 年全市重点指标")
-tabs = st.tabs(["科技服务专场（每月）", "天府科创贷（全年累计）", "科普活动（全年累计）"])
 
-with tabs[0]:
+
+def monthly_tab() -> None:
     month_rows = table.filter((pl.col("year") == year) & (pl.col("area_code") == plan.CITY))
     for code in ("tech_service_events", "tech_service_enterprises"):
         rows = month_rows.filter(pl.col("rule") == code)
@@ -315,7 +324,7 @@ with tabs[0]:
         r = duties.rule_info(code)
         st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（黑色虚线）")
         ui.chart(
-            monthly_chart(rows, r["unit"]),
+            ui.spec(monthly_chart, rows, r["unit"]),
             rows.select(*duties.SUMMARY_FIELDS, "unit"),
             f"{r['name_zh']}_{year}",
         )
@@ -326,19 +335,32 @@ with tabs[0]:
         + "；黑色虚线为每月最低要求。"
     )
 
-for tab, code in zip(tabs[1:], ("tianfu_loans", "science_popularization"), strict=True):
-    with tab:
-        try:
-            yearly = duties.cell(d, code, plan.CITY, str(year), today)
-        except KeyError:
-            st.info(f"{year} 年没有这项规则的核对记录。")
-            continue
-        r = duties.rule_info(code)
-        st.markdown(f"**{duties.describe(yearly)}**")
-        points = duties.running_total(d, code, plan.CITY, year, today)
-        ui.chart(running_chart(points, yearly["required"], r["unit"]), points, f"{r['name_zh']}_{year}_累计", r["unit"])
-        listed = duties.cell_events(d, code, plan.CITY, str(year), today)
-        total = f"共 {len(listed)} 条记录" + (
-            f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
-        )
-        events_table(listed, r["unit"], total)
+
+def yearly_tab(code: str) -> None:
+    try:
+        yearly = duties.cell(d, code, plan.CITY, str(year), today)
+    except KeyError:
+        st.info(f"{year} 年没有这项规则的核对记录。")
+        return
+    r = duties.rule_info(code)
+    st.markdown(f"**{duties.describe(yearly)}**")
+    points = duties.running_total(d, code, plan.CITY, year, today)
+    running = ui.spec(running_chart, points, yearly["required"], r["unit"])
+    ui.chart(running, points, f"{r['name_zh']}_{year}_累计", r["unit"])
+    listed = duties.cell_events(d, code, plan.CITY, str(year), today)
+    total = f"共 {len(listed)} 条记录" + (
+        f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
+    )
+    events_table(listed, r["unit"], total)
+
+
+# Short names, so all three fit a phone's width; only the open tab is computed and drawn (a lighter page).
+CITY_TABS = {
+    "科技服务专场": monthly_tab,
+    "天府科创贷": lambda: yearly_tab("tianfu_loans"),
+    "科普活动": lambda: yearly_tab("science_popularization"),
+}
+for tab, show in zip(st.tabs(list(CITY_TABS), key="duty_city_tab", on_change="rerun"), CITY_TABS.values(), strict=True):
+    if tab.open:
+        with tab:
+            show()

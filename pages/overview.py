@@ -47,7 +47,7 @@ def card(row: dict, name: str) -> None:
         period = fmt.figure_period(row)
         figure = f"### {fmt.actual(row)}\n\n" + (f"{period}  \n" if period else "")  # period on its own line
         st.markdown(figure + f"目标 {fmt.target(row)}")
-        ui.chart(charts.themed(charts.bullet(row)), bullet_table(row, name), f"目标进度_{name}")
+        ui.chart(ui.spec(charts.bullet, row, themed=True), bullet_table(row, name), f"目标进度_{name}")
         st.caption(fmt.gap_words(row))
 
 
@@ -83,7 +83,7 @@ for row, name in zip(city, names, strict=True):
             else:
                 proj = trend.projection(d, row)
                 ui.chart(
-                    charts.themed(charts.trend(row, hist, proj, info["start"])),
+                    ui.spec(charts.trend, row, hist, proj, info["start"], themed=True),
                     hist.select("date", "year", "month", "value", "derived", "file"),
                     f"目标趋势_{name}",
                     row["unit"],

@@ -93,10 +93,13 @@ def test_monthly_rule_cell_sums_enterprises(page):
     assert any("合计 21 家" in c.value for c in at.caption)
 
 
-def test_loans_tab_lists_the_loans(page):
+def test_loans_tab_lists_the_loans_once_opened(page):
     at = page.run()
     at.selectbox(key="duty_year").set_value(2025).run()
     assert not at.exception
+    assert not any("企业" in df.value.columns for df in at.dataframe)  # a closed tab is not computed nor drawn
+    at.session_state["duty_city_tab"] = "天府科创贷"  # as when the official taps the tab
+    at.run()
     assert "广元市 2025 年天府科创贷 1,650/2,000 万元，未完成" in _markdown(at)
     loans = next(df.value for df in at.dataframe if "企业" in df.value.columns)
     assert list(loans["企业"]) == ["广元甲科技有限公司", "剑阁乙材料有限公司"]

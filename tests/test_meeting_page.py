@@ -79,10 +79,20 @@ def test_stamp_downloads_and_change_list(bundled) -> None:
     assert built.stamp.line() in captions and "只使用 2025-12-31 及以前的快照" in captions
     keys = [b.key for b in at.get("download_button")]
     assert {"meeting_pptx", "meeting_pdf", "dl_2025Q4_主要目标_png", "dl_2025Q4_主要目标_csv"} <= set(keys)
-    changes = at.dataframe[-1].value  # the change list closes the page
+    # Presenter mode: the change list is on its own section only, not under every slide.
+    assert not any("较上季度变化清单" in m.value for m in at.markdown)
+    keys = [section.key for section in built.sections]
+    for key in keys[1:]:
+        at.button(key="meeting_next").click().run()
+        assert any("较上季度变化清单" in m.value for m in at.markdown) == (key == "changes"), key
+        if key == "changes":
+            break
+    changes = at.dataframe[-1].value  # the change list closes its section
     assert list(changes.columns) == ["类别", "事项", "上季度", "本季度", "依据"]
     assert len(changes) == built.changes.total
     assert "利州区" not in set(changes["事项"])  # nothing happened to 利州区 as a whole, only its orgs
+    at.segmented_control(key="meeting_mode").set_value("全部内容").run()
+    assert list(at.dataframe[-1].value.columns) == ["类别", "事项", "上季度", "本季度", "依据"]  # at the end
 
 
 def test_another_quarter_restarts_at_the_first_section(bundled) -> None:
@@ -128,12 +138,14 @@ def test_every_chart_goes_through_the_download_helper() -> None:
 
 @pytest.mark.cjk_font
 @pytest.mark.parametrize("page", CHART_PAGES, ids=lambda p: Path(p).stem)
-def test_every_page_offers_png_and_csv_for_its_charts(bundled, page: str) -> None:
+def test_every_page_offers_png_and_csv_for_its_charts_and_csv_for_its_tables(bundled, page: str) -> None:
     at = run(page)
     keys = [b.key for b in at.get("download_button")]
     png = [k for k in keys if k.startswith("dl_") and k.endswith("_png")]
     csv = [k for k in keys if k.startswith("dl_") and k.endswith("_csv")]
-    assert png and len(csv) == len(png), keys
+    assert png and all(k.removesuffix("_png") + "_csv" in csv for k in png), keys
+    # Every table too: Streamlit's own table toolbar (English only) is hidden, the 下载 menu offers its CSV.
+    assert len(csv) == len(png) + len(at.dataframe), keys
 
 
 def test_csv_download_opens_in_excel_with_chinese() -> None:

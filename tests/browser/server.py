@@ -81,9 +81,27 @@ def _healthy(url: str) -> bool:
         return False
 
 
+class Served(str):
+    """The base URL of a running server, which also knows the server's process id (for measuring its CPU)."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int):
+        served = super().__new__(cls, url)
+        served.pid = pid
+        return served
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` against data_dir with GYDASH_TODAY=today; yields the base URL; kills it after."""
+    """`streamlit run app.py` against data_dir with GYDASH_TODAY=today; yields the base URL (a Served: a str with
+    the server's pid); kills it after."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": today, "PYTHONUNBUFFERED": "1"}
@@ -103,7 +121,7 @@ def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"streamlit not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
                 time.sleep(0.2)
-            yield url
+            yield Served(url, proc.pid)
         finally:
             _stop(proc)
 

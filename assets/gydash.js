@@ -1,0 +1,33 @@
+// gydash: Chinese names for the few labels Streamlit's own controls carry only in English (read by screen
+// readers, shown when a field is empty). Installed once per browser tab by gydash.ui.style(); follows redraws,
+// at most once per animation frame, so a page being drawn is not slowed down.
+(() => {
+  const doc = window.parent?.document ?? document;
+  if (doc.gydashLabels) return;
+  doc.gydashLabels = true;
+  const LABELS = {
+    "Expand sidebar": "展开菜单", "Collapse sidebar": "收起菜单", "Open": "展开选项", "Close": "关闭",
+    "Clear all": "全部清除", "Clear value": "清除", "Choose an option": "请选择", "Choose options": "请选择",
+    "Vega visualization": "图表", "Main menu": "主菜单", "Show password text": "显示密码",
+    "Hide password text": "隐藏密码", "Press Enter to apply": "按回车确认", "Press Enter to submit form": "按回车提交",
+  };
+  const selector = Object.keys(LABELS)
+    .flatMap(text => ["aria-label", "title", "placeholder"].map(attr => `[${attr}="${text}"]`))
+    .join(",");
+  const fix = () => {
+    for (const el of doc.querySelectorAll(selector)) {
+      for (const attr of ["aria-label", "title", "placeholder"]) {
+        const zh = LABELS[el.getAttribute(attr)];
+        if (zh) el.setAttribute(attr, zh);
+      }
+    }
+  };
+  let queued = false;
+  const later = () => {
+    if (queued) return;
+    queued = true;
+    (doc.defaultView ?? window).requestAnimationFrame(() => { queued = false; fix(); });
+  };
+  fix();
+  new MutationObserver(later).observe(doc.body, { subtree: true, childList: true });
+})();

@@ -1,0 +1,201 @@
+"""Every registered page on a phone (390×844) and on a projector (1280×720, 季度汇报 in presenter mode), in real
+Chromium on the sample data: nothing in the main area runs past the screen edge, no English UI word is shown
+(visible text, or the tooltip and label a hover or tap reveals), and a screenshot of each under artifacts/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gydash.snapshots.sample import write_sample
+
+from .conftest import slug
+from .server import ROOT, Watch, exceptions_on, nav_links, real_errors, registered_pages
+
+SHOTS = ROOT / "artifacts"
+PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1280, "height": 720}
+MEETING = "meeting"
+MIN_SECTIONS = 7  # 季度汇报 on the sample data: targets, duties, ledger, commendations, scoreboard, changes, next
+WIDE = {"width": 1920, "height": 1080}
+
+# Words of Streamlit's and Vega's own controls; none of them may reach an official.
+ENGLISH = re.compile(
+    r"\b(Download|Show data|Show chart|Fullscreen|Full screen|Copy|Copied|Vega|Search|Running|Stop|Deploy|Rerun|"
+    r"Settings|Clear cache|Print|Record|About|Close|Show/hide|Hide|Sort|Pin|Autosize|Expand|Collapse|"
+    r"View (?:more|less)|Made with|Streamlit|Loading|Open|Choose|titled|scale|visualization)\b",
+    re.IGNORECASE,
+)
+
+# Offenders: elements of the main area whose box runs past the window's right edge. An element inside a box that
+# scrolls sideways inside a table is excepted; so is one the user cannot see (zero size, hidden).
+OVERFLOW_JS = """() => {
+  const limit = window.innerWidth + 1;
+  const table = '[data-testid="stDataFrame"], [data-testid="stTable"]';
+  const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (/(auto|scroll|hidden)/.test(s.overflowX) && p.clientWidth < p.scrollWidth && p.closest(table)) return true;
+      if (p.dataset.testid === 'stMain') return false; }
+    return false; };
+  const out = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.right <= limit) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none') continue;
+    if (scrolls(el)) continue;
+    const id = el.dataset.testid || el.getAttribute('class') || el.tagName;
+    out.push(`${el.tagName.toLowerCase()} ${String(id).slice(0, 60)} right=${Math.round(r.right)}`);
+  }
+  return out.slice(0, 15);
+}"""
+
+# What a user can read or hear: the page's visible text without the names of Material icons (drawn as glyphs),
+# plus every title (a hover shows it), aria-label (a screen reader says it) and placeholder on the page.
+WORDS_JS = """() => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('[data-testid="stIconMaterial"], style, script, noscript')) continue;
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+    texts.push(n.textContent);
+  }
+  for (const el of document.querySelectorAll('[title], [aria-label], [placeholder]')) {
+    if (!el.checkVisibility({visibilityProperty: true}) && !el.closest('[data-testid="stSidebar"]')) continue;
+    texts.push(...['title', 'aria-label', 'placeholder'].map(a => el.getAttribute(a)).filter(Boolean));
+  }
+  return texts.join('\\n');
+}"""
+
+
+@pytest.fixture(scope="module")
+def served(app_server, tmp_path_factory) -> str:
+    data = tmp_path_factory.mktemp("layout") / "data"
+    write_sample(data)
+    return app_server(data, name="layout")
+
+
+@pytest.fixture(scope="module")
+def hrefs(served, browser) -> list[tuple[str, str]]:
+    """(page stem, URL) of every page app.py registers, as the sidebar links them."""
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(served)
+    watch.settled()
+    links = nav_links(page)
+    page.close()
+    specs = registered_pages()
+    assert len(links) == len(specs)
+    return [(Path(s.path).stem, href) for s, (_, href) in zip(specs, links, strict=True)]
+
+
+def english_words(page) -> list[str]:
+    return sorted({m.group(0) for m in ENGLISH.finditer(page.evaluate(WORDS_JS))})
+
+
+def check(browser, href: str, viewport: dict, shot: Path) -> list[str]:
+    """Open one page in a fresh session at that size; return what is wrong with it (empty when nothing)."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=viewport is PHONE)
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(href)
+        watch.settled()
+        page.wait_for_timeout(500)
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=False)
+        found = [f"exception: {e[:200]}" for e in exceptions_on(page)] + real_errors(watch.errors)
+        found += [f"past the edge: {o}" for o in page.evaluate(OVERFLOW_JS)]
+        found += [f"English: {w}" for w in english_words(page)]
+        if viewport is not PHONE and MEETING in href:
+            found += every_section(page, watch, shot)
+        else:
+            tall_shot(page, shot.with_name(shot.stem + "-full.png"))
+        return found
+    finally:
+        context.close()
+
+
+def every_section(page, watch, shot: Path) -> list[str]:
+    """Presenter mode, paged with the arrow key as a presenter does: each section fits the screen."""
+    found, seen = [], []
+    while True:
+        heading = page.locator(".st-key-presenter h1").first.inner_text()
+        if heading in seen:
+            break  # the last section: → changes nothing
+        seen.append(heading)
+        page.screenshot(path=str(shot.with_name(f"{shot.stem}-{len(seen)}.png")))
+        found += [f"{heading}: {p}" for p in presenter_problems(page) + english_words_of(page)]
+        page.evaluate("document.activeElement?.blur()")
+        if page.locator(".st-key-meeting_next button").is_disabled():
+            break
+        watch.run_and_wait(lambda: page.keyboard.press("ArrowRight"), settle_ms=1200)
+    if len(seen) < MIN_SECTIONS:
+        found.append(f"the arrow key paged through {len(seen)} sections only: {seen}")
+    return found
+
+
+def english_words_of(page) -> list[str]:
+    return [f"English: {w}" for w in english_words(page)]
+
+
+def presenter_problems(page) -> list[str]:
+    """Presenter mode: the section fits the screen (nothing to scroll), the sidebar is out of the way, the chart
+    text is at least 18 px."""
+    found = []
+    main = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return [m.scrollHeight, m.clientHeight]; }"
+    )
+    if main[0] > main[1] + 2:
+        found.append(f"presenter mode scrolls: content {main[0]} px in a {main[1]} px screen")
+    if page.locator('[data-testid="stSidebar"]').is_visible():
+        found.append("presenter mode shows the sidebar")
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('.st-key-presenter svg text')]"
+        ".map(t => parseFloat(getComputedStyle(t).fontSize)).filter(s => s > 0)"
+    )
+    charts = page.locator('.st-key-presenter [data-testid="stVegaLiteChart"]').count()
+    if charts and not sizes:
+        found.append("presenter mode: a chart without text")
+    elif sizes and min(sizes) < 18:
+        found.append(f"presenter mode: chart text of {min(sizes)} px")
+    return found
+
+
+def tall_shot(page, path: Path) -> None:
+    """The whole page at the same width (Streamlit scrolls inside its own box, so grow the window)."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"] *')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 80, 9000)})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
+def test_every_page_fits_a_phone_in_chinese(browser, hrefs):
+    problems = {}
+    for stem, href in hrefs:
+        found = check(browser, href, PHONE, SHOTS / f"phone-{slug(stem)}.png")
+        if found:
+            problems[stem] = found
+    assert not problems, problems
+
+
+def test_presenter_mode_fits_a_1920_projector(browser, hrefs):
+    href = next(h for stem, h in hrefs if stem == MEETING)
+    assert not check(browser, href, WIDE, SHOTS / "projector-1920-meeting.png")
+
+
+def test_every_page_fits_a_projector_in_chinese(browser, hrefs):
+    problems = {}
+    for stem, href in hrefs:
+        found = check(browser, href, PROJECTOR, SHOTS / f"projector-{slug(stem)}.png")
+        if found:
+            problems[stem] = found
+    assert not problems, problems

@@ -1,0 +1,106 @@
+"""Charts drawn through ui.spec and ui.chart: the very chart st.altair_chart draws, built once per content of its
+inputs (a rerun with the same data builds nothing), rebuilt when any input changes, and larger on a projector."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+from gydash import ui
+
+BUILT: list[str] = []  # one entry per build, across reruns (the script imports this module once)
+
+
+def bars(frame, title: str) -> alt.Chart:
+    BUILT.append(title)
+    return alt.Chart(frame).mark_bar().encode(x="v:Q", y="k:N").properties(title=title)
+
+
+def script() -> None:
+    import polars as pl
+    import streamlit as st
+
+    from gydash import ui
+    from tests.test_chart_cache import bars
+
+    values = st.session_state.get("values", [1.0, 2.0])
+    frame = pl.DataFrame({"k": ["甲", "乙"], "v": values})
+    st.altair_chart(bars(frame, "参照"), width="stretch")
+    ui.chart(ui.spec(bars, frame, "图"), frame, name="t")
+
+
+def shared():
+    import importlib
+
+    return importlib.import_module("tests.test_chart_cache")
+
+
+def rows(chart) -> list[dict]:
+    """The rows a drawn chart carries, whichever way Streamlit attached them."""
+    buffers = [d.data.data for d in chart.proto.datasets] or [chart.proto.data.data]
+    return [r for b in buffers for r in pa.ipc.open_stream(b).read_all().to_pylist()]
+
+
+def test_ui_chart_draws_what_st_altair_chart_draws():
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    reference, drawn = at.get("vega_lite_chart")
+    ref, ours = json.loads(reference.proto.spec), json.loads(drawn.proto.spec)
+    assert ours["mark"] == ref["mark"] and ours["encoding"] == ref["encoding"]
+    assert ours["title"] == "图" and ref["title"] == "参照"
+    assert rows(drawn) == rows(reference) == [{"k": "甲", "v": 1.0}, {"k": "乙", "v": 2.0}]
+    assert ours["description"] == "图表：t"  # what a screen reader says, in Chinese
+
+
+def test_a_rerun_with_the_same_data_builds_nothing_and_new_data_rebuilds():
+    at = AppTest.from_function(script, default_timeout=30).run()
+    made = shared().BUILT  # the list of the module the script imported
+    built = made.count("图")
+    at.run()
+    at.run()
+    assert made.count("图") == built  # the reference chart is built on every run; ours is not
+    at.session_state["values"] = [1.0, 3.0]
+    at.run()
+    assert not at.exception
+    assert made.count("图") == built + 1
+    assert rows(at.get("vega_lite_chart")[1])[1] == {"k": "乙", "v": 3.0}
+
+
+def test_the_same_content_in_new_objects_is_the_same_chart():
+    import polars as pl
+
+    one = ui.spec(bars, pl.DataFrame({"k": ["丙"], "v": [5.0]}), "同")
+    built = BUILT.count("同")
+    again = ui.spec(bars, pl.DataFrame({"k": ["丙"], "v": [5.0]}), "同")
+    assert again == one and BUILT.count("同") == built
+    other = ui.spec(bars, pl.DataFrame({"k": ["丙"], "v": [5.5]}), "同")
+    assert other != one and BUILT.count("同") == built + 1
+
+
+def font_sizes(node) -> list[float]:
+    if isinstance(node, dict):
+        own = [v for k, v in node.items() if (k == "fontSize" or k.endswith("FontSize")) and k != "datasets"]
+        return own + [s for k, v in node.items() if k != "datasets" for s in font_sizes(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in font_sizes(v)]
+    return []
+
+
+def test_projected_charts_have_no_text_under_18_px():
+    import polars as pl
+
+    frame = pl.DataFrame({"k": ["甲"], "v": [1.0]})
+    chart = alt.layer(
+        alt.Chart(frame).mark_bar().encode(x="v:Q", y="k:N"),
+        alt.Chart(frame).mark_text(fontSize=12).encode(x="v:Q", y="k:N", text="k:N"),
+    ).configure_axis(labelFontSize=10)
+    spec = chart.to_dict()
+    assert min(font_sizes(spec)) < 18
+    big = ui.projected(spec)
+    assert min(font_sizes(big)) >= ui.MIN_PROJECTED_PX
+    for part in ("axis", "legend", "header", "text"):  # sizes nothing set explicitly default to Vega's 10–11 px
+        assert min(font_sizes(big["config"][part])) >= ui.MIN_PROJECTED_PX
+    assert big["datasets"] == spec["datasets"]
