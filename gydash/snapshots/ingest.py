@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
@@ -92,20 +93,25 @@ def one(entry: FileEntry) -> Ingested | None:
 
 
 def many(entries: list[FileEntry]) -> list[Ingested]:
+    """Every file read and judged (see batches)."""
+    return [got for batch in batches(entries) for got in batch]
+
+
+def batches(entries: list[FileEntry]) -> Iterator[list[Ingested]]:
     """Files read in threads (pyarrow releases the GIL), then each dataset's files checked together (validate_many
-    gives the same results as one file at a time, several times faster for many small files). Files that changed
-    while being read are left out: the next look reads them."""
+    gives the same results as one file at a time, several times faster for many small files), a few hundred files
+    at a time, so a caller can store each batch before the next is read (a cold start never holds every row read).
+    Files that changed while being read are left out: the next look reads them."""
     if len(entries) <= 4:
-        return [got for got in map(one, entries) if got is not None]
+        yield [got for got in map(one, entries) if got is not None]
+        return
     by_dataset: dict[str, list[FileEntry]] = {}
     for e in entries:
         by_dataset.setdefault(e.dataset, []).append(e)
     groups = [(ds, es[i : i + BATCH_FILES]) for ds, es in by_dataset.items() for i in range(0, len(es), BATCH_FILES)]
-    out: list[Ingested] = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         for dataset, batch in groups:
-            out.extend(_batch(pool, dataset, batch))
-    return out
+            yield _batch(pool, dataset, batch)
 
 
 def _batch(pool: ThreadPoolExecutor, dataset: str, entries: list[FileEntry]) -> list[Ingested]:

@@ -120,14 +120,15 @@ def sync(root: Path, entries: tuple[FileEntry, ...]) -> warehouse.Warehouse:
         if not gone and not fresh:
             mirror.synced = entries
             return wh
-        judged = ingest.many(fresh)
-        wh.apply([mirror.stored[key][0] for key in gone], judged)
+        wh.apply([mirror.stored[key][0] for key in gone], [])
         for key in gone:
             mirror.forget(key)
-        paths = [os.fsencode(j.entry.path) for j in judged]
-        stored = wh.query("select path, fid from files where list_contains($paths, path)", {"paths": paths})
-        fids = {os.fsdecode(path): fid for path, fid in stored.iter_rows()}
-        for j in judged:
-            mirror.remember(j, fids[str(j.entry.path)])
+        for judged in ingest.batches(fresh):  # each batch stored before the next is read
+            wh.apply([], judged)
+            paths = [os.fsencode(j.entry.path) for j in judged]
+            stored = wh.query("select path, fid from files where list_contains($paths, path)", {"paths": paths})
+            fids = {os.fsdecode(path): fid for path, fid in stored.iter_rows()}
+            for j in judged:
+                mirror.remember(j, fids[str(j.entry.path)])
         mirror.synced = entries
     return wh
