@@ -58,7 +58,8 @@ def log_path() -> Path:
     return state_dir() / FILE_NAME
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies under it (links resolved): the state dir must stay out of the data dir."""
     try:
         path.resolve().relative_to(folder.resolve())
     except (ValueError, OSError):
@@ -110,7 +111,7 @@ def _lock(fd: int, exclusive: bool) -> None:
 def append(record: dict, data_dir: Path | str | None = None) -> Path:
     """Append one entry; LogError (in Chinese) when it cannot be written."""
     path = log_path()
-    if data_dir is not None and _inside(path.parent, Path(data_dir)):
+    if data_dir is not None and inside(path.parent, Path(data_dir)):
         raise LogError(f"导入记录目录 {path.parent} 在数据目录里面，未写入记录：请把 GYDASH_STATE_DIR 设到数据目录以外")
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     try:

@@ -29,7 +29,7 @@ import duckdb
 import polars as pl
 
 from gydash.base import contract
-from gydash.snapshots import filing, tables
+from gydash.snapshots import filing, importlog, tables
 from gydash.snapshots.tables import Ingested
 
 MAX_SLOTS = 16
@@ -103,17 +103,7 @@ class Warehouse:
 
 
 def state_dir() -> Path:
-    from gydash.snapshots.importlog import state_dir as shared
-
-    return shared() / "warehouse"
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
+    return importlog.state_dir() / "warehouse"
 
 
 def _open(data_dir: Path) -> tuple[Path | None, duckdb.DuckDBPyConnection]:
@@ -122,7 +112,7 @@ def _open(data_dir: Path) -> tuple[Path | None, duckdb.DuckDBPyConnection]:
     if os.environ.get("GYDASH_WAREHOUSE", "").strip().lower() == "memory":
         return None, _prepared(duckdb.connect(":memory:", config=_config()))
     folder = state_dir()
-    if _inside(folder, data_dir):
+    if importlog.inside(folder, data_dir):
         log.warning("状态目录 %s 在数据目录里面，数据仓库改放在内存中（数据目录只读不写）", folder)
         return None, _prepared(duckdb.connect(":memory:", config=_config()))
     try:
