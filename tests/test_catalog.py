@@ -243,7 +243,7 @@ def test_default_data_dir_follows_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GYDASH_DATA_DIR", str(tmp_path))
     assert catalog.default_data_dir() == tmp_path
     monkeypatch.delenv("GYDASH_DATA_DIR")
-    assert catalog.default_data_dir() == Path(catalog.__file__).resolve().parent.parent / "data"
+    assert catalog.default_data_dir() == Path(catalog.__file__).resolve().parents[2] / "data"
 
 
 def test_a_named_pipe_called_parquet_is_ignored_not_opened(data_dir, load):
