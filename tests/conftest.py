@@ -164,3 +164,20 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "state"
     monkeypatch.setenv("GYDASH_STATE_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole run: Playwright's sync API allows one at a time per
+    thread, and both the browser tests and the deployment test open pages."""
+    from browser.server import CHROMIUM_ARGS, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        missing_system_package("chromium", "a browser test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

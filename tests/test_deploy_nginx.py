@@ -295,21 +295,6 @@ def test_upload_size_limit_lets_the_apps_largest_file_through_and_refuses_more(s
 # ---------------------------------------------------------------- in the browser, through nginx, on each replica
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from browser.server import CHROMIUM_ARGS, chromium_path
-
-    path = chromium_path()
-    if path is None:
-        missing_system_package("chromium", "a browser test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @contextlib.contextmanager
 def visits(chromium, site: Site, replicas: list[str], path: str = "") -> Iterator[list]:
     """One fresh browser per replica, its route cookie one that nginx sends there, each opened at /gydash/<path>
@@ -365,22 +350,22 @@ def snapshot(path: Path, value: float) -> Path:
 
 
 @pytest.mark.browser
-def test_a_dropped_file_and_an_import_through_one_replica_show_on_both(site: Site, chromium, tmp_path: Path):
+def test_a_dropped_file_and_an_import_through_one_replica_show_on_both(site: Site, browser, tmp_path: Path):
     area = quote("旺苍县")
-    with visits(chromium, site, site.replicas, f"?area={area}") as pages:  # both read the data before it changes
+    with visits(browser, site, site.replicas, f"?area={area}") as pages:  # both read the data before it changes
         for page in pages:
             assert "数据截至 2026-10-27" in sidebar(page) and "关注县区 旺苍县" in sidebar(page)
             assert "888" not in main(page)
 
     snapshot(site.data_dir / "indicators" / "2026-11-20_复核.parquet", 888.0)
-    with visits(chromium, site, site.replicas, f"?area={area}") as pages:
+    with visits(browser, site, site.replicas, f"?area={area}") as pages:
         for page in pages:
             assert "数据截至 2026-11-20" in sidebar(page) and "关注县区 旺苍县" in sidebar(page)
             assert "888" in main(page) and "999" not in main(page)
 
     upload = snapshot(tmp_path / "2026-11-24_导入.parquet", 999.0)
     first, second = site.replicas
-    with visits(chromium, site, [first], "data") as (page,):
+    with visits(browser, site, [first], "data") as (page,):
         page.watch.run_and_wait(lambda: page.get_by_role("tab", name="上传导入").click())
         page.get_by_label("用户名").fill(STAFF)
         page.get_by_label("密码").fill(PASSWORD)
@@ -391,6 +376,6 @@ def test_a_dropped_file_and_an_import_through_one_replica_show_on_both(site: Sit
     assert list((site.data_dir / "indicators").glob("2026-11-24*"))
     log = (site.data_dir.parent / "state" / "imports.jsonl").read_text(encoding="utf-8")  # the one shared log
     assert '"via": "page"' in log and STAFF in log
-    with visits(chromium, site, [second]) as (page,):
+    with visits(browser, site, [second]) as (page,):
         assert "数据截至 2026-11-24" in sidebar(page)
         assert "999" in main(page)
