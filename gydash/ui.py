@@ -195,16 +195,23 @@ def table(frame, unit: str | None = None, pin: str | None = None, name: str = "�
     event = st.dataframe(shown, **kwargs)
     key = kwargs.get("key") or f"table{_next_table()}"
     with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{key}"):
-        st.download_button(
-            "表格（CSV）",
-            data=lambda: export.csv(frame, unit),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key=f"dl_{key}_csv",
-            icon=":material/table_view:",
-        )
+        _csv_button("表格（CSV）", frame, unit, name, key)
     return event
+
+
+def _csv_button(label: str, frame, unit: str | None, name: str, key: str) -> None:
+    """The CSV download of a table or a chart's data, made only when clicked (export.csv: Chinese headers, BOM)."""
+    from gydash.snapshots import export
+
+    st.download_button(
+        label,
+        data=lambda: export.csv(frame, unit),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"dl_{key}_csv",
+        icon=":material/table_view:",
+    )
 
 
 MAX_CHARTS = 256  # specs kept per process: a page draws a few dozen charts, a spec is a few kB
@@ -270,7 +277,6 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
     Both files are made only when clicked, so reruns stay fast. Other keyword arguments go to
     st.vega_lite_chart (width, on_select, key …); its return value is returned."""
     from gydash.meeting import render
-    from gydash.snapshots import export
 
     if not isinstance(drawn, dict):
         drawn = drawn.to_dict()
@@ -296,15 +302,7 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
                 icon=":material/image:",
             )
         if frame is not None:
-            st.download_button(
-                "数据（CSV）",
-                data=lambda: export.csv(frame, unit),
-                file_name=f"{name}.csv",
-                mime="text/csv",
-                on_click="ignore",
-                key=f"dl_{name}_csv",
-                icon=":material/table_view:",
-            )
+            _csv_button("数据（CSV）", frame, unit, name, name)
     return event
 
 

@@ -92,11 +92,6 @@ def one(entry: FileEntry) -> Ingested | None:
     return _judged(entry, *got)
 
 
-def many(entries: list[FileEntry]) -> list[Ingested]:
-    """Every file read and judged (see batches)."""
-    return [got for batch in batches(entries) for got in batch]
-
-
 def batches(entries: list[FileEntry]) -> Iterator[list[Ingested]]:
     """Files read in threads (pyarrow releases the GIL), then each dataset's files checked together (validate_many
     gives the same results as one file at a time, several times faster for many small files), a few hundred files
