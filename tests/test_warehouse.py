@@ -165,6 +165,27 @@ def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, lo
         afresh = resolve.events_in(cut.frames["activities"], "activities").drop("file", "as_of")
         key = list(stored.columns)
         assert stored.sort(key, nulls_last=True).equals(afresh.sort(key, nulls_last=True)), cutoff
+        assert _monthly_sums(cut).equals(_summed_by_month(afresh)), cutoff
+
+
+SUMMED = ("participants", "enterprises_served")
+
+
+def _monthly_sums(data: store.Data) -> pl.DataFrame:
+    """What the duty engine reads: the warehouse's monthly counts and sums at the data's cut-off."""
+    source, frames = resolve.monthly_source(data, "activities")
+    sums = "".join(f", coalesce(e.{c}, 0) as {c}" for c in SUMMED)
+    found = data.query(f"select e.month, e.area, e.kind, e.n{sums} from {source} e", **frames)
+    return found.with_columns(pl.col("n").cast(pl.Int64)).sort("month", "area", "kind")
+
+
+def _summed_by_month(events: pl.DataFrame) -> pl.DataFrame:
+    return (
+        events.filter(pl.col("date").is_not_null())
+        .group_by(pl.col("date").dt.truncate("1mo").alias("month"), "area", "kind")
+        .agg(pl.len().cast(pl.Int64).alias("n"), *(pl.col(c).cast(pl.Float64).sum() for c in SUMMED))
+        .sort("month", "area", "kind")
+    )
 
 
 def test_a_preview_of_an_import_counts_its_events_as_the_stored_file_will(write, load, data_dir):

@@ -58,7 +58,7 @@ import polars as pl
 
 from gydash.base import clock, palette, plan
 from gydash.base.contract import ACTIVITY_KINDS, columns
-from gydash.snapshots import resolve
+from gydash.snapshots import resolve, tables
 from gydash.snapshots.store import Data
 
 EVENT_DATASETS = ("activities", "loans")
@@ -92,7 +92,7 @@ _TEXT_COLUMNS = (
 
 def numeric_columns(dataset: str) -> tuple[str, ...]:
     """Columns a rule may sum: the dataset's numeric columns in the data contract (the allow-list)."""
-    return tuple(c.name for c in columns(dataset) if c.type in ("int", "float"))
+    return tables.numeric_columns(dataset)
 
 
 def load_rules(path) -> pl.DataFrame:
@@ -199,8 +199,8 @@ def _periods(kind: str, first: date, last: date) -> list[tuple[str, date, date]]
 def _first_dates(data: Data) -> dict[str, date | None]:
     out = {}
     for ds in EVENT_DATASETS:
-        source, frames = resolve.event_source(data, ds)
-        out[ds] = data.query(f"select min(date) as first from {source} e", **frames)["first"][0]
+        source, frames = resolve.monthly_source(data, ds)  # the month is enough: periods are calendar months or years
+        out[ds] = data.query(f"select min(month) as first from {source} e", **frames)["first"][0]
     return out
 
 
@@ -276,11 +276,6 @@ def _value_expr(dataset: str, prefix: str = "e.") -> str:
     return f"case when c.value_column is null then 1.0 {whens} end" if whens else "1.0"
 
 
-def _kind(dataset: str, prefix: str = "e.") -> str:
-    """The event's kind (activities), or none (loans have no kinds: rules on loans name no kind)."""
-    return f"{prefix}kind" if "kind" in _data_columns(dataset) else "null::varchar"
-
-
 def _with_kind(dataset: str, source: str) -> str:
     return source if "kind" in _data_columns(dataset) else f"(select *, null::varchar as kind from {source} k)"
 
@@ -290,20 +285,28 @@ def _data_columns(dataset: str) -> list[str]:
 
 
 def _evaluate_dataset(data: Data, dataset: str, cells: pl.DataFrame, today: date) -> pl.DataFrame:
-    """The cells of one event dataset judged. Events are first summed per (day, area, kind), a few thousand rows
-    however many events there are, and only then joined with the cells' periods."""
+    """The cells of one event dataset judged. Events are summed per (period, area, kind), from the warehouse's
+    monthly sums (a few thousand rows however many events there are), and only then joined with the cells on their
+    period: a cell's period is a calendar month or year (see _periods), named as the sums name theirs, so the join
+    is on equal keys, not on date ranges."""
     through = reported_through(data)[dataset]
-    source, frames = resolve.event_source(data, dataset)
-    sums = ", ".join(f"sum(e.copies * e.{n}::double) as {n}" for n in numeric_columns(dataset))
+    source, frames = resolve.monthly_source(data, dataset)
+    sums = "".join(f", sum(d.{n}) as {n}" for n in numeric_columns(dataset))
+    same = "".join(f", d.{n}" for n in numeric_columns(dataset))
     sql = f"""
-    with daily as (
-        select e.date, e.area, {_kind(dataset)} as kind, sum(e.copies) as n{", " + sums if sums else ""}
-        from {source} e where e.date is not null group by all
+    with monthly as materialized (select * from {source} d),
+    per_period as (
+        select strftime(d.month, '%Y-%m') as period, d.area, d.kind, d.n{same}
+        from monthly d
+        union all
+        select strftime(d.month, '%Y') as period, d.area, d.kind, sum(d.n) as n{sums} from monthly d group by all
     ),
-    matched as (  -- a county's cells join on their area (a hash join); only city-wide cells take every area
-        select c.cell, e.* from c join daily e on e.area = c.area_code and {_MATCH} where not c.all_areas
+    matched as (  -- a county's cells join on their area too; city-wide cells take every area
+        select c.cell, e.* from c join per_period e on e.period = c.period and e.area = c.area_code
+            and (c.kind is null or e.kind = c.kind) where not c.all_areas
         union all by name
-        select c.cell, e.* from c join daily e on {_MATCH} where c.all_areas
+        select c.cell, e.* from c join per_period e on e.period = c.period
+            and (c.kind is null or e.kind = c.kind) where c.all_areas
     ),
     counted as (
         select c.cell, coalesce(sum(e.n), 0) as events,

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from gydash.snapshots.tables import EVENT_DATASETS, Ingested, data_columns, problems_json
+from gydash.snapshots.tables import EVENT_DATASETS, Ingested, data_columns, kind_sql, numeric_columns, problems_json
 
 
 def _content(dataset: str) -> str:
@@ -56,6 +56,23 @@ from r left join judged j using (_fid, _row)
 """
 
 
+# The monthly sums of the rows in effect for some months (`months_{ds}`), per span of snapshot dates (`_as` to
+# `_lost`), so the sums at any cut-off are a condition on the spans, as for the rows themselves.
+MONTHLY_SQL = """
+insert into monthly_{ds}
+select date_trunc('month', r.date)::date as month, r.area, {kind} as kind, f.as_of as _as, r._lost,
+       sum(r._copies) as n{sums}
+from rows_{ds} r join files f on f.fid = r._fid
+where r._copies > 0 and date_trunc('month', r.date)::date in (select month from months_{ds})
+group by all
+"""
+
+
+def monthly_sql(ds: str) -> str:
+    sums = "".join(f", sum(r._copies * r.{n}::double) as {n}" for n in numeric_columns(ds))
+    return MONTHLY_SQL.format(ds=ds, kind=kind_sql(ds), sums=sums)
+
+
 def apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested]) -> None:
     """Forget the files `gone`, store the `fresh` ones, and bring the order and the events' bookkeeping up to date for
     the datasets and event groups they touch (the caller holds the transaction)."""
@@ -68,9 +85,15 @@ def apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested]
     for ds in events:  # the new rows and every stored row of the groups they, or the files gone, touch
         cur.sql(f"create or replace temp table stage_{ds} as select * exclude (_lost, _copies) from rows_{ds} limit 0")
         cur.sql(f"create or replace temp table touched_{ds} (_g ubigint)")
+        cur.sql(f"create or replace temp table months_{ds} (month date)")
         if gone:
             cur.sql(
                 f"insert into touched_{ds} select distinct _g from rows_{ds} where list_contains($g, _fid)",
+                params={"g": gone},
+            )
+            cur.sql(
+                f"insert into months_{ds} select distinct date_trunc('month', date)::date from rows_{ds} "
+                "where list_contains($g, _fid)",
                 params={"g": gone},
             )
     for ds in datasets:
@@ -94,8 +117,14 @@ def apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested]
         cur.sql(f"insert into stage_{ds} select * exclude (_lost, _copies) from rows_{ds} where _g in {touched}")
         cur.sql(f"delete from rows_{ds} where _g in {touched}")
         cur.sql(EVENTS_SQL.format(ds=ds, content=_content(ds)))
+        # Months whose sums may change: those of every row of a touched group (the rows of files gone are noted above)
+        month = "date_trunc('month', date)::date"
+        cur.sql(f"insert into months_{ds} select distinct {month} from rows_{ds} where _g in {touched}")
+        cur.sql(f"delete from monthly_{ds} where month in (select month from months_{ds})")
+        cur.sql(monthly_sql(ds))
         cur.sql(f"drop table stage_{ds}")
         cur.sql(f"drop table touched_{ds}")
+        cur.sql(f"drop table months_{ds}")
 
 
 def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingested]], areas: dict[int, list]) -> None:

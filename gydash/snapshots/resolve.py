@@ -6,7 +6,7 @@ import polars as pl
 
 from gydash.base import plan
 from gydash.base.contract import columns
-from gydash.snapshots import db
+from gydash.snapshots import db, tables
 from gydash.snapshots.store import Data
 
 KEY = "indicator, area, year, month"
@@ -116,6 +116,29 @@ def event_source(data: Data, dataset: str) -> tuple[str, dict[str, pl.DataFrame]
         select {cols}, r.id, f.rel as file, f.as_of, r._copies as copies, f.ord as _order, r._row
         from rows_{dataset} r join files f on f.fid = r._fid
         where r._copies > 0 and f.as_of <= $until and (r._lost is null or r._lost > $until)
+    )"""
+    return sql, {}
+
+
+def monthly_source(data: Data, dataset: str) -> tuple[str, dict[str, pl.DataFrame]]:
+    """The events in effect summed per (month, area, kind) as an SQL relation for Data.query: `month` (its first
+    day), `n` events and the sum of each numeric column (each event counted `copies` times); events without a date
+    left out. From the warehouse's monthly sums (a condition on their span of snapshot dates, like the rows'); with a
+    file not yet stored, summed from the events resolved afresh."""
+    sums = "".join(f", sum(e.{n}) as {n}" for n in tables.numeric_columns(dataset))
+    if any(f.entry.dataset == dataset for f in data.extra):
+        source, frames = event_source(data, dataset)
+        per_event = "".join(f", e.copies * e.{n}::double as {n}" for n in tables.numeric_columns(dataset))
+        kind = tables.kind_sql(dataset, "e.")
+        month = "date_trunc('month', e.date)::date"
+        rows = f"(select {month} as month, e.area, {kind} as kind, e.copies as n{per_event} from {source} e)"
+        return (
+            f"(select month, area, kind, sum(n) as n{sums} from {rows} e where month is not null group by all)",
+            frames,
+        )
+    sql = f"""(
+        select e.month, e.area, e.kind, sum(e.n) as n{sums} from monthly_{dataset} e
+        where e._as <= $until and (e._lost is null or e._lost > $until) group by all
     )"""
     return sql, {}
 

@@ -4,7 +4,11 @@
   problems found (JSON), the areas it has rows for, and ``ord``, the order in which the dataset's accepted files take
   effect (recomputed in Python from catalog.FileEntry.order, the one tie-break rule, after every change);
 - ``rows_<dataset>``: the accepted rows with provenance (``_fid`` → files, ``_row`` the row in the file). Event
-  datasets (activities, loans) also keep, per row, what resolving them needs at any cut-off date (see filing).
+  datasets (activities, loans) also keep, per row, what resolving them needs at any cut-off date (see filing);
+- ``monthly_<event dataset>``: the events' counts and sums per (month, area, kind) and per span of snapshot dates in
+  which they are in effect (``_as`` up to ``_lost``), kept in step with the rows for the months a change touches:
+  what the duty engine reads (its periods are calendar months and years), tens of thousands of rows for a million
+  events.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ def data_columns(dataset: str) -> list[str]:
     return [c.name for c in contract.columns(dataset)]
 
 
+def numeric_columns(dataset: str) -> tuple[str, ...]:
+    """The dataset's numeric columns in the data contract: what a duty rule may sum, and what monthly sums hold."""
+    return tuple(c.name for c in contract.columns(dataset) if c.type in ("int", "float"))
+
+
+def kind_sql(dataset: str, prefix: str = "r.") -> str:
+    """The event's kind (activities), or none (loans have no kinds: rules on loans name no kind)."""
+    return f"{prefix}kind" if "kind" in data_columns(dataset) else "null::varchar"
+
+
 def accepted_sql(dataset: str, until) -> str:
     """The dataset's accepted rows in snapshots dated up to `until` (a date), with provenance as the polars frames
     carry it: _row, the contract's columns, _file, _as_of and _order (the order files take effect)."""
@@ -57,6 +71,10 @@ def schema_sql() -> list[str]:
         cols = ", ".join(f"{c.name} {_sql_type(DTYPES[c.type])}" for c in contract.columns(ds))
         extra = ", _g ubigint, _lost date, _copies integer" if ds in EVENT_DATASETS else ""
         out.append(f"create table rows_{ds} ({cols}, _fid integer, _row uinteger{extra})")
+    for ds in EVENT_DATASETS:
+        sums = "".join(f", {n} double" for n in numeric_columns(ds))
+        spans = "month date, area varchar, kind varchar, _as date, _lost date"
+        out.append(f"create table monthly_{ds} ({spans}, n bigint{sums})")
     return out
 
 

@@ -42,7 +42,7 @@ def _schema_hash() -> str:
     """The contract's columns, the table layout, the events' bookkeeping and tables.SCHEMA_VERSION: a warehouse
     built under any other is rebuilt."""
     spec = [(ds, [(c.name, c.type) for c in contract.columns(ds)]) for ds in contract.DATASETS]
-    text = json.dumps([tables.SCHEMA_VERSION, spec, tables.schema_sql(), filing.EVENTS_SQL])
+    text = json.dumps([tables.SCHEMA_VERSION, spec, tables.schema_sql(), filing.EVENTS_SQL, filing.MONTHLY_SQL])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
