@@ -43,7 +43,8 @@ import calendar
 import copy
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 import polars as pl
 
@@ -186,7 +187,8 @@ def _period(rule: Rule, year: int, end_month: int) -> Period:
     return Period(key, start, end, due_date(rule, end))
 
 
-def periods(rule: Rule, first_year: int, count_after: date) -> list[Period]:
+@lru_cache(maxsize=1024)  # every county asks for the same list of a rule's periods
+def periods(rule: Rule, first_year: int, count_after: date) -> tuple[Period, ...]:
     """The rule's periods from ``first_year`` on, up to the first MAX_PERIODS_AHEAD due after ``count_after``."""
     step = {"month": 1, "quarter": 3, "year": 12}[rule.period]
     out: list[Period] = []
@@ -198,9 +200,10 @@ def periods(rule: Rule, first_year: int, count_after: date) -> list[Period]:
             out.append(p)
             ahead += p.due >= count_after
         year, month = _add_months(year, month, step)
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=256)
 def _first_year(rule: Rule) -> int:
     known = plan.plans().filter(pl.col("plan") == rule.plan)
     start = known["start"][0].year + 1 if not known.is_empty() else 2024  # plans.csv holds the day before
@@ -210,6 +213,7 @@ def _first_year(rule: Rule) -> int:
 # --- what each county has sent ----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def county_in_name(name: str) -> str | None:
     """The county a file name names (full name first, then short name), or None for a city-wide file."""
     base = name.rsplit("/", 1)[-1]
@@ -226,8 +230,7 @@ def _county_spellings() -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(tuple(zip(found["code"], found[c], strict=True)) for c in ("name", "short"))
 
 
-@dataclass(frozen=True)
-class _File:
+class _File(NamedTuple):  # thousands per look at the data: a tuple is made fastest
     rel: str
     as_of: date
     order: tuple
@@ -278,11 +281,6 @@ def _row_keys(data: Data, dataset: str) -> set[tuple]:
     return set(data.query(sql).iter_rows())
 
 
-def _belongs(f: _File, county: str) -> bool:
-    """A file counts as the county's submission: its rows, its name, or a city-wide compilation (no county named)."""
-    return county in f.areas or f.county == county or f.county is None
-
-
 @dataclass(frozen=True)
 class _Sent:
     """What a county has sent of one dataset, as the submission checks ask it: the newest snapshot date among the
@@ -292,10 +290,23 @@ class _Sent:
     newest_empty: date | None
 
 
-def _sent(files: list[_File], county: str) -> _Sent:
-    own = [f.as_of for f in files if _belongs(f, county)]
-    empty = [f.as_of for f in files if f.county == county and not f.areas]
-    return _Sent(max(own, default=None), max(empty, default=None))
+def _sent_by_county(files: list[_File]) -> dict[str, tuple[_Sent, _File | None]]:
+    """Per county, what it has sent (see _Sent) and its newest file by the order files take effect: one pass over
+    the files for every rule. A file counts as a county's submission by its rows, its name, or as a city-wide
+    compilation (no county named: it counts for every area)."""
+    counties = tuple(plan.areas()["code"])
+    newest: dict[str, date] = {}
+    empty: dict[str, date] = {}
+    latest: dict[str, _File] = {}
+    for f in files:  # in the order files take effect, so the last one seen is the newest
+        owners = counties if f.county is None else {f.county, *f.areas}
+        for county in owners:
+            latest[county] = f
+            if county not in newest or f.as_of > newest[county]:
+                newest[county] = f.as_of
+        if f.county is not None and not f.areas and (f.county not in empty or f.as_of > empty[f.county]):
+            empty[f.county] = f.as_of
+    return {c: (_Sent(newest.get(c), empty.get(c)), latest.get(c)) for c in {*newest, *empty, *counties}}
 
 
 def _submitted(rule: Rule, p: Period, county: str, sent: _Sent, keys: set[tuple]) -> bool:
@@ -337,19 +348,19 @@ def _rule_areas(rule: Rule) -> tuple[str, ...]:
     return rule.areas or plan.counties()
 
 
-def _entry(rule: Rule, county: str, files: list[_File], keys: set[tuple], today: date, soon_days: int) -> dict:
+def _entry(
+    rule: Rule, county: str, sent_by: dict[str, tuple[_Sent, _File | None]], keys: set[tuple], today: date, soon: int
+) -> dict:
     listed = periods(rule, _first_year(rule), today)
-    sent = _sent(files, county)
+    sent, latest = sent_by.get(county, (_Sent(None, None), None))
     done = {p.key: _submitted(rule, p, county, sent, keys) for p in listed}
     overdue = [p for p in listed if p.due < today and not done[p.key]]
     upcoming = next((p for p in listed if p.due >= today and not done[p.key]), None)
     through = max((p for p in listed if done[p.key]), key=lambda p: p.end, default=None)
-    mine = [f for f in files if _belongs(f, county)]
-    latest = mine[-1] if mine else None
     days_to_due = (upcoming.due - today).days if upcoming else None
     if overdue:
         status = "overdue"
-    elif days_to_due is not None and days_to_due <= soon_days:
+    elif days_to_due is not None and days_to_due <= soon:
         status = "due_soon"
     else:
         status = "complete"
@@ -399,16 +410,16 @@ def _tracker(data: Data, today: date, soon_days: int, table: list[Rule]) -> dict
         if rule.dataset not in by_dataset:
             files = _files(data, rule.dataset)
             by_dataset[rule.dataset] = (
-                files,
+                _sent_by_county(files),
                 _row_keys(data, rule.dataset),
                 _rejected(data, rule.dataset, files, today),
             )
             waiting += by_dataset[rule.dataset][2]
     order = {code: i for i, code in enumerate(plan.areas()["code"])}
     for i, rule in enumerate(table):
-        files, keys, rejected = by_dataset[rule.dataset]
+        sent_by, keys, rejected = by_dataset[rule.dataset]
         for county in _rule_areas(rule):
-            entry = _entry(rule, county, files, keys, today, soon_days)
+            entry = _entry(rule, county, sent_by, keys, today, soon_days)
             entry["rejected_waiting"] = [r["path"] for r in rejected if r["area_code"] == county]
             entry["_sort"] = (order.get(county, 99), i)
             entries.append(entry)

@@ -67,7 +67,7 @@ class FileEntry:
     """One file found under the data dir; `ignored` holds the reason when it does not count."""
 
     dataset: str | None
-    path: Path
+    where: str  # the path as the OS gave it: a Path is made only when asked for (a scan finds thousands)
     rel: str
     size: int
     mtime_ns: int
@@ -76,8 +76,12 @@ class FileEntry:
     ignored: str | None = None
 
     @cached_property
+    def path(self) -> Path:
+        return Path(self.where)
+
+    @cached_property
     def fingerprint(self) -> tuple[str, int, int]:
-        return (str(self.path), self.size, self.mtime_ns)
+        return (self.where, self.size, self.mtime_ns)
 
     @cached_property
     def order(self) -> tuple:
@@ -157,10 +161,10 @@ def date_from_mtime(st: os.stat_result) -> date | None:
     return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
-def _entry(rel: str, path: Path, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:
+def _entry(rel: str, path: str, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:
     as_of, dated_by = None, ""
     if ignored is None:
-        as_of = date_from_name(path.name)
+        as_of = date_from_name(os.path.basename(path))
         dated_by = "name"
         if as_of is None:
             as_of = date_from_mtime(st)
@@ -206,10 +210,10 @@ class _Scan:
     def _classify(
         self, child: os.DirEntry, prefix: str, dataset: str | None, st: os.stat_result | None
     ) -> FileEntry | None:
-        path, name, rel = Path(child.path), child.name, self.rel(prefix, child.name)
+        path, name, rel = child.path, child.name, self.rel(prefix, child.name)
         if st is None:
             return _entry(rel, path, dataset, child.stat(follow_symlinks=False), "链接指向的文件不存在")
-        if child.is_symlink() and not path.resolve().is_relative_to(self.real_root):
+        if child.is_symlink() and not Path(path).resolve().is_relative_to(self.real_root):
             return _entry(rel, path, dataset, st, "链接指向数据目录之外，出于安全不读取")
         if stat.S_ISDIR(st.st_mode):
             return _entry(rel, path, dataset, st, "这是一个文件夹，不是文件")
@@ -231,7 +235,7 @@ class _Scan:
         except OSError:
             st = os.stat_result((stat.S_IFDIR, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         reason = f"{UNREADABLE_FOLDER}（{os_reason(exc)}），其中的文件都未读取"
-        return _entry(self.rel("", prefix.rstrip("/")), Path(folder), dataset, st, reason)
+        return _entry(self.rel("", prefix.rstrip("/")), folder, dataset, st, reason)
 
     def walk(self, folder: str, prefix: str, dataset: str | None, depth: int = 0) -> list[FileEntry]:
         out: list[FileEntry] = []
@@ -255,7 +259,7 @@ class _Scan:
         if dataset is not None and folder_ok and child.is_dir(follow_symlinks=False):
             if depth >= MAX_DEPTH:  # a folder nested without end is skipped, named, and costs nothing more
                 st = child.stat(follow_symlinks=False)
-                return [_entry(self.rel(prefix, name), Path(child.path), dataset, st, TOO_DEEP.format(MAX_DEPTH))]
+                return [_entry(self.rel(prefix, name), child.path, dataset, st, TOO_DEEP.format(MAX_DEPTH))]
             return self.walk(child.path, f"{prefix}{name}/", dataset, depth + 1)
         entry = self.classify(child, prefix, dataset)
         return [] if entry is None else [entry]
@@ -263,7 +267,7 @@ class _Scan:
     def unreadable(self, child: os.DirEntry, prefix: str, dataset: str | None, exc: OSError) -> list[FileEntry]:
         rel = self.rel(prefix, child.name)
         reason = UNREADABLE.format(os_reason(exc))
-        return [FileEntry(dataset, Path(child.path), rel, 0, 0, None, "", reason)]
+        return [FileEntry(dataset, child.path, rel, 0, 0, None, "", reason)]
 
 
 def scan(data_dir: Path) -> list[FileEntry]:
@@ -294,6 +298,6 @@ def _top(walk: _Scan, child: os.DirEntry) -> list[FileEntry]:
         if child.name.startswith("."):
             return []
         reason = "不是约定的数据集文件夹，未读取"
-        return [_entry(walk.rel("", child.name), Path(child.path), None, child.stat(), reason)]
+        return [_entry(walk.rel("", child.name), child.path, None, child.stat(), reason)]
     entry = walk.classify(child, "", None)
     return [] if entry is None else [entry]

@@ -13,5 +13,5 @@ from gydash.snapshots.store import Data, LoadedFile
 
 def with_file(data: Data, dataset: str, rel: str, as_of: date, frame: pl.DataFrame, rows: int) -> Data:
     """The data as it would be with one more accepted file (an import not yet written), for a preview."""
-    entry = FileEntry(dataset, data.data_dir / rel, rel, 0, 0, as_of, "name")
+    entry = FileEntry(dataset, str(data.data_dir / rel), rel, 0, 0, as_of, "name")
     return store.with_extra(data, LoadedFile(entry, frame, rows=rows))

@@ -98,7 +98,16 @@ class Data:
         return self.cutoff or FOREVER
 
     def accepted(self, dataset: str | None = None) -> list[LoadedFile]:
-        return [f for f in self.files if f.accepted and dataset in (None, f.entry.dataset)]
+        by_dataset = self.cached("accepted", self._accepted)  # asked for many times per page: sorted out once
+        return list(by_dataset.get(dataset, ()))
+
+    def _accepted(self) -> dict[str | None, tuple[LoadedFile, ...]]:
+        out: dict[str | None, list[LoadedFile]] = {None: []}
+        for f in self.files:
+            if f.accepted:
+                out[None].append(f)
+                out.setdefault(f.entry.dataset, []).append(f)
+        return {k: tuple(v) for k, v in out.items()}
 
     def rejected(self) -> list[LoadedFile]:
         return [f for f in self.files if not f.accepted]

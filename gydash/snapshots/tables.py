@@ -97,7 +97,9 @@ def problems_json(errors, warnings) -> str:
 
 
 def problems_from_json(text: str | None) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
-    items = [Problem(*p) for p in json.loads(text or "[]")]
+    if not text or text == "[]":  # most files: no JSON to parse
+        return (), ()
+    items = [Problem(*p) for p in json.loads(text)]
     return tuple(p for p in items if p.level == "error"), tuple(p for p in items if p.level != "error")
 
 

@@ -75,11 +75,13 @@ class _Mirror:
         self.synced: tuple[FileEntry, ...] | None = None  # the scan the warehouse was last brought in step with
 
     def same(self, e: FileEntry) -> bool:
-        got = self.stored.get(str(e.path))
-        return got is not None and got[2:6] == (e.size, e.mtime_ns, e.as_of, e.dataset)
+        got = self.stored.get(e.where)
+        return (
+            got is not None and got[2] == e.size and got[3] == e.mtime_ns and got[4] == e.as_of and got[5] == e.dataset
+        )
 
     def loaded(self, e: FileEntry) -> LoadedFile:
-        key = str(e.path)
+        key = e.where
         hit = self.files.get(key)
         if hit is None or hit.entry != e:
             fid, _, _, _, _, _, sample, rows, problems, _ = self.stored[key]
@@ -93,8 +95,8 @@ class _Mirror:
 
     def remember(self, j: tables.Ingested, fid: int) -> None:
         e = j.entry
-        self.stored[str(e.path)] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, "")
-        self.files[str(e.path)] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir)
+        self.stored[e.where] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, "")
+        self.files[e.where] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir)
 
 
 _mirrors: dict[int, tuple[warehouse.Warehouse, _Mirror]] = {}
@@ -114,9 +116,10 @@ def sync(root: Path, entries: tuple[FileEntry, ...]) -> warehouse.Warehouse:
     wh = warehouse.for_dir(root)
     with wh.lock:
         mirror = mirror_of(wh)
-        dated = {str(e.path): e for e in entries if e.ignored is None}
-        gone = [key for key in mirror.stored if key not in dated or not mirror.same(dated[key])]
+        dated = {e.where: e for e in entries if e.ignored is None}
         fresh = [e for e in dated.values() if not mirror.same(e)]
+        changed = {e.where for e in fresh}
+        gone = [key for key in mirror.stored if key not in dated or key in changed]
         if not gone and not fresh:
             mirror.synced = entries
             return wh
@@ -125,10 +128,10 @@ def sync(root: Path, entries: tuple[FileEntry, ...]) -> warehouse.Warehouse:
             mirror.forget(key)
         for judged in ingest.batches(fresh):  # each batch stored before the next is read
             wh.apply([], judged)
-            paths = [os.fsencode(j.entry.path) for j in judged]
+            paths = [os.fsencode(j.entry.where) for j in judged]
             stored = wh.query("select path, fid from files where list_contains($paths, path)", {"paths": paths})
             fids = {os.fsdecode(path): fid for path, fid in stored.iter_rows()}
             for j in judged:
-                mirror.remember(j, fids[str(j.entry.path)])
+                mirror.remember(j, fids[j.entry.where])
         mirror.synced = entries
     return wh
