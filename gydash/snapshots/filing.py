@@ -6,6 +6,7 @@ import contextlib
 import os
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from gydash.snapshots.tables import EVENT_DATASETS, Ingested, data_columns, kind_sql, numeric_columns, problems_json
@@ -170,9 +171,9 @@ def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingeste
 def _insert_rows(cur: duckdb.DuckDBPyConnection, ds: str, items: list[tuple[int, Ingested]]) -> dict[int, list]:
     """Store the files' accepted rows (event rows are staged, see _apply); the areas each file has rows for."""
     cols = data_columns(ds)
-    frame = pl.concat(
-        [f.frame.select("_row", *cols, pl.lit(fid, pl.Int32).alias("_fid")) for fid, f in items], how="vertical_relaxed"
-    )
+    frame = pl.concat([f.frame for _, f in items], how="vertical_relaxed").select("_row", *cols)
+    heights = [f.frame.height for _, f in items]
+    frame = frame.with_columns(pl.Series("_fid", np.repeat([fid for fid, _ in items], heights), dtype=pl.Int32))
     areas = {}
     if "area" in cols:
         found = frame.group_by("_fid").agg(pl.col("area").drop_nulls().unique().sort())

@@ -95,7 +95,7 @@ def one(entry: FileEntry) -> Ingested | None:
 def batches(entries: list[FileEntry]) -> Iterator[list[Ingested]]:
     """Files read in threads (pyarrow releases the GIL), then each dataset's files checked together (validate_many
     gives the same results as one file at a time, several times faster for many small files), a few hundred files
-    at a time, so a caller can store each batch before the next is read (a cold start never holds every row read).
+    at a time, so a caller can store each batch while the next is read (a cold start never holds every row read).
     Files that changed while being read are left out: the next look reads them."""
     if len(entries) <= 4:
         yield [got for got in map(one, entries) if got is not None]
@@ -104,9 +104,15 @@ def batches(entries: list[FileEntry]) -> Iterator[list[Ingested]]:
     for e in entries:
         by_dataset.setdefault(e.dataset, []).append(e)
     groups = [(ds, es[i : i + BATCH_FILES]) for ds, es in by_dataset.items() for i in range(0, len(es), BATCH_FILES)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for dataset, batch in groups:
-            yield _batch(pool, dataset, batch)
+    # The next batch is read and checked while the caller stores this one (DuckDB works outside the GIL), so reading
+    # and storing overlap; at most two batches are held besides the one being stored.
+    with ThreadPoolExecutor(max_workers=4) as pool, ThreadPoolExecutor(max_workers=1) as ahead:
+        upcoming = ahead.submit(_batch, pool, *groups[0])
+        for i in range(len(groups)):
+            current = upcoming.result()
+            if i + 1 < len(groups):
+                upcoming = ahead.submit(_batch, pool, *groups[i + 1])
+            yield current
 
 
 def _batch(pool: ThreadPoolExecutor, dataset: str, entries: list[FileEntry]) -> list[Ingested]:
