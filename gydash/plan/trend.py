@@ -27,17 +27,19 @@ METHODS = {
 
 
 def history(data: Data, row: dict) -> pl.DataFrame:
-    """Reported periods of the target's indicator and area up to its deadline, with a month-end date column."""
+    """Reported periods of the target's indicator and area up to its deadline, with a month-end date column.
+    Computed once per state of the data (the overview draws one per target on every rerun)."""
+    key = f"history:{row['indicator']}:{row['area_code']}:{row['year']}:{row['month']}"
+    return data.cached(key, lambda: _history(data, row["indicator"], row["area_code"], row["year"], row["month"]))
+
+
+def _history(data: Data, indicator: str, area: str, year: int, month: int) -> pl.DataFrame:
     s = resolve.series(data).filter(
-        (pl.col("indicator") == row["indicator"])
-        & (pl.col("area") == row["area_code"])
-        & (pl.col("year") * 100 + pl.col("month") <= row["year"] * 100 + row["month"])
+        (pl.col("indicator") == indicator)
+        & (pl.col("area") == area)
+        & (pl.col("year") * 100 + pl.col("month") <= year * 100 + month)
     )
-    return s.with_columns(
-        pl.struct("year", "month")
-        .map_elements(lambda r: plan.month_end(r["year"], r["month"]), return_dtype=pl.Date)
-        .alias("date")
-    ).sort("date")
+    return s.with_columns(pl.date("year", "month", 1).dt.month_end().alias("date")).sort("date")
 
 
 def _level_projection(points: pl.DataFrame, deadline: date) -> list[tuple[date, float]]:
