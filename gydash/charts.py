@@ -15,6 +15,17 @@ PACE_COLOUR = "#555555"
 SMALL_WIDTH = 120  # px per county in the small multiples: two of them and the axis fit a phone or half a page
 
 
+# Whether a chart is checked against the Vega-Lite schema as it becomes a spec. The test suite turns it on
+# (tests/conftest.py), so every chart a page or the pack draws is checked there; a server skips it: the check costs
+# 20–60 ms per chart and the charts come from code that does not change while it runs.
+CHECK_SPECS = False
+
+
+def spec_of(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict (checked against the schema when CHECK_SPECS is on)."""
+    return chart.to_dict(validate=CHECK_SPECS)
+
+
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_view(stroke=None)
 

@@ -32,6 +32,7 @@ PRELOADED = (
     "fpdf",  # the meeting pack (gydash.meeting.pack)
     "pptx",
     "lxml.etree",
+    "streamlit.emojis",  # compiles a large pattern on first use (segmented controls, icons): 0.3 s of a first visit
 )
 for _name in PRELOADED:
     importlib.import_module(_name)
@@ -226,7 +227,7 @@ def _built(where: tuple, args: tuple, kwargs: dict, themed: bool, _build) -> dic
     from gydash import charts
 
     built = _build(*args, **kwargs)
-    drawn = (charts.themed(built) if themed else built).to_dict()
+    drawn = charts.spec_of(charts.themed(built) if themed else built)
     if "datasets" in drawn:
         drawn["datasets"] = {name: _arrow_rows(rows) for name, rows in drawn["datasets"].items()}
     return drawn
@@ -314,7 +315,9 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
     from gydash.meeting import render
 
     if not isinstance(drawn, dict):
-        drawn = drawn.to_dict()
+        from gydash import charts
+
+        drawn = charts.spec_of(drawn)
     # A screen reader says the chart's Chinese name, not Vega's English descriptions of its axes and marks.
     drawn = {"description": f"图表：{name.replace('_', ' ')}"} | drawn
     drawn["config"] = drawn.get("config", {}) | {"aria": False}

@@ -125,7 +125,7 @@ def show(section: sections.Section, number: int, big: bool) -> None:
     if section.chart is not None:
         left, side = st.columns([11, 9], gap="large")
         with left:
-            drawn = wrapped(section.chart.chart.to_dict())
+            drawn = wrapped(section.chart.spec)  # a new dict: the cached spec is not changed
             if big:
                 drawn = projected(drawn, section.key)
             ui.chart(drawn, section.chart.data, section.chart.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -98,10 +99,10 @@ def test_stamp_names_files_and_a_combined_fingerprint(data_dir, revised_after_qu
     assert q3.count == 1 and q3.fingerprint != stamp.fingerprint
 
 
-def test_fingerprint_follows_content_and_is_hashed_once_per_file_version(
-    data_dir, write, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write("indicators", "2025-09-30.parquet", [ind("tech_sme", CITY, 2025, 9, 480.0)])
+def test_fingerprint_follows_content_and_reads_no_file_again(data_dir, write, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp uses the SHA-256 the warehouse took when it read each file: a meeting page over thousands of files
+    opens none of them again."""
+    path = write("indicators", "2025-09-30.parquet", [ind("tech_sme", CITY, 2025, 9, 480.0)])
     opened: list[str] = []
     real_open = open
 
@@ -112,12 +113,13 @@ def test_fingerprint_follows_content_and_is_hashed_once_per_file_version(
     monkeypatch.setattr(quarter, "open", counting_open, raising=False)
     first = quarter.stamp(quarter.load(data_dir, "2025Q3").data, "2024", date(2025, 9, 30))
     again = quarter.stamp(quarter.load(data_dir, "2025Q4").data, "2024", date(2025, 12, 31))
-    assert (first.fingerprint, first.files) == (again.fingerprint, again.files)  # the same file in both quarters …
-    assert len(opened) == 1  # … hashed once
+    assert (first.fingerprint, first.files) == (again.fingerprint, again.files)  # the same file in both quarters
+    assert first.files[0][1] == hashlib.sha256(path.read_bytes()).hexdigest()[:8]
     write("indicators", "2025-09-30.parquet", [ind("tech_sme", CITY, 2025, 9, 481.0)], mtime=2_000_000_000)
     changed = quarter.stamp(quarter.load(data_dir, "2025Q3").data, "2024", date(2025, 9, 30))
+    assert changed.files[0][1] == hashlib.sha256(path.read_bytes()).hexdigest()[:8]
     assert changed.files[0][1] != first.files[0][1] and changed.fingerprint != first.fingerprint
-    assert len(opened) == 2
+    assert opened == []
 
 
 def test_sample_data_is_named_in_the_stamp(data_dir, write) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import altair as alt
 import polars as pl
@@ -19,6 +20,12 @@ class Chart:
     name: str  # file-name stem for downloads, e.g. "2025Q4_主要目标"
     chart: alt.TopLevelMixin
     data: pl.DataFrame  # what the chart draws, for the CSV download
+
+    @cached_property
+    def spec(self) -> dict:
+        """The chart as a Vega-Lite dict, made once (a built pack is cached per state of the data, and the meeting
+        page draws its sections on every rerun). Callers copy before changing it."""
+        return charts.spec_of(self.chart)
 
 
 @dataclass

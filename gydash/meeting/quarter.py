@@ -112,7 +112,8 @@ def stamp(data: Data, plan_id: str, end: date) -> Stamp:
     """The stamp for the quarter ending `end`, over the accepted files of `data` (the quarter's cut)."""
 
     def compute() -> Stamp:
-        files = sorted((f.entry.rel, file_hash(f.entry)) for f in data.accepted())
+        # The hash the warehouse took when it read the file; computed here only for a file not stored (a preview).
+        files = sorted((f.entry.rel, f.hash or file_hash(f.entry)) for f in data.accepted())
         combined = hashlib.sha256("".join(f"{rel}\0{h}\n" for rel, h in files).encode()).hexdigest()
         return Stamp(
             plan_id=plan_id,

@@ -35,6 +35,7 @@ class LoadedFile:
     rows: int = 0
     fid: int | None = None
     data_dir: Path | None = None
+    hash: str = ""  # SHA-256 of the contents as stored ("" for a file not stored, or one that could not be read)
 
     @property
     def accepted(self) -> bool:
@@ -67,7 +68,7 @@ class _Mirror:
     def __init__(self, wh: warehouse.Warehouse):
         self.data_dir = wh.data_dir
         rows = wh.query(
-            "select path, fid, rel, size, mtime_ns, as_of, dataset, sample, rows, problems, dated_by from files"
+            "select path, fid, rel, size, mtime_ns, as_of, dataset, sample, rows, problems, hash from files"
         )
         # Paths are kept as bytes: a file name that is not valid UTF-8 is still one file, told apart from others.
         self.stored: dict[str, tuple] = {os.fsdecode(r[0]): r[1:] for r in rows.iter_rows()}
@@ -84,9 +85,11 @@ class _Mirror:
         key = e.where
         hit = self.files.get(key)
         if hit is None or hit.entry != e:
-            fid, _, _, _, _, _, sample, rows, problems, _ = self.stored[key]
+            fid, _, _, _, _, _, sample, rows, problems, digest = self.stored[key]
             errors, warnings = tables.problems_from_json(problems)
-            hit = self.files[key] = LoadedFile(e, None, errors, warnings, sample, rows, fid, self.data_dir)
+            hit = self.files[key] = LoadedFile(
+                e, None, errors, warnings, sample, rows, fid, self.data_dir, digest or ""
+            )
         return hit
 
     def forget(self, key: str) -> None:
@@ -95,8 +98,8 @@ class _Mirror:
 
     def remember(self, j: tables.Ingested, fid: int) -> None:
         e = j.entry
-        self.stored[e.where] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, "")
-        self.files[e.where] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir)
+        self.stored[e.where] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, j.hash)
+        self.files[e.where] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir, j.hash)
 
 
 _mirrors: dict[int, tuple[warehouse.Warehouse, _Mirror]] = {}
