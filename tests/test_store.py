@@ -373,3 +373,53 @@ def test_a_parquet_file_with_two_columns_of_one_name_is_rejected_naming_it(write
     [rejected] = load().rejected()
     [problem] = rejected.errors
     assert problem.column == "value" and "出现了 2 次" in problem.message
+
+
+# --- many sessions looking at once ------------------------------------------------------------------------------
+
+
+def _slow_scans(monkeypatch, seconds: float) -> list[int]:
+    """Every scan of the data dir takes `seconds` (thousands of files on a slow disk); the list counts them."""
+    import time as clock
+
+    real, started = store.scan, []
+
+    def slow(root):
+        started.append(1)
+        found = real(root)
+        clock.sleep(seconds)  # the files were listed first: anything written meanwhile is not in this scan
+        return found
+
+    monkeypatch.setattr(store, "scan", slow)
+    return started
+
+
+def test_sessions_opening_at_once_share_scans_of_the_data_dir(write, data_dir, monkeypatch):
+    import threading
+
+    write("indicators", "2025-06-30.parquet", [ind("tech_sme", "利州区", 2025, 6, 40.0)])
+    scans = _slow_scans(monkeypatch, 0.3)
+    seen: list[int] = []
+    views = [threading.Thread(target=lambda: seen.append(len(store.load(data_dir).files))) for _ in range(12)]
+    for view in views:
+        view.start()
+    for view in views:
+        view.join()
+    assert seen == [1] * 12
+    assert len(scans) <= 3  # not one per session
+
+
+def test_a_look_never_misses_a_file_dropped_before_it_asked(write, data_dir, monkeypatch):
+    """A session that asks while another's scan runs waits for a scan that started after it asked."""
+    import threading
+    import time as clock
+
+    write("indicators", "2025-06-30.parquet", [ind("tech_sme", "利州区", 2025, 6, 40.0)])
+    _slow_scans(monkeypatch, 0.4)
+    early = threading.Thread(target=store.load, args=(data_dir,))
+    early.start()
+    clock.sleep(0.1)  # the first scan has listed the dir and is still running
+    write("indicators", "2025-09-30.parquet", [ind("tech_sme", "利州区", 2025, 9, 41.0)])
+    late = store.load(data_dir)
+    early.join()
+    assert sorted(f.entry.rel for f in late.files) == ["indicators/2025-06-30.parquet", "indicators/2025-09-30.parquet"]

@@ -10,6 +10,7 @@ past quarter's results outlive new files dated after it.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -211,7 +212,43 @@ def _stored_frame(wh: warehouse.Warehouse, dataset: str) -> pl.DataFrame:
 def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data:
     """The data in effect now: scans the dir (stat only), reads only new or changed files."""
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    return _version(root, tuple(scan(root)), cutoff)
+    return _version(root, _looks.look(root), cutoff)
+
+
+class _Looks:
+    """Scans of data dirs shared by callers who ask at the same time (twenty officials opening a link at once): a
+    caller gets a scan that started after it asked, never an older one, so nothing dropped before the ask is missed;
+    those who ask while a scan runs share the next one instead of each statting every file."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._running: set[str] = set()
+        self._last: dict[str, tuple[float, tuple[FileEntry, ...]]] = {}
+
+    def look(self, root: Path) -> tuple[FileEntry, ...]:
+        key, asked = str(root), time.monotonic()
+        with self._cond:
+            while True:
+                done = self._last.get(key)
+                if done is not None and done[0] >= asked:
+                    return done[1]
+                if key not in self._running:
+                    self._running.add(key)
+                    break
+                self._cond.wait()
+        started, entries = time.monotonic(), None
+        try:
+            entries = tuple(scan(root))
+            return entries
+        finally:
+            with self._cond:
+                self._running.discard(key)
+                if entries is not None:
+                    self._last[key] = (started, entries)
+                self._cond.notify_all()
+
+
+_looks = _Looks()
 
 
 def cut(data: Data, cutoff: date | None) -> Data:
