@@ -42,6 +42,45 @@ STYLE = (ASSETS / "gydash.css").read_text(encoding="utf-8")
 LABELS = (ASSETS / "gydash.js").read_text(encoding="utf-8")
 BADGE_COLOURS = {k: s.badge for k, s in palette.TARGET.items()}
 DATA_PAGE = "pages/data.py"
+# The menu: (group, [(page script, title, icon)]). app.py registers these pages; presenter mode, which hides the
+# sidebar, offers the same menu as links in its control bar.
+MENU = (
+    ("总览", [("pages/overview.py", "目标进度", ":material/flag:")]),
+    ("责任落实", [("pages/duties.py", "责任落实", ":material/task_alt:")]),
+    (
+        "党建覆盖",
+        [
+            ("pages/coverage.py", "两个覆盖台账", ":material/account_tree:"),
+            ("pages/commendations.py", "表扬推荐", ":material/military_tech:"),
+        ],
+    ),
+    ("县区对比", [("pages/counties.py", "县区对比", ":material/map:")]),
+    ("季度汇报", [("pages/meeting.py", "季度汇报", ":material/co_present:")]),
+    (
+        "数据管理",
+        [
+            (DATA_PAGE, "数据管理", ":material/folder_open:"),
+            ("pages/submissions.py", "报送情况", ":material/assignment_late:"),
+        ],
+    ),
+)
+
+
+def pages() -> dict:
+    """The pages for st.navigation, grouped as the menu shows them; the first is the default."""
+    first = MENU[0][1][0][0]
+    return {
+        group: [st.Page(path, title=title, icon=icon, default=path == first) for path, title, icon in items]
+        for group, items in MENU
+    }
+
+
+def menu_links() -> None:
+    """The menu as links, for where the sidebar is hidden (presenter mode)."""
+    for group, items in MENU:
+        st.caption(group)
+        for path, title, icon in items:
+            st.page_link(path, label=title, icon=icon)
 
 
 def style() -> None:

@@ -34,7 +34,7 @@ presenting = st.session_state.get("meeting_mode", "演示模式") == "演示模�
 if not presenting:
     ui.page_header("季度汇报", d)
 # Presenter mode: one slim bar (quarter, mode, paging, downloads) so a section fills the rest of the screen.
-bar = st.columns([2.2, 2, 1.1, 1.1, 1.6, 1.2] if presenting else [2, 2, 3], vertical_alignment="bottom")
+bar = st.columns([2.2, 2, 1.1, 1.1, 1.6, 1.2, 1.1] if presenting else [2, 2, 3], vertical_alignment="bottom")
 label = bar[0].selectbox(
     "季度",
     list(by_label),
@@ -80,6 +80,8 @@ def downloads() -> None:
 if presenting:
     with bar[5].popover("下载", icon=":material/download:", width="stretch"):
         downloads()
+    with bar[6].popover("菜单", icon=":material/menu:", width="stretch"):  # the sidebar is hidden while presenting
+        ui.menu_links()
 else:
     with bar[2]:
         downloads()

@@ -151,3 +151,14 @@ def test_every_page_offers_png_and_csv_for_its_charts_and_csv_for_its_tables(bun
 def test_csv_download_opens_in_excel_with_chinese() -> None:
     data = export.csv(pl.DataFrame({"县区": ["利州区"], "数值": [52]}))
     assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig").splitlines() == ["县区,数值", "利州区,52"]
+
+
+def test_presenter_mode_keeps_the_menu_within_reach(bundled) -> None:
+    """Presenter mode hides the sidebar: its control bar has a 菜单 with a link to every page of the menu."""
+    from gydash import ui
+
+    at = run()
+    assert "菜单" in [p.proto.popover.label for p in at.get("popover")]
+    links = [link.proto.label for link in at.get("page_link")]
+    assert links == [title for _, items in ui.MENU for _, title, _ in items]
+    assert len({link.proto.page_script_hash for link in at.get("page_link")}) == len(links)  # each to its own page

@@ -3,9 +3,7 @@ app.py registers, console-error capture and full-page screenshots in Debian's Ch
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import importlib
 import os
 import re
 import signal
@@ -39,32 +37,12 @@ class PageSpec:
 RETRY_AFTER_S = 20  # an idle page with no new run after this long is asked again
 
 
-def registered_pages(app: Path = APP) -> list[PageSpec]:
-    """Every st.Page(...) in app.py in source order, read from the source at call time (so new pages count)."""
-    tree = ast.parse(app.read_text(encoding="utf-8"))
-    names: dict[str, object] = {}
-    for node in tree.body:  # names like ui.DATA_PAGE come from `from gydash import ui`
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "gydash":
-            for alias in node.names:
-                try:
-                    names[alias.asname or alias.name] = importlib.import_module(f"{node.module}.{alias.name}")
-                except ImportError:
-                    names[alias.asname or alias.name] = getattr(importlib.import_module(node.module), alias.name)
+def registered_pages() -> list[PageSpec]:
+    """Every page app.py registers, in menu order: the table gydash.ui.MENU that app.py hands to st.navigation
+    (through ui.pages()) and presenter mode lists as links."""
+    from gydash import ui
 
-    def value(expr: ast.expr) -> str:
-        return str(eval(compile(ast.Expression(expr), str(app), "eval"), names))  # our own app.py, read at test time
-
-    calls = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Call) and n.args and getattr(n.func, "attr", getattr(n.func, "id", None)) == "Page"
-    ]
-    calls.sort(key=lambda n: (n.lineno, n.col_offset))
-    specs = []
-    for call in calls:
-        title = next((value(k.value) for k in call.keywords if k.arg == "title"), None)
-        specs.append(PageSpec(value(call.args[0]), title))
-    return specs
+    return [PageSpec(path, title) for _, items in ui.MENU for path, title, _ in items]
 
 
 def free_port() -> int:
