@@ -217,3 +217,36 @@ def test_the_warehouse_file_lives_in_the_state_dir(write, load, state_dir):
     write("indicators", "2025-06-30.parquet", GOOD)
     d = load()
     assert d.warehouse.path is not None and d.warehouse.path.parent == state_dir / "warehouse"
+
+
+# ------------------------------------------------------------------ results kept across restarts
+
+
+def _restart() -> None:
+    """What a new process starts from: nothing in memory, the warehouse file as it was left."""
+    warehouse.close_all()
+    store._versions.clear()
+
+
+def test_a_restart_finds_a_past_quarters_board_kept_and_a_change_recomputes_it(write, load, monkeypatch):
+    from gydash.plan import scoreboard
+
+    write("indicators", "2025-06-30.parquet", GOOD)
+    worked: list[date] = []
+    real = scoreboard._board_of
+    monkeypatch.setattr(scoreboard, "_board_of", lambda cut, q, plan_id: worked.append(q) or real(cut, q, plan_id))
+    q = date(2025, 6, 30)
+    first = scoreboard.board(load(), q)
+    assert worked == [q]
+    _restart()
+    write("indicators", "2025-09-30.parquet", [ind("tech_sme", "利州区", 2025, 9, 41.0)])  # after the quarter
+    assert scoreboard.board(load(), q).equals(first)
+    assert worked == [q]  # kept: neither the restart nor a later file works it out again
+    _restart()
+    write("indicators", "2025-06-30.parquet", [ind("tech_sme", "利州区", 2025, 6, 39.0)], mtime=2_000_000_000)
+    scoreboard.board(load(), q)
+    assert worked == [q, q]  # a file of the quarter changed: worked out afresh
+    _restart()
+    monkeypatch.setattr(store, "_code_version", lambda: "a later release")
+    scoreboard.board(load(), q)
+    assert worked == [q, q, q]

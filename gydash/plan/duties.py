@@ -395,7 +395,7 @@ def evaluate(data: Data, today: date | None = None, table: pl.DataFrame | None =
     today = today or clock.today()
     if table is not None:
         return _compute(data, today, table)
-    return data.cached(f"duties:{today}", lambda: _compute(data, today, rules()))
+    return data.kept(f"duties:{today}", lambda: _compute(data, today, rules()))
 
 
 def cell(data: Data, rule: str, area: str, period: str, today: date | None = None) -> dict:

@@ -160,12 +160,14 @@ def _composite(parts: dict[str, float | None]) -> float | None:
 
 def board(data: Data, q: date, plan_id: str = plan.BUILTIN_PLAN) -> pl.DataFrame:
     """One row per county as of quarter end q: component scores (0–1), composite (0–100), rank, and drags.
-    Cached on the data version; the data cut off at q keeps only its small results (store._settle)."""
+    Worked out once per state of the files dated up to q and kept in the warehouse (Data.kept): files dropped
+    later, or a restart, do not make a past quarter's board be worked out again."""
     return data.cached(f"board:{q}:{plan_id}", lambda: _board(data, q, plan_id))
 
 
 def _board(data: Data, q: date, plan_id: str) -> pl.DataFrame:
-    return _board_of(store.cut(data, q), q, plan_id)
+    cut = store.cut(data, q)
+    return cut.kept(f"board:{q}:{plan_id}", lambda: _board_of(cut, q, plan_id))
 
 
 def _board_of(cut: Data, q: date, plan_id: str) -> pl.DataFrame:

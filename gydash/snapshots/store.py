@@ -9,11 +9,14 @@ past quarter's results outlive new files dated after it.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -129,6 +132,28 @@ class Data:
                 self.memo[name] = compute()
             return self.memo[name]
 
+    def kept(self, name: str, compute) -> pl.DataFrame:
+        """A derived frame, computed once per state of the data like `cached`, and also kept in the warehouse: a
+        restarted app finds it there instead of working it out again (a past quarter's board, whose files rarely
+        change). The key names the result, every file of this state (path, size, mtime) and the code, so a changed
+        file or a new release never gets an old answer. `name` must carry every other input (quarter, day, plan)."""
+
+        def fetch() -> pl.DataFrame:
+            if self.extra:  # an import being previewed: its file is not stored, nor is anything worked out from it
+                return compute()
+            key = hashlib.sha256(repr((name, self.key, _code_version())).encode()).hexdigest()
+            wh = self.warehouse
+            hit = wh.kept(key)
+            if hit is not None:
+                return pl.read_ipc(io.BytesIO(hit))
+            frame = compute()
+            out = io.BytesIO()
+            frame.write_ipc(out)
+            wh.keep(key, out.getvalue())
+            return frame
+
+        return self.cached(name, fetch)
+
     def query(
         self,
         sql: str,
@@ -158,6 +183,16 @@ class Data:
             frame = frame.slice(0, frame["_as_of"].search_sorted(self.cutoff, side="right"))
         mine = [f for f in self.extra if f.entry.dataset == dataset]
         return _with_extra(self, frame, mine) if mine else frame
+
+
+@cache
+def _code_version() -> str:
+    """A digest of gydash's code and plan tables: results kept by an older release are not used by a newer one."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".csv") and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def orders(data: Data, dataset: str) -> dict[str, int]:

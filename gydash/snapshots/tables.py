@@ -5,6 +5,7 @@
   effect (recomputed in Python from catalog.FileEntry.order, the one tie-break rule, after every change);
 - ``rows_<dataset>``: the accepted rows with provenance (``_fid`` → files, ``_row`` the row in the file). Event
   datasets (activities, loans) also keep, per row, what resolving them needs at any cut-off date (see filing);
+- ``kept``: results worked out from one state of the files, as Arrow bytes, by key (store.Data.kept);
 - ``monthly_<event dataset>``: the events' counts and sums per (month, area, kind) and per span of snapshot dates in
   which they are in effect (``_as`` up to ``_lost``), kept in step with the rows for the months a change touches:
   what the duty engine reads (its periods are calendar months and years), tens of thousands of rows for a million
@@ -66,6 +67,9 @@ def schema_sql() -> list[str]:
             size bigint, mtime_ns bigint, hash varchar, status varchar, sample boolean, rows bigint,
             problems varchar, areas varchar[], ord integer)""",
         "create sequence fid_seq",
+        # Results worked out from one state of the files (a past quarter's board …), by a key naming the result,
+        # that state and the code (see store.Data.kept): a restart finds them instead of working them out again.
+        "create table kept (key varchar primary key, value blob, stored timestamp default current_timestamp)",
     ]
     for ds in contract.DATASETS:
         cols = ", ".join(f"{c.name} {_sql_type(DTYPES[c.type])}" for c in contract.columns(ds))

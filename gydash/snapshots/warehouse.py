@@ -46,6 +46,9 @@ def _schema_hash() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+MAX_KEPT = 200  # results kept (a few kB each: boards of the quarters, duty tables of recent states)
+
+
 class Warehouse:
     """One process's warehouse for one data dir. Reads go through `cursor()` (a cursor per thread); changes go
     through `apply()` under the process's lock."""
@@ -92,6 +95,28 @@ class Warehouse:
             finally:
                 cur.close()
             self.generation = next(_generations)
+
+    def kept(self, key: str) -> bytes | None:
+        """A result kept under `key`, or None."""
+        cur = self.cursor()
+        try:
+            found = cur.sql("select value from kept where key = $k", params={"k": key}).fetchall()
+        finally:
+            cur.close()
+        return found[0][0] if found else None
+
+    def keep(self, key: str, value: bytes) -> None:
+        """Keep a result (the oldest go once MAX_KEPT are kept: most are for states of the files long gone)."""
+        with self.lock:
+            cur = self.cursor()
+            try:
+                cur.sql("insert or replace into kept (key, value) values ($k, $v)", params={"k": key, "v": value})
+                cur.sql(
+                    "delete from kept where key not in (select key from kept order by stored desc limit $n)",
+                    params={"n": MAX_KEPT},
+                )
+            finally:
+                cur.close()
 
     def close(self) -> None:
         self.closed = True
