@@ -39,10 +39,12 @@ _generations = itertools.count(1)  # unique across warehouses of the process: a 
 
 
 def _schema_hash() -> str:
-    """The contract's columns, the table layout, the events' bookkeeping and tables.SCHEMA_VERSION: a warehouse
+    """The contract's columns, the table layout, the events' bookkeeping, tables.SCHEMA_VERSION and DuckDB's version
+    (the stored event groups are found by DuckDB's hash(), which a new DuckDB may compute differently): a warehouse
     built under any other is rebuilt."""
     spec = [(ds, [(c.name, c.type) for c in contract.columns(ds)]) for ds in contract.DATASETS]
-    text = json.dumps([tables.SCHEMA_VERSION, spec, tables.schema_sql(), filing.EVENTS_SQL, filing.MONTHLY_SQL])
+    sql = [tables.schema_sql(), filing.EVENTS_SQL, filing.MONTHLY_SQL]
+    text = json.dumps([tables.SCHEMA_VERSION, spec, sql, duckdb.__version__])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
