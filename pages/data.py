@@ -89,7 +89,7 @@ def files_tab() -> None:
         else:
             st.markdown(f"- {f['text']}")
 
-    counts = {s: sum(1 for f in d.files if f.status == s) for s in ("accepted", "warning", "rejected")}
+    counts = d.cached("file_counts", lambda: {s: sum(1 for f in d.files if f.status == s) for s in STATUS_KEYS})
     st.markdown(
         f"#### 文件检查结果\n共 {len(d.files)} 个数据文件：已采用 {counts['accepted']}，有警告 {counts['warning']}，"
         f"**已拒绝 {counts['rejected']}**；已忽略 {len(d.ignored)} 个其他文件。"
@@ -120,24 +120,8 @@ def files_tab() -> None:
         if not files and not ignored:
             continue
         st.markdown(f"##### {DATASET_LABELS[dataset]}（{dataset}/）")
-        rows = [
-            {
-                "文件": visible(f.entry.rel),
-                "快照日期": str(f.entry.as_of),
-                "行数": f.rows,
-                "状态": STATUS_WORDS[f.status],
-                "说明": "；".join(brief(p) for p in (*f.errors, *f.warnings))[:300],
-            }
-            for f in sorted(files, key=lambda f: f.entry.order, reverse=True)  # the file in effect first
-        ]
-        rows += [
-            {"文件": visible(e.rel), "快照日期": "", "行数": None, "状态": STATUS_WORDS["ignored"], "说明": e.ignored}
-            for e in ignored
-        ]
-        table = pl.DataFrame(
-            rows,
-            schema={"文件": pl.String, "快照日期": pl.String, "行数": pl.Int64, "状态": pl.String, "说明": pl.String},
-        )
+        # Thousands of files: the table is made once per state of the data dir, not on every rerun.
+        table = d.cached(f"file_table:{dataset}", lambda files=files, ignored=ignored: file_table(files, ignored))
         ui.table(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 300))
         warned = [f for f in files if f.status == "warning"]
         if warned:
@@ -155,6 +139,31 @@ def files_tab() -> None:
         )
     for note in d.notes(today):
         st.caption(f"! {md(note)}")
+
+
+STATUS_KEYS = ("accepted", "warning", "rejected")
+
+
+def file_table(files: list, ignored: list) -> pl.DataFrame:
+    """A dataset's files, the one in effect first, then the files ignored, with why."""
+    rows = [
+        {
+            "文件": visible(f.entry.rel),
+            "快照日期": str(f.entry.as_of),
+            "行数": f.rows,
+            "状态": STATUS_WORDS[f.status],
+            "说明": "；".join(brief(p) for p in (*f.errors, *f.warnings))[:300],
+        }
+        for f in sorted(files, key=lambda f: f.entry.order, reverse=True)  # the file in effect first
+    ]
+    rows += [
+        {"文件": visible(e.rel), "快照日期": "", "行数": None, "状态": STATUS_WORDS["ignored"], "说明": e.ignored}
+        for e in ignored
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"文件": pl.String, "快照日期": pl.String, "行数": pl.Int64, "状态": pl.String, "说明": pl.String},
+    )
 
 
 # ---------------------------------------------------------------- history of one key

@@ -175,7 +175,8 @@ class Data:
         return self.warehouse.query(sql, bound, views | derived, **frames)
 
     def notes(self, today: date) -> list[Problem]:
-        return dating.dating_notes(self, today)
+        """Notes on the dir and snapshot dates (dating.dating_notes), worked out once per state and day."""
+        return list(self.cached(f"notes:{today}", lambda: dating.dating_notes(self, today)))
 
     def _frame(self, dataset: str) -> pl.DataFrame:
         frame = _stored_frame(self.warehouse, dataset)
