@@ -21,9 +21,45 @@ SMALL_WIDTH = 120  # px per county in the small multiples: two of them and the a
 CHECK_SPECS = False
 
 
-def spec_of(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a Vega-Lite dict (checked against the schema when CHECK_SPECS is on)."""
-    return chart.to_dict(validate=CHECK_SPECS)
+def vega_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict as the pages send it (checked against the schema when CHECK_SPECS is on), its
+    rows as Arrow IPC bytes: st.vega_lite_chart sends bytes as they are, where it would turn rows into a pandas
+    frame and then Arrow on every rerun. Made once and cached by its callers; json_rows turns it back for a PNG."""
+    spec = chart.to_dict(validate=CHECK_SPECS)
+    if "datasets" in spec:
+        spec["datasets"] = {name: _arrow_rows(rows) for name, rows in spec["datasets"].items()}
+    return spec
+
+
+def _arrow_rows(rows):
+    """Rows as Arrow IPC bytes; rows that do not make one column type each (never in gydash's charts) stay as
+    they are."""
+    import pyarrow as pa
+
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        return rows
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    try:
+        table = pa.table({n: pa.array([r.get(n) for r in rows]) for n in names})
+    except (pa.ArrowException, TypeError, ValueError):
+        return rows
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def json_rows(spec: dict) -> dict:
+    """A spec with its rows as JSON again (what vega_spec made Arrow), for drawing it outside the browser."""
+    import pyarrow as pa
+
+    if not any(isinstance(v, bytes) for v in spec.get("datasets", {}).values()):
+        return spec
+    rows = {
+        name: pa.ipc.open_stream(v).read_all().to_pylist() if isinstance(v, bytes) else v
+        for name, v in spec["datasets"].items()
+    }
+    return spec | {"datasets": rows}
 
 
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -266,42 +266,7 @@ def _built(where: tuple, args: tuple, kwargs: dict, themed: bool, _build) -> dic
     from gydash import charts
 
     built = _build(*args, **kwargs)
-    drawn = charts.spec_of(charts.themed(built) if themed else built)
-    if "datasets" in drawn:
-        drawn["datasets"] = {name: _arrow_rows(rows) for name, rows in drawn["datasets"].items()}
-    return drawn
-
-
-def _arrow_rows(rows):
-    """A chart's rows as Arrow IPC bytes, which st.vega_lite_chart sends as they are: made once with the cached spec,
-    instead of Streamlit turning the rows into a pandas frame and then Arrow on every rerun. Rows that do not make
-    one column type each (never in gydash's charts) stay as they are."""
-    import pyarrow as pa
-
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-        return rows
-    names = list(dict.fromkeys(k for r in rows for k in r))
-    try:
-        table = pa.table({n: pa.array([r.get(n) for r in rows]) for n in names})
-    except (pa.ArrowException, TypeError, ValueError):
-        return rows
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _json_rows(drawn: dict) -> dict:
-    """The spec with its rows as JSON again, for drawing it outside the browser (PNG)."""
-    import pyarrow as pa
-
-    if not any(isinstance(v, bytes) for v in drawn.get("datasets", {}).values()):
-        return drawn
-    rows = {
-        name: pa.ipc.open_stream(v).read_all().to_pylist() if isinstance(v, bytes) else v
-        for name, v in drawn["datasets"].items()
-    }
-    return drawn | {"datasets": rows}
+    return charts.vega_spec(charts.themed(built) if themed else built)
 
 
 def spec(build, *args, themed: bool = False, **kwargs) -> dict:
@@ -356,7 +321,7 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
     if not isinstance(drawn, dict):
         from gydash import charts
 
-        drawn = charts.spec_of(drawn)
+        drawn = charts.vega_spec(drawn)
     # A screen reader says the chart's Chinese name, not Vega's English descriptions of its axes and marks.
     drawn = {"description": f"图表：{name.replace('_', ' ')}"} | drawn
     drawn["config"] = drawn.get("config", {}) | {"aria": False}
@@ -371,7 +336,7 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
         else:
             st.download_button(
                 "图片（PNG）",
-                data=lambda: render.png(_json_rows(dict(drawn))),
+                data=lambda: render.png(dict(drawn)),
                 file_name=f"{name}.png",
                 mime="image/png",
                 on_click="ignore",

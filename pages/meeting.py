@@ -33,7 +33,7 @@ st.query_params["quarter"] = st.session_state["quarter"]
 presenting = st.session_state.get("meeting_mode", "演示模式") == "演示模式"
 if not presenting:
     ui.page_header("季度汇报", d)
-# Presenter mode: one slim bar (quarter, mode, paging, downloads) so a section fills the rest of the screen.
+# Presenter mode: one slim bar (quarter, mode, paging, downloads, menu) so a section fills the rest of the screen.
 bar = st.columns([2.2, 2, 1.1, 1.1, 1.6, 1.2, 1.1] if presenting else [2, 2, 3], vertical_alignment="bottom")
 label = bar[0].selectbox(
     "季度",

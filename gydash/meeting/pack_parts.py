@@ -23,9 +23,9 @@ class Chart:
 
     @cached_property
     def spec(self) -> dict:
-        """The chart as a Vega-Lite dict, made once (a built pack is cached per state of the data, and the meeting
-        page draws its sections on every rerun). Callers copy before changing it."""
-        return charts.spec_of(self.chart)
+        """The chart as the meeting page sends it (charts.vega_spec), made once: a built pack is cached per state of
+        the data, and the page draws its sections on every rerun. Callers copy before changing it."""
+        return charts.vega_spec(self.chart)
 
 
 @dataclass

@@ -105,7 +105,7 @@ def batches(entries: list[FileEntry]) -> Iterator[list[Ingested]]:
         by_dataset.setdefault(e.dataset, []).append(e)
     groups = [(ds, es[i : i + BATCH_FILES]) for ds, es in by_dataset.items() for i in range(0, len(es), BATCH_FILES)]
     # The next batch is read and checked while the caller stores this one (DuckDB works outside the GIL), so reading
-    # and storing overlap; at most two batches are held besides the one being stored.
+    # and storing overlap; one batch is held besides the one being stored.
     with ThreadPoolExecutor(max_workers=4) as pool, ThreadPoolExecutor(max_workers=1) as ahead:
         upcoming = ahead.submit(_batch, pool, *groups[0])
         for i in range(len(groups)):
