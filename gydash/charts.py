@@ -62,8 +62,22 @@ def json_rows(spec: dict) -> dict:
     return spec | {"datasets": rows}
 
 
+def configured(chart: alt.TopLevelMixin, **parts) -> alt.TopLevelMixin:
+    """The chart itself with these parts of its Vega-Lite config set (font="…", axis={…}, view={…}), each part
+    replacing the chart's own as Altair's configure_axis and the like do. Those copy the chart first, and copying a
+    layered or concatenated chart merges its layers again: theming the meeting pack that way took a fifth of the
+    page's first visit. Callers pass a chart they have just built and do not keep the unthemed one."""
+    if chart.config is alt.Undefined:
+        chart.config = alt.Config()
+    for part, value in parts.items():
+        chart.config[part] = value
+    return chart
+
+
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_view(stroke=None)
+    """The shared theme (what chart.configure(font=…).configure_axis(…).configure_view(…) makes), set in place."""
+    chart.config = alt.Config()
+    return configured(chart, font=FONT, axis={"labelFontSize": 12, "titleFontSize": 12}, view={"stroke": None})
 
 
 def _scale(row: dict) -> float:

@@ -10,7 +10,6 @@ from gydash.plan import commendations
 
 ui.route_through_app()
 
-FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 d = ui.data()
 today = clock.today()
@@ -128,13 +127,8 @@ def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
         .encode(text="文字:N")
         for ink in ("white", "#1f1f1f")
     ]
-    return (
-        alt.layer(cells, *words)
-        .properties(height=alt.Step(30))
-        .configure(font=FONT)
-        .configure_axis(labelFontSize=13)
-        .configure_view(stroke=None)
-    )
+    layered = alt.layer(cells, *words).properties(height=alt.Step(30))
+    return charts.configured(layered, font=charts.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
 ui.chart(

@@ -4,14 +4,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import ui
+from gydash import charts, ui
 from gydash.base import clock, fmt, palette, plan
 from gydash.plan import ledger
 from gydash.snapshots import xlsx
 
 ui.route_through_app()
 
-FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_COLOURS = palette.fills(palette.LEDGER)
 ZERO_COLOURS = palette.fills(palette.ZERO)
 
@@ -68,7 +67,7 @@ def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, r
     )
     words = base.mark_text(fontSize=11).encode(text=f"{text}:N")
     layered = (cells + words).properties(height=alt.Step(30))
-    return layered.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
+    return charts.configured(layered, font=charts.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
 # --- the answer first ---------------------------------------------------------------------------------------
@@ -231,7 +230,7 @@ def placement_chart(mobile: pl.DataFrame):
     )
     words = base.mark_text(align="left", dx=6, fontSize=13, color="#1f1f1f").encode(x=alt.datum(0), text="文字:N")
     chart = alt.layer(bars, words).properties(height=alt.Step(30))
-    return chart.configure(font=FONT).configure_axis(labelFontSize=13).configure_view(stroke=None)
+    return charts.configured(chart, font=charts.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
 ui.chart(

@@ -162,3 +162,26 @@ def test_no_comparison_when_last_quarter_had_no_data(dir_with_history) -> None:
     ch = _changes(dir_with_history, "2025Q1")  # only the 2025-03-20 ledger; 2024Q4 had nothing
     assert not ch.compared and ch.total == 0 and ch.table().is_empty()
     assert talking.change_points(ch) == ["上一季度（2024Q4）尚无数据，本季度不作比较"]
+
+
+def test_a_restart_finds_the_changes_kept_and_a_new_file_of_the_quarter_recomputes_them(
+    dir_with_history, write, monkeypatch
+) -> None:
+    from gydash.snapshots import store, warehouse
+
+    monkeypatch.setenv("GYDASH_WAREHOUSE", "file")  # kept in the warehouse file a server keeps
+    warehouse.close_all()
+    worked: list[str] = []
+    real = changes.between
+    monkeypatch.setattr(
+        changes, "between", lambda prev, cur, plan_id: worked.append(cur.label) or real(prev, cur, plan_id)
+    )
+    first = _changes(dir_with_history, "2025Q4")
+    assert worked == ["2025Q4"] and first.total > 0
+    warehouse.close_all()  # a restart: nothing in memory, the warehouse file as it was left
+    store._versions.clear()
+    again = _changes(dir_with_history, "2025Q4")
+    assert again == first and worked == ["2025Q4"]  # the same changes, dates and all, not worked out again
+    write("indicators", "2025-12-01_revised.parquet", [ind("hitech_enterprise", CITY, 2025, 9, 54.0)])  # 53 → 54
+    assert _changes(dir_with_history, "2025Q4") != first and worked == ["2025Q4", "2025Q4"]
+    warehouse.close_all()

@@ -80,6 +80,19 @@ def test_the_same_content_in_new_objects_is_the_same_chart():
     assert other != one and BUILT.count("同") == built + 1
 
 
+def named(frame, title: str, clean) -> alt.Chart:
+    return bars(frame, clean(title))
+
+
+def test_an_argument_that_cannot_be_pickled_still_gets_its_chart_drawn():
+    import polars as pl
+
+    frame = pl.DataFrame({"k": ["丁"], "v": [7.0]})
+    one = ui.spec(named, frame, "乙", clean=lambda t: f"{t}（图）")  # a lambda: neither pickled nor hashed
+    assert one["title"] == "乙（图）"
+    assert ui.spec(named, frame.with_columns(v=pl.lit(8.0)), "乙", clean=lambda t: f"{t}（图）") != one
+
+
 def font_sizes(node) -> list[float]:
     if isinstance(node, dict):
         own = [v for k, v in node.items() if (k == "fontSize" or k.endswith("FontSize")) and k != "datasets"]

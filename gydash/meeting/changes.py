@@ -16,8 +16,9 @@ When the previous quarter has no data at all there is nothing to compare and eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 
 import polars as pl
 
@@ -25,6 +26,7 @@ from gydash.base import fmt, plan
 from gydash.meeting.quarter import Quarter
 from gydash.plan import duties, ledger, progress
 from gydash.snapshots import resolve
+from gydash.snapshots.store import Codec
 
 KINDS = {
     "targets": "目标状态变化",
@@ -245,6 +247,39 @@ def between(previous: Quarter, current: Quarter, plan_id: str = plan.BUILTIN_PLA
     return out
 
 
+def _tagged(value):
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept")
+
+
+def _untagged(obj: dict):
+    if obj.keys() == {"__date__"}:
+        return date.fromisoformat(obj["__date__"])
+    if obj.keys() == {"__datetime__"}:
+        return datetime.fromisoformat(obj["__datetime__"])
+    return obj
+
+
+def _encode(changes: Changes) -> bytes:
+    """Changes as JSON (dates tagged); ValueError when they would not come back equal (a tuple, a NaN)."""
+    blob = json.dumps(asdict(changes), default=_tagged, ensure_ascii=False).encode()
+    if _decode(blob) != changes:
+        raise ValueError("changes do not survive JSON")
+    return blob
+
+
+def _decode(blob: bytes) -> Changes:
+    return Changes(**json.loads(blob, object_hook=_untagged))
+
+
+KEPT = Codec(_encode, _decode)
+
+
 def since_last_quarter(current: Quarter, plan_id: str = plan.BUILTIN_PLAN) -> Changes:
-    """Changes from the quarter before `current` (cached on the quarter's data)."""
-    return current.data.cached(f"changes:{plan_id}", lambda: between(current.previous(), current, plan_id))
+    """Changes from the quarter before `current`, computed once per state of the quarter's files and kept in the
+    warehouse (both quarters' cuts are made of the current cut's files, and each is judged on a fixed day)."""
+    name = f"changes:{plan_id}:{current.end}"
+    return current.data.kept(name, lambda: between(current.previous(), current, plan_id), KEPT)

@@ -57,9 +57,9 @@ class Pack:
 
 def theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """The shared chart theme with type a little larger, for a projector and a printed page."""
-    return (
-        charts.themed(chart)
-        .configure_axis(labelFontSize=14, titleFontSize=14, labelLimit=300)
-        .configure_title(fontSize=16, anchor="start", offset=8)
-        .configure_legend(labelFontSize=14, titleFontSize=14, orient="bottom")
+    return charts.configured(
+        charts.themed(chart),
+        axis={"labelFontSize": 14, "titleFontSize": 14, "labelLimit": 300},
+        title={"fontSize": 16, "anchor": "start", "offset": 8},
+        legend={"labelFontSize": 14, "titleFontSize": 14, "orient": "bottom"},
     )

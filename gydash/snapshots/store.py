@@ -14,10 +14,12 @@ import io
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -32,6 +34,22 @@ MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (qu
 FOREVER = date(9999, 12, 31)
 _lock = threading.RLock()
 _versions: OrderedDict[tuple, Data] = OrderedDict()
+
+
+class Codec(NamedTuple):
+    """How a kept result becomes bytes in the warehouse and comes back equal (Data.kept)."""
+
+    encode: Callable[[Any], bytes]
+    decode: Callable[[bytes], Any]
+
+
+def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.write_ipc(out)
+    return out.getvalue()
+
+
+FRAMES = Codec(_frame_bytes, lambda value: pl.read_ipc(io.BytesIO(value)))
 
 
 class _Frames:
@@ -132,25 +150,29 @@ class Data:
                 self.memo[name] = compute()
             return self.memo[name]
 
-    def kept(self, name: str, compute) -> pl.DataFrame:
+    def kept(self, name: str, compute, codec: Codec | None = None):
         """A derived frame, computed once per state of the data like `cached`, and also kept in the warehouse: a
         restarted app finds it there instead of working it out again (a past quarter's board, whose files rarely
         change). The key names the result, every file of this state (path, size, mtime) and the code, so a changed
-        file or a new release never gets an old answer. `name` must carry every other input (quarter, day, plan)."""
+        file or a new release never gets an old answer. `name` must carry every other input (quarter, day, plan).
+        A result that is not a frame comes with the `codec` that turns it into bytes and back exactly."""
+        codec = codec or FRAMES
 
-        def fetch() -> pl.DataFrame:
+        def fetch():
             if self.extra:  # an import being previewed: its file is not stored, nor is anything worked out from it
                 return compute()
             key = hashlib.sha256(repr((name, self.key, _code_version())).encode()).hexdigest()
             wh = self.warehouse
             hit = wh.kept(key)
             if hit is not None:
-                return pl.read_ipc(io.BytesIO(hit))
-            frame = compute()
-            out = io.BytesIO()
-            frame.write_ipc(out)
-            wh.keep(key, out.getvalue())
-            return frame
+                return codec.decode(hit)
+            result = compute()
+            try:
+                blob = codec.encode(result)
+            except (TypeError, ValueError):  # a value the codec cannot carry exactly: worked out again next time
+                return result
+            wh.keep(key, blob)
+            return result
 
         return self.cached(name, fetch)
 
