@@ -207,10 +207,14 @@ def page_header(title: str, d: Data) -> None:
         right.badge("示例数据", icon=":material/science:", color="orange")
 
 
-def status_badge(row: dict, where=st) -> None:
+def badge_md(row: dict) -> str:
+    """A target's status as the Markdown st.badge writes (colour, symbol and word), to go inside a larger
+    st.markdown: every element costs a rerun about a millisecond on the server, so a card is one element, not
+    three."""
     from gydash.base.fmt import status_text
 
-    where.badge(status_text(row), color=BADGE_COLOURS[row["status"]])
+    label = status_text(row).replace("[", "\\[").replace("]", "\\]")
+    return f":{BADGE_COLOURS[row['status']]}-badge[{label}]"
 
 
 def _next_table() -> int:

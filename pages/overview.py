@@ -41,12 +41,10 @@ def bullet_table(row: dict, name: str) -> pl.DataFrame:
 
 def card(row: dict, name: str) -> None:
     with st.container(border=True):
-        st.markdown(f"**{name}**")
-        ui.status_badge(row)
         # The figure's own period: the header's 数据截至 date is when the data came in, not what the figure covers.
         period = fmt.figure_period(row)
         figure = f"### {fmt.actual(row)}\n\n" + (f"{period}  \n" if period else "")  # period on its own line
-        st.markdown(figure + f"目标 {fmt.target(row)}")
+        st.markdown(f"**{name}**\n\n{ui.badge_md(row)}\n\n{figure}目标 {fmt.target(row)}")
         ui.chart(ui.spec(charts.bullet, row, themed=True), bullet_table(row, name), f"目标进度_{name}")
         st.caption(fmt.gap_words(row))
 
@@ -64,12 +62,11 @@ for row, name in zip(city, names, strict=True):
     with st.container(border=True):
         left, right = st.columns([2, 3])
         with left:
-            st.markdown(f"**{name}**（{row['area']}） · 截止 {row['deadline']}")
-            ui.status_badge(row)
             period = fmt.figure_period(row) or "最新一期"
             pace = f"\n- 序时进度 {fmt.percent(row['pace'])}" if not row["final"] and row["kind"] != "growth" else ""
             run_rate = fmt.run_rate_words(row)
             st.markdown(
+                f"**{name}**（{row['area']}） · 截止 {row['deadline']}\n\n{ui.badge_md(row)}\n\n"
                 f"- {period}：**{fmt.actual(row)}**{'（推算）' if row['derived'] else ''}，目标 {fmt.target(row)}\n"
                 f"- {fmt.gap_words(row)}{pace}" + (f"\n- {run_rate}" if run_rate else "")
             )
