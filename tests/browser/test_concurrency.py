@@ -89,3 +89,23 @@ def test_eight_sessions_while_a_file_arrives(served, browser):
     finally:
         for c in contexts:
             c.close()
+
+
+def test_a_bare_websocket_viewer_gets_the_page_it_asks_for(served):
+    """What the benchmark's app-server figures rest on (benchmarks/bench.py app_session): a WebSocket session
+    without a browser runs the very page a browser asks for by its URL name, and many at once are all served."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", Path(__file__).parents[2] / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    url, _ = served
+    pages = registered_pages()
+    for i, page in enumerate(pages):
+        name = "" if i == 0 else Path(page.path).stem  # the first page is the default, at the site's root
+        got = bench.app_session(url, name, look_for=page.title)
+        assert got["found"] and got["messages"] > 10, (page.path, got)
+        # the overview's own heading comes with the overview only: each session ran its page, not the default
+        assert bench.app_session(url, name, look_for="逐项详情")["found"] == (i == 0), page.path
+    crowd = bench.app_crowd(url, 4)
+    assert crowd["served"] == 4 and crowd["all_served_s"] is not None
