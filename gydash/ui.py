@@ -232,10 +232,15 @@ def table(frame, unit: str | None = None, pin: str | None = None, name: str = "�
     """st.dataframe of the frame as users download it (export.table: Chinese headers with units, rounded, no
     internal columns), with a 下载 menu under it for the same table as CSV (Streamlit's own table toolbar is
     English only and hidden by the page style). `pin` keeps that column in view while the rest scrolls
-    sideways (on a phone); `name` names the downloaded file."""
+    sideways (on a phone); `name` names the downloaded file. A table of more than a thousand rows (the file
+    list at full scale, a year's events behind a duty cell) is sent a screenful at a time as it is scrolled or
+    sorted (Streamlit's lazy delivery) instead of half a megabyte to a phone on every view; search and
+    Streamlit's own CSV, which lazy tables lack, are hidden anyway, and the 下载 menu gives every row."""
     from gydash.snapshots import export
 
     shown = export.table(frame, unit)
+    if kwargs.get("on_select", "ignore") == "ignore":  # a table users select rows in is sent whole
+        kwargs.setdefault("lazy", True)
     if pin in shown.columns:
         kwargs["column_config"] = {pin: st.column_config.Column(pinned=True)} | kwargs.get("column_config", {})
     event = st.dataframe(shown, **kwargs)

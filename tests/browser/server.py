@@ -260,3 +260,13 @@ SUBPAGE_PROBE = re.compile(
 def real_errors(errors: list[str]) -> list[str]:
     """Console and page errors, minus Streamlit's sub-page probes (see SUBPAGE_PROBE)."""
     return [e for e in errors if not SUBPAGE_PROBE.match(e)]
+
+
+def bench_module():
+    """benchmarks/bench.py (not a package), for tests of what its measurements rest on."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", Path(__file__).resolve().parents[2] / "benchmarks/bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench

@@ -12,7 +12,7 @@ import pytest
 
 from gydash.snapshots.sample import write_sample
 
-from .server import Watch, exceptions_on, nav_links, press_rerun, real_errors, registered_pages
+from .server import Watch, bench_module, exceptions_on, nav_links, press_rerun, real_errors, registered_pages
 
 SESSIONS = 8
 ON_OVERVIEW = 4  # the other four spread over the other pages, so different computations run side by side
@@ -94,11 +94,7 @@ def test_eight_sessions_while_a_file_arrives(served, browser):
 def test_a_bare_websocket_viewer_gets_the_page_it_asks_for(served):
     """What the benchmark's app-server figures rest on (benchmarks/bench.py app_session): a WebSocket session
     without a browser runs the very page a browser asks for by its URL name, and many at once are all served."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench", Path(__file__).parents[2] / "benchmarks" / "bench.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = bench_module()
     url, _ = served
     pages = registered_pages()
     for i, page in enumerate(pages):
