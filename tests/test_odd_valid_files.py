@@ -52,7 +52,7 @@ def interim_target(data: Path) -> None:
 
 def test_an_interim_year_city_target_shows_beside_the_final_one(sample, tmp_path, monkeypatch):
     at = run_pages(data_with(sample, tmp_path, interim_target), monkeypatch, [])  # the overview
-    titles = [m.value for m in at.markdown if m.value.startswith("**科技型中小企业")]
+    titles = [m.value.split("\n")[0] for m in at.markdown if m.value.startswith("**科技型中小企业")]  # cards' names
     assert "**科技型中小企业（2024 年目标）**" in titles and "**科技型中小企业（2025 年目标）**" in titles
     at.switch_page("pages/meeting.py").run()
     assert not at.exception, [e.value for e in at.exception]
