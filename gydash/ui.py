@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import importlib
 import pickle
@@ -274,7 +276,7 @@ def _built(where: tuple, content: str, themed: bool, _args: tuple, _kwargs: dict
     """The builder's chart as a Vega-Lite dict, made once per `content` of its arguments. The underscored
     arguments are left out of Streamlit's key (a page script defines its builders anew on every run); `where`
     stands for the builder and `content` for what it is given."""
-    return _build_spec(_build, _args, _kwargs, themed)
+    return _build_spec(_build, _args, _kwargs, themed, _kept_key(where, content, themed))
 
 
 def _content(args: tuple, kwargs: dict) -> str | None:
@@ -289,11 +291,51 @@ def _content(args: tuple, kwargs: dict) -> str | None:
     return hashlib.blake2b(blob, digest_size=20).hexdigest()
 
 
-def _build_spec(build, args: tuple, kwargs: dict, themed: bool) -> dict:
+def _build_spec(build, args: tuple, kwargs: dict, themed: bool, kept_as: str | None = None) -> dict:
+    """The spec, from the warehouse when `kept_as` names one kept there (a restarted server draws its charts
+    without building them in Altair: a trend chart takes about 0.1 s to build, 1 ms to fetch); otherwise built,
+    and kept under `kept_as`."""
     from gydash import charts
 
+    wh = _run_warehouse() if kept_as else None
+    if wh is not None:
+        hit = wh.kept(kept_as)
+        if hit is not None:
+            return charts.spec_of_bytes(hit)
     built = build(*args, **kwargs)
-    return charts.vega_spec(charts.themed(built) if themed else built)
+    spec = charts.vega_spec(charts.themed(built) if themed else built)
+    if wh is not None:
+        with contextlib.suppress(TypeError, ValueError):  # JSON cannot carry it (a NaN): built again after a restart
+            wh.keep(kept_as, charts.spec_bytes(spec))
+    return spec
+
+
+def _run_warehouse():
+    """The warehouse of the data this run shows, or None outside a page run that has asked for its data (a chart
+    drawn without data is not kept)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = getattr(get_script_run_ctx(), "cursors", None)
+    held = getattr(_this_run, "held", None)
+    return held[1].warehouse if run is not None and held is not None and held[0] is run else None
+
+
+@functools.cache
+def _source(filename: str) -> str:
+    """A digest of a builder's source file: a page's constants (colours, words) are not in its bytecode."""
+    try:
+        return hashlib.sha256(Path(filename).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _kept_key(where: tuple, content: str, themed: bool) -> str:
+    """The warehouse key of a chart: the builder (file, name, bytecode and source), what it was given, the theme,
+    gydash's code and Altair's version, so neither a new release nor a changed page gets an old chart."""
+    import altair
+
+    parts = ("chart", where, _source(where[0]), content, themed, store.code_version(), altair.__version__)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def spec(build, *args, themed: bool = False, **kwargs) -> dict:

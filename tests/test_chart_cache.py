@@ -93,6 +93,48 @@ def test_an_argument_that_cannot_be_pickled_still_gets_its_chart_drawn():
     assert ui.spec(named, frame.with_columns(v=pl.lit(8.0)), "乙", clean=lambda t: f"{t}（图）") != one
 
 
+def kept_script() -> None:
+    import polars as pl
+
+    from gydash import ui
+    from tests.test_chart_cache import bars
+
+    ui.data()  # a page asks for its data first; its charts are kept in that data's warehouse
+    frame = pl.DataFrame({"k": ["甲", "乙"], "v": [4.0, 6.0]})
+    ui.chart(ui.spec(bars, frame, "存"), frame, name="kept")
+
+
+def test_a_restarted_server_draws_a_chart_kept_in_the_warehouse_without_building_it(data_dir, monkeypatch):
+    import streamlit as st
+
+    from gydash.snapshots import store, warehouse
+
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("GYDASH_WAREHOUSE", "file")
+    warehouse.close_all()
+    made = shared().BUILT
+    at = AppTest.from_function(kept_script, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    built, drawn = made.count("存"), json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+    def restart() -> AppTest:
+        st.cache_data.clear()  # a new process: nothing in memory, the warehouse file as it was left
+        warehouse.close_all()
+        store._versions.clear()
+        again = AppTest.from_function(kept_script, default_timeout=30).run()
+        assert not again.exception, [e.value for e in again.exception]
+        return again
+
+    again = restart()
+    assert made.count("存") == built  # fetched, not built
+    assert json.loads(again.get("vega_lite_chart")[0].proto.spec) == drawn
+    assert rows(again.get("vega_lite_chart")[0]) == [{"k": "甲", "v": 4.0}, {"k": "乙", "v": 6.0}]
+    monkeypatch.setattr(store, "code_version", lambda: "a later release")
+    restart()
+    assert made.count("存") == built + 1  # a new release builds its charts afresh
+    warehouse.close_all()
+
+
 def font_sizes(node) -> list[float]:
     if isinstance(node, dict):
         own = [v for k, v in node.items() if (k == "fontSize" or k.endswith("FontSize")) and k != "datasets"]

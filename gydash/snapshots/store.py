@@ -208,6 +208,11 @@ class Data:
         return _with_extra(self, frame, mine) if mine else frame
 
 
+def code_version() -> str:
+    """A digest of gydash's code and plan tables (results kept in the warehouse carry it)."""
+    return _code_version()
+
+
 @cache
 def _code_version() -> str:
     """A digest of gydash's code and plan tables: results kept by an older release are not used by a newer one."""

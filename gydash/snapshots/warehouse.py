@@ -48,7 +48,7 @@ def _schema_hash() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-MAX_KEPT = 200  # results kept (a few kB each: boards of the quarters, duty tables of recent states)
+MAX_KEPT = 1000  # results kept (a few kB each: boards of the quarters, duty tables of recent states, chart specs)
 
 
 class Warehouse:
