@@ -37,15 +37,10 @@ rnd = st.selectbox(
 )
 
 
-def short_name(name: str) -> str:
-    """A column head two characters wide (利州, 旺苍; the city as 全市), so eight columns fit a phone."""
-    return "全市" if name == plan.area_name(plan.CITY) else name.removesuffix("区").removesuffix("县")
-
-
 def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, rows: list[str], title: str):
     """A round × county table drawn as coloured cells, each with its word (colour is never the only cue). Rounds
     run down the side and the counties across, so every round is labelled and a cell's word fits even on a phone."""
-    short = {name: short_name(name) for name in rows}
+    short = {name: plan.short_of_name(name) for name in rows}  # two characters wide: eight columns fit a phone
     frame = frame.with_columns(pl.col("area_name").replace_strict(short, default=pl.col("area_name")).alias("县区"))
     base = alt.Chart(frame).encode(
         y=alt.Y("round:O", title=None, axis=alt.Axis(labelAngle=0)),

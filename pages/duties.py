@@ -87,8 +87,12 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
     if len(period_order) <= MAX_PERIODS_ACROSS:
         where = {"x": alt.X("column:O", sort=labels, title=None, axis=top), "y": alt.Y("area:N", sort=area_order)}
         rows = len(area_order)
-    else:
-        where = {"x": alt.X("area:N", sort=area_order, title=None, axis=top), "y": alt.Y("column:O", sort=labels)}
+    else:  # the areas across by their two-character names, so all seven or eight are labelled on a phone
+        short = {a: plan.short_of_name(a) for a in set(area_order) | set(shown["area"].to_list())}
+        shown = shown.with_columns(pl.col("area").replace_strict(short, return_dtype=pl.String).alias("short"))
+        across = alt.Axis(orient="top", labelAngle=0, labelPadding=6, labelOverlap=False)
+        x = alt.X("short:N", sort=[short[a] for a in area_order], title=None, axis=across)
+        where = {"x": x, "y": alt.Y("column:O", sort=labels)}
         rows = len(period_order)
     where["y"] = where["y"].title(None)
     base = alt.Chart(shown.to_pandas()).encode(**where)

@@ -54,6 +54,17 @@ def area_short(code: str) -> str:
 
 
 @cache
+def _shorts_by_name() -> dict[str, str]:
+    return dict(zip(areas()["name"], areas()["short"], strict=True))
+
+
+def short_of_name(name: str) -> str:
+    """A county's two-character name from its full name (利州区 → 利州, 广元市 → 全市), so seven or eight columns
+    headed by counties fit a phone; a name not in the areas table stays as it is."""
+    return _shorts_by_name().get(name, name)
+
+
+@cache
 def indicators() -> pl.DataFrame:
     """The indicator catalogue: code, name, unit, measure (level|flow), additive, allow_negative, aliases, clause."""
     return _read("indicators")
