@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import date
 
 import altair as alt
@@ -74,25 +72,6 @@ def configured(chart: alt.TopLevelMixin, **parts) -> alt.TopLevelMixin:
     for part, value in parts.items():
         chart.config[part] = value
     return chart
-
-
-def _tagged_bytes(value):
-    if isinstance(value, bytes):
-        return {"__bytes__": base64.b64encode(value).decode()}
-    raise TypeError(f"{type(value).__name__} is not part of a spec")
-
-
-def _untagged_bytes(obj: dict):
-    return base64.b64decode(obj["__bytes__"]) if obj.keys() == {"__bytes__"} else obj
-
-
-def spec_bytes(spec: dict) -> bytes:
-    """A spec as vega_spec made it (Arrow rows as bytes), as bytes to keep; spec_of_bytes gives it back equal."""
-    return json.dumps(spec, default=_tagged_bytes, ensure_ascii=False, allow_nan=False).encode()
-
-
-def spec_of_bytes(blob: bytes) -> dict:
-    return json.loads(blob, object_hook=_untagged_bytes)
 
 
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

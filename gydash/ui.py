@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib
@@ -117,16 +116,27 @@ def data() -> Data:
     """The data in effect; store.load only stats files, so a rerun with no new file reads nothing. The dir is
     scanned once per run: the sidebar (app.py) and the page share that look at it, which also means both show
     the very same files. A run is told apart by the cursor table Streamlit makes afresh at the start of each."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    run = getattr(get_script_run_ctx(), "cursors", None)
-    held = getattr(_this_run, "held", None)
-    if run is not None and held is not None and held[0] is run:
-        return held[1]
+    held = _held_data()
+    if held is not None:
+        return held
     d = store.load()
+    run = _run()
     if run is not None:
         _this_run.held = (run, d)  # the run's own table is held, so `is` cannot match a later run by chance
     return d
+
+
+def _run():
+    """What tells this script run apart: the cursor table Streamlit makes afresh at its start (None outside one)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return getattr(get_script_run_ctx(), "cursors", None)
+
+
+def _held_data() -> Data | None:
+    """The data this run has already asked for (ui.data), or None."""
+    run, held = _run(), getattr(_this_run, "held", None)
+    return held[1] if run is not None and held is not None and held[0] is run else None
 
 
 def today():
@@ -221,9 +231,7 @@ def badge_md(row: dict) -> str:
 
 def _next_table() -> int:
     """The number of this table in the current run (1, 2, …): a stable key for its download menu on every rerun."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    run = getattr(get_script_run_ctx(), "cursors", None)
+    run = _run()
     held = getattr(_this_run, "tables", None)
     n = held[1] + 1 if held is not None and held[0] is run else 1
     _this_run.tables = (run, n)
@@ -292,32 +300,20 @@ def _content(args: tuple, kwargs: dict) -> str | None:
 
 
 def _build_spec(build, args: tuple, kwargs: dict, themed: bool, kept_as: str | None = None) -> dict:
-    """The spec, from the warehouse when `kept_as` names one kept there (a restarted server draws its charts
-    without building them in Altair: a trend chart takes about 0.1 s to build, 1 ms to fetch); otherwise built,
-    and kept under `kept_as`."""
+    """The spec, built; or, when `kept_as` names it and this run has its data, from the warehouse (kept there the
+    first time): a restarted server draws its charts without building them in Altair (a trend chart takes about
+    0.1 s to build, 1 ms to fetch)."""
     from gydash import charts
+    from gydash.snapshots import kept
 
-    wh = _run_warehouse() if kept_as else None
-    if wh is not None:
-        hit = wh.kept(kept_as)
-        if hit is not None:
-            return charts.spec_of_bytes(hit)
-    built = build(*args, **kwargs)
-    spec = charts.vega_spec(charts.themed(built) if themed else built)
-    if wh is not None:
-        with contextlib.suppress(TypeError, ValueError):  # JSON cannot carry it (a NaN): built again after a restart
-            wh.keep(kept_as, charts.spec_bytes(spec))
-    return spec
+    def built() -> dict:
+        chart = build(*args, **kwargs)
+        return charts.vega_spec(charts.themed(chart) if themed else chart)
 
-
-def _run_warehouse():
-    """The warehouse of the data this run shows, or None outside a page run that has asked for its data (a chart
-    drawn without data is not kept)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    run = getattr(get_script_run_ctx(), "cursors", None)
-    held = getattr(_this_run, "held", None)
-    return held[1].warehouse if run is not None and held is not None and held[0] is run else None
+    held = _held_data()
+    if kept_as is None or held is None:  # a chart drawn without a page's data is not kept
+        return built()
+    return kept.remembered(held.warehouse, kept_as, built, kept.JSON)
 
 
 @functools.cache

@@ -88,8 +88,8 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
         where = {"x": alt.X("column:O", sort=labels, title=None, axis=top), "y": alt.Y("area:N", sort=area_order)}
         rows = len(area_order)
     else:  # the areas across by their two-character names, so all seven or eight are labelled on a phone
-        short = {a: plan.short_of_name(a) for a in set(area_order) | set(shown["area"].to_list())}
-        shown = shown.with_columns(pl.col("area").replace_strict(short, return_dtype=pl.String).alias("short"))
+        short = {a: plan.short_of_name(a) for a in area_order}
+        shown = shown.with_columns(pl.col("area").replace_strict(short, default=pl.col("area")).alias("short"))
         across = alt.Axis(orient="top", labelAngle=0, labelPadding=6, labelOverlap=False)
         x = alt.X("short:N", sort=[short[a] for a in area_order], title=None, axis=across)
         where = {"x": x, "y": alt.Y("column:O", sort=labels)}

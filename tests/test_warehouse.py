@@ -247,6 +247,24 @@ def test_a_restart_finds_a_past_quarters_board_kept_and_a_change_recomputes_it(w
     scoreboard.board(load(), q)
     assert worked == [q, q]  # a file of the quarter changed: worked out afresh
     _restart()
-    monkeypatch.setattr(store, "_code_version", lambda: "a later release")
+    monkeypatch.setattr(store, "code_version", lambda: "a later release")
     scoreboard.board(load(), q)
     assert worked == [q, q, q]
+
+
+def test_a_kept_result_that_cannot_be_read_back_is_worked_out_again(write, load, monkeypatch):
+    from gydash.plan import scoreboard
+
+    write("indicators", "2025-06-30.parquet", GOOD)
+    worked: list[date] = []
+    real = scoreboard._board_of
+    monkeypatch.setattr(scoreboard, "_board_of", lambda cut, q, plan_id: worked.append(q) or real(cut, q, plan_id))
+    q = date(2025, 6, 30)
+    first = scoreboard.board(load(), q)
+    cur = load().warehouse.cursor()
+    cur.sql("update kept set value = 'not what was kept'::blob")  # damaged, or written by something else
+    cur.close()
+    _restart()
+    assert scoreboard.board(load(), q).equals(first) and worked == [q, q]
+    _restart()
+    assert scoreboard.board(load(), q).equals(first) and worked == [q, q]  # kept again, readable this time

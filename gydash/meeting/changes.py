@@ -16,17 +16,15 @@ When the previous quarter has no data at all there is nothing to compare and eve
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
 from gydash.base import fmt, plan
 from gydash.meeting.quarter import Quarter
 from gydash.plan import duties, ledger, progress
-from gydash.snapshots import resolve
-from gydash.snapshots.store import Codec
+from gydash.snapshots import kept, resolve
 
 KINDS = {
     "targets": "目标状态变化",
@@ -247,35 +245,9 @@ def between(previous: Quarter, current: Quarter, plan_id: str = plan.BUILTIN_PLA
     return out
 
 
-def _tagged(value):
-    if isinstance(value, datetime):
-        return {"__datetime__": value.isoformat()}
-    if isinstance(value, date):
-        return {"__date__": value.isoformat()}
-    raise TypeError(f"{type(value).__name__} is not kept")
-
-
-def _untagged(obj: dict):
-    if obj.keys() == {"__date__"}:
-        return date.fromisoformat(obj["__date__"])
-    if obj.keys() == {"__datetime__"}:
-        return datetime.fromisoformat(obj["__datetime__"])
-    return obj
-
-
-def _encode(changes: Changes) -> bytes:
-    """Changes as JSON (dates tagged); ValueError when they would not come back equal (a tuple, a NaN)."""
-    blob = json.dumps(asdict(changes), default=_tagged, ensure_ascii=False).encode()
-    if _decode(blob) != changes:
-        raise ValueError("changes do not survive JSON")
-    return blob
-
-
-def _decode(blob: bytes) -> Changes:
-    return Changes(**json.loads(blob, object_hook=_untagged))
-
-
-KEPT = Codec(_encode, _decode)
+KEPT = kept.Codec(  # the change lists as JSON, their dates tagged (kept.JSON), back as Changes
+    lambda changes: kept.JSON.encode(asdict(changes)), lambda blob: Changes(**kept.JSON.decode(blob))
+)
 
 
 def since_last_quarter(current: Quarter, plan_id: str = plan.BUILTIN_PLAN) -> Changes:

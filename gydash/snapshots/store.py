@@ -10,22 +10,19 @@ past quarter's results outlive new files dated after it.
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
 
 import polars as pl
 
 from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem
-from gydash.snapshots import dating, tables, verdicts, warehouse
+from gydash.snapshots import dating, kept, tables, verdicts, warehouse
 from gydash.snapshots.catalog import FileEntry, default_data_dir, scan
 from gydash.snapshots.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
 from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
@@ -34,22 +31,6 @@ MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (qu
 FOREVER = date(9999, 12, 31)
 _lock = threading.RLock()
 _versions: OrderedDict[tuple, Data] = OrderedDict()
-
-
-class Codec(NamedTuple):
-    """How a kept result becomes bytes in the warehouse and comes back equal (Data.kept)."""
-
-    encode: Callable[[Any], bytes]
-    decode: Callable[[bytes], Any]
-
-
-def _frame_bytes(frame: pl.DataFrame) -> bytes:
-    out = io.BytesIO()
-    frame.write_ipc(out)
-    return out.getvalue()
-
-
-FRAMES = Codec(_frame_bytes, lambda value: pl.read_ipc(io.BytesIO(value)))
 
 
 class _Frames:
@@ -150,29 +131,18 @@ class Data:
                 self.memo[name] = compute()
             return self.memo[name]
 
-    def kept(self, name: str, compute, codec: Codec | None = None):
+    def kept(self, name: str, compute, codec: kept.Codec = kept.FRAMES):
         """A derived frame, computed once per state of the data like `cached`, and also kept in the warehouse: a
         restarted app finds it there instead of working it out again (a past quarter's board, whose files rarely
         change). The key names the result, every file of this state (path, size, mtime) and the code, so a changed
         file or a new release never gets an old answer. `name` must carry every other input (quarter, day, plan).
         A result that is not a frame comes with the `codec` that turns it into bytes and back exactly."""
-        codec = codec or FRAMES
 
         def fetch():
             if self.extra:  # an import being previewed: its file is not stored, nor is anything worked out from it
                 return compute()
-            key = hashlib.sha256(repr((name, self.key, _code_version())).encode()).hexdigest()
-            wh = self.warehouse
-            hit = wh.kept(key)
-            if hit is not None:
-                return codec.decode(hit)
-            result = compute()
-            try:
-                blob = codec.encode(result)
-            except (TypeError, ValueError):  # a value the codec cannot carry exactly: worked out again next time
-                return result
-            wh.keep(key, blob)
-            return result
+            key = hashlib.sha256(repr((name, self.key, code_version())).encode()).hexdigest()
+            return kept.remembered(self.warehouse, key, compute, codec)
 
         return self.cached(name, fetch)
 
@@ -208,14 +178,10 @@ class Data:
         return _with_extra(self, frame, mine) if mine else frame
 
 
-def code_version() -> str:
-    """A digest of gydash's code and plan tables (results kept in the warehouse carry it)."""
-    return _code_version()
-
-
 @cache
-def _code_version() -> str:
-    """A digest of gydash's code and plan tables: results kept by an older release are not used by a newer one."""
+def code_version() -> str:
+    """A digest of gydash's code and plan tables: results kept by an older release are not used by a newer one (the
+    kept frames here, the kept chart specs in ui)."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".csv") and "__pycache__" not in p.parts):
