@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -228,43 +229,49 @@ def _restart() -> None:
     store._versions.clear()
 
 
-def test_a_restart_finds_a_past_quarters_board_kept_and_a_change_recomputes_it(write, load, monkeypatch):
+QUARTER = date(2025, 6, 30)
+
+
+@pytest.fixture
+def boards(write, load, monkeypatch) -> tuple[list[date], Callable[[], pl.DataFrame]]:
+    """(the quarters whose board was worked out, so far; the board of QUARTER as the counties page asks for it),
+    on a data dir with one indicators file in the quarter."""
     from gydash.plan import scoreboard
 
     write("indicators", "2025-06-30.parquet", GOOD)
     worked: list[date] = []
     real = scoreboard._board_of
     monkeypatch.setattr(scoreboard, "_board_of", lambda cut, q, plan_id: worked.append(q) or real(cut, q, plan_id))
-    q = date(2025, 6, 30)
-    first = scoreboard.board(load(), q)
+    return worked, lambda: scoreboard.board(load(), QUARTER)
+
+
+def test_a_restart_finds_a_past_quarters_board_kept_and_a_change_recomputes_it(boards, write, monkeypatch):
+    worked, board = boards
+    q = QUARTER
+    first = board()
     assert worked == [q]
     _restart()
     write("indicators", "2025-09-30.parquet", [ind("tech_sme", "利州区", 2025, 9, 41.0)])  # after the quarter
-    assert scoreboard.board(load(), q).equals(first)
+    assert board().equals(first)
     assert worked == [q]  # kept: neither the restart nor a later file works it out again
     _restart()
     write("indicators", "2025-06-30.parquet", [ind("tech_sme", "利州区", 2025, 6, 39.0)], mtime=2_000_000_000)
-    scoreboard.board(load(), q)
+    board()
     assert worked == [q, q]  # a file of the quarter changed: worked out afresh
     _restart()
     monkeypatch.setattr(store, "code_version", lambda: "a later release")
-    scoreboard.board(load(), q)
+    board()
     assert worked == [q, q, q]
 
 
-def test_a_kept_result_that_cannot_be_read_back_is_worked_out_again(write, load, monkeypatch):
-    from gydash.plan import scoreboard
-
-    write("indicators", "2025-06-30.parquet", GOOD)
-    worked: list[date] = []
-    real = scoreboard._board_of
-    monkeypatch.setattr(scoreboard, "_board_of", lambda cut, q, plan_id: worked.append(q) or real(cut, q, plan_id))
-    q = date(2025, 6, 30)
-    first = scoreboard.board(load(), q)
+def test_a_kept_result_that_cannot_be_read_back_is_worked_out_again(boards, load):
+    worked, board = boards
+    q = QUARTER
+    first = board()
     cur = load().warehouse.cursor()
     cur.sql("update kept set value = 'not what was kept'::blob")  # damaged, or written by something else
     cur.close()
     _restart()
-    assert scoreboard.board(load(), q).equals(first) and worked == [q, q]
+    assert board().equals(first) and worked == [q, q]
     _restart()
-    assert scoreboard.board(load(), q).equals(first) and worked == [q, q]  # kept again, readable this time
+    assert board().equals(first) and worked == [q, q]  # kept again, readable this time
