@@ -81,9 +81,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _is_sample(path: Path) -> bool:
+    from gydash.snapshots.parquet import ReadError, read_parquet  # pyarrow's reader, only for `gydash sample`
+
     try:
-        return store.read_parquet(path, path.stat().st_size)[1]
-    except (store.ReadError, OSError):
+        return read_parquet(path, path.stat().st_size)[1]
+    except (ReadError, OSError):
         return False
 
 

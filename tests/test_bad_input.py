@@ -303,7 +303,7 @@ def test_same_date_the_later_name_wins(tmp_path):
 
 def _replace_during_read(monkeypatch, victim: Path) -> list[int]:
     """Make read_parquet rewrite `victim` (new size and mtime) right after reading it once, like a copy landing."""
-    real = store.read_parquet
+    real = ingest.read_parquet
     calls: list[int] = []
 
     def reading(path: Path, size: int):

@@ -6,7 +6,6 @@ import contextlib
 import os
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from gydash.snapshots.tables import EVENT_DATASETS, Ingested, data_columns, kind_sql, numeric_columns, problems_json
@@ -170,6 +169,8 @@ def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingeste
 
 def _insert_rows(cur: duckdb.DuckDBPyConnection, ds: str, items: list[tuple[int, Ingested]]) -> dict[int, list]:
     """Store the files' accepted rows (event rows are staged, see _apply); the areas each file has rows for."""
+    import numpy as np  # here, not at the top: a process that reads no file (`gydash summary`) need not load it
+
     cols = data_columns(ds)
     frame = pl.concat([f.frame for _, f in items], how="vertical_relaxed").select("_row", *cols)
     heights = [f.frame.height for _, f in items]

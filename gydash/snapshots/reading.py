@@ -5,9 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from gydash.snapshots import limits, store
+from gydash.snapshots import limits
 from gydash.snapshots.csvfile import read_csv
 from gydash.snapshots.intake import Raw, Refused
+from gydash.snapshots.parquet import ReadError, read_parquet
 from gydash.snapshots.spreadsheet import read_xlsx
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
@@ -18,8 +19,8 @@ def read_parquet_bytes(content: bytes) -> Raw:
         path = Path(tmp) / "upload.parquet"
         path.write_bytes(content)
         try:
-            frame, _ = store.read_parquet(path, len(content))
-        except store.ReadError as exc:
+            frame, _ = read_parquet(path, len(content))
+        except ReadError as exc:
             where = [f"第 {exc.row} 行" if exc.row else "", f"列「{exc.column}」" if exc.column else ""]
             shown = f"值「{exc.value}」" if exc.value is not None else ""
             raise Refused(" ".join(w for w in (*where, shown) if w) + ("：" if any(where) else "") + str(exc)) from exc

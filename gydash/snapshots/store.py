@@ -24,7 +24,6 @@ from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem
 from gydash.snapshots import dating, kept, tables, verdicts, warehouse
 from gydash.snapshots.catalog import FileEntry, default_data_dir, scan
-from gydash.snapshots.parquet import NOT_PARQUET_ZIP, SAMPLE_KEY, ReadError, read_parquet  # noqa: F401  (store's API)
 from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
 
 MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (quarter ends, a chosen date)

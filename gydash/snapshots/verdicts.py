@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from gydash.base.problems import Problem
-from gydash.snapshots import ingest, tables, warehouse
+from gydash.snapshots import tables, warehouse
 from gydash.snapshots.catalog import FileEntry
 
 _lock = threading.RLock()
@@ -19,6 +19,8 @@ _lock = threading.RLock()
 
 def reads() -> int:
     """How many files have been opened and checked in this process (a rerun with no new file adds none)."""
+    from gydash.snapshots import ingest  # see sync
+
     return ingest.reads()
 
 
@@ -129,6 +131,10 @@ def sync(root: Path, entries: tuple[FileEntry, ...]) -> warehouse.Warehouse:
         wh.apply([mirror.stored[key][0] for key in gone], [])
         for key in gone:
             mirror.forget(key)
+        # Imported only when a file is to be read: reading brings in pyarrow's Parquet reader, and a process that
+        # finds nothing new (`gydash summary` on a built warehouse) starts faster without it.
+        from gydash.snapshots import ingest
+
         for judged in ingest.batches(fresh):  # each batch stored before the next is read
             wh.apply([], judged)
             paths = [os.fsencode(j.entry.where) for j in judged]

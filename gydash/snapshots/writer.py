@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 
 from gydash.base import clock
 from gydash.base.problems import show_value
-from gydash.snapshots import store
 from gydash.snapshots.catalog import date_from_name, os_reason
 from gydash.snapshots.intake import Prepared, Refused
+from gydash.snapshots.parquet import ReadError, read_parquet
 from gydash.snapshots.target import IMPORT_META_KEY, already_imported, folder_check, target_rel
 from gydash.snapshots.validate import validate
 
@@ -39,7 +39,7 @@ def write(prepared: Prepared, data_dir: Path | str, user: str | None = None) -> 
         return _write_file(prepared, target, user)
     except OSError as exc:
         raise Refused(f"无法写入 {prepared.dataset}/（{_write_reason(exc)}），未写入任何文件") from exc
-    except store.ReadError as exc:  # the file just written does not read back: say so, put nothing in place
+    except ReadError as exc:  # the file just written does not read back: say so, put nothing in place
         raise Refused(f"写入后的文件无法读回（{exc}），已放弃写入") from exc
 
 
@@ -88,7 +88,7 @@ def _write_file(prepared: Prepared, target: Path, user: str | None) -> Path:
 
 def _check_written(prepared: Prepared, tmp: Path) -> None:
     """The written file must validate to exactly the rows that were previewed."""
-    frame, _ = store.read_parquet(tmp, tmp.stat().st_size)
+    frame, _ = read_parquet(tmp, tmp.stat().st_size)
     again = validate(prepared.dataset, frame, prepared.rel)
     if again.frame is None or not again.frame.drop("_row").equals(prepared.frame.drop("_row")):
         raise Refused("写入后的文件与检查结果不一致，已放弃写入（这是程序问题，请联系维护人员）")
