@@ -3,7 +3,7 @@
     uv run python benchmarks/bench.py --scale small|full [--json OUT] [--browser]
 
 The data set is generated once into .bench-data/<scale>/ (see benchmarks/scale.py) and each run works on a
-hard-linked copy of it, so files dropped by the benchmark never leak into the cached set. Every measurement runs in
+copy of it, so files dropped by the benchmark never leak into the cached set. Every measurement runs in
 a fresh subprocess (nothing cached in gydash, Streamlit or DuckDB; the OS file cache is warm, as it is on a server
 that has been up for a while). Page timings use Streamlit's AppTest, which runs the real app script and pages
 in-process without a browser; --browser adds real Chromium: the overview's first render and reruns, then every
@@ -572,9 +572,11 @@ def run_worker(kind: str, data_dir: Path, *extra: str, state: Path | None = None
 
 
 def working_copy(source: Path, into: Path) -> Path:
-    """Hard links to the cached set (instant, no extra disk); files the benchmark drops go only into the copy."""
+    """A copy of the cached set (modification times kept); files the benchmark drops go only into the copy. Not
+    hard links: a file with a second name makes the app scan the dir on every look, as it must (see watch.py),
+    which staff's copies never have."""
     target = into / "data"
-    shutil.copytree(source, target, copy_function=os.link)
+    shutil.copytree(source, target)
     return target
 
 

@@ -384,9 +384,9 @@ def _slow_scans(monkeypatch, seconds: float) -> list[int]:
 
     real, started = store.scan, []
 
-    def slow(root):
+    def slow(root, *args):
         started.append(1)
-        found = real(root)
+        found = real(root, *args)
         clock.sleep(seconds)  # the files were listed first: anything written meanwhile is not in this scan
         return found
 

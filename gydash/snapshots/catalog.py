@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from gydash.base.contract import DATASETS, YEAR_MAX, YEAR_MIN
 
@@ -182,9 +183,10 @@ class _Scan:
     """One pass over the data dir. os.scandir answers "is it a folder / a link" from the directory listing itself,
     so each file costs one stat call (a rerun scans thousands of files; it must stay a few milliseconds)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, seen: Seen):
         self.root = root
         self.real_root = root.resolve()
+        self.seen = seen
 
     def rel(self, prefix: str, name: str) -> str:
         # Relative path with forward slashes; undecodable bytes shown as �, never a crash.
@@ -196,6 +198,8 @@ class _Scan:
             st = child.stat()  # follows symlinks; a broken one raises
         except OSError:
             st = None
+        if st is None or st.st_nlink > 1 or child.is_symlink():
+            self.seen.unsure()  # a change through another name (or the link's target) is not reported here
         # A file seen before with the same stat gets the same entry back: no Path to build, no name to parse.
         seen = (child.path, dataset, st and (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns))
         if st is not None and not child.is_symlink() and seen in _SEEN:
@@ -234,11 +238,13 @@ class _Scan:
             st = os.stat(folder, follow_symlinks=False)
         except OSError:
             st = os.stat_result((stat.S_IFDIR, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        self.seen.unsure()
         reason = f"{UNREADABLE_FOLDER}（{os_reason(exc)}），其中的文件都未读取"
         return _entry(self.rel("", prefix.rstrip("/")), folder, dataset, st, reason)
 
     def walk(self, folder: str, prefix: str, dataset: str | None, depth: int = 0) -> list[FileEntry]:
         out: list[FileEntry] = []
+        self.seen.folder(folder)
         try:
             with os.scandir(folder) as listing:
                 children = sorted(listing, key=lambda e: os.fsencode(e.name))
@@ -258,6 +264,7 @@ class _Scan:
         folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
         if dataset is not None and folder_ok and child.is_dir(follow_symlinks=False):
             if depth >= MAX_DEPTH:  # a folder nested without end is skipped, named, and costs nothing more
+                self.seen.unsure()
                 st = child.stat(follow_symlinks=False)
                 return [_entry(self.rel(prefix, name), child.path, dataset, st, TOO_DEEP.format(MAX_DEPTH))]
             return self.walk(child.path, f"{prefix}{name}/", dataset, depth + 1)
@@ -265,17 +272,35 @@ class _Scan:
         return [] if entry is None else [entry]
 
     def unreadable(self, child: os.DirEntry, prefix: str, dataset: str | None, exc: OSError) -> list[FileEntry]:
+        self.seen.unsure()
         rel = self.rel(prefix, child.name)
         reason = UNREADABLE.format(os_reason(exc))
         return [FileEntry(dataset, child.path, rel, 0, 0, None, "", reason)]
 
 
-def scan(data_dir: Path) -> list[FileEntry]:
+class Seen(Protocol):
+    """Told of each folder before it is listed, and of anything a watch for changes could not vouch for."""
+
+    def folder(self, path: str) -> None: ...
+
+    def unsure(self) -> None: ...
+
+
+class _Unwatched:
+    def folder(self, path: str) -> None:
+        pass
+
+    def unsure(self) -> None:
+        pass
+
+
+def scan(data_dir: Path, seen: Seen | None = None) -> list[FileEntry]:
     """Every file under data_dir: dataset files (dated) and everything else (ignored, with the reason)."""
     root = Path(data_dir)
     if not root.is_dir():
         return []
-    walk = _Scan(root)
+    walk = _Scan(root, seen or _Unwatched())
+    walk.seen.folder(str(root))
     entries: list[FileEntry] = []
     try:
         with os.scandir(root) as listing:

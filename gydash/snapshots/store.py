@@ -22,7 +22,7 @@ import polars as pl
 
 from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem
-from gydash.snapshots import dating, kept, tables, verdicts, warehouse
+from gydash.snapshots import dating, kept, tables, verdicts, warehouse, watch
 from gydash.snapshots.catalog import FileEntry, default_data_dir, scan
 from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
 
@@ -30,6 +30,8 @@ MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (qu
 FOREVER = date(9999, 12, 31)
 _lock = threading.RLock()
 _versions: OrderedDict[tuple, Data] = OrderedDict()
+# (dir, cut-off) → the scan last asked with, and its version
+_by_look: dict[tuple[str, date | None], tuple[tuple, Data]] = {}
 
 
 class _Frames:
@@ -112,16 +114,16 @@ class Data:
         return {k: tuple(v) for k, v in out.items()}
 
     def rejected(self) -> list[LoadedFile]:
-        return [f for f in self.files if not f.accepted]
+        return list(self.cached("rejected", lambda: tuple(f for f in self.files if not f.accepted)))
 
     @property
     def as_of(self) -> date | None:
-        dates = [f.entry.as_of for f in self.accepted()]
-        return max(dates) if dates else None
+        """The newest snapshot date among the accepted files (every page shows it: worked out once per state)."""
+        return self.cached("as_of", lambda: max((f.entry.as_of for f in self.accepted()), default=None))
 
     @property
     def uses_sample(self) -> bool:
-        return any(f.sample for f in self.accepted())
+        return self.cached("uses_sample", lambda: any(f.sample for f in self.accepted()))
 
     def cached(self, name: str, compute):
         """A derived result, computed once per state of the data: a rerun with no new file recomputes nothing."""
@@ -266,7 +268,13 @@ class _Looks:
                 self._cond.wait()
         started, entries = time.monotonic(), None
         try:
-            entries = tuple(scan(root))
+            done = self._last.get(key)
+            if done is not None and watch.WATCHER.quiet(key):
+                entries = done[1]  # the kernel reports nothing changed under the dir since that scan began
+            else:
+                scope = watch.WATCHER.begin(key)
+                entries = tuple(scan(root, scope))
+                watch.WATCHER.end(scope)
             return entries
         finally:
             with self._cond:
@@ -287,6 +295,22 @@ def cut(data: Data, cutoff: date | None) -> Data:
 
 
 def _version(root: Path, entries: tuple[FileEntry, ...], cutoff: date | None) -> Data:
+    # The same look at the dir as last time (nothing changed, see watch.py): the same version, without going
+    # through its thousands of files to make the key.
+    with _lock:
+        seen = _by_look.get((str(root), cutoff))
+        if seen is not None and seen[0] is entries and _versions.get(seen[1].key) is seen[1]:
+            _versions.move_to_end(seen[1].key)
+            return seen[1]
+    data = _made(root, entries, cutoff)
+    with _lock:
+        _by_look[(str(root), cutoff)] = (entries, data)
+        while len(_by_look) > 4 * MAX_DATA_VERSIONS:
+            _by_look.pop(next(iter(_by_look)))
+    return data
+
+
+def _made(root: Path, entries: tuple[FileEntry, ...], cutoff: date | None) -> Data:
     dated = [e for e in entries if e.ignored is None and (cutoff is None or e.as_of <= cutoff)]
     ignored = tuple(e for e in entries if e.ignored is not None)
     key = (str(root.resolve()), cutoff, tuple(e.fingerprint for e in dated), tuple(e.rel for e in ignored))

@@ -1,0 +1,168 @@
+"""A rerun with nothing new under the data dir does not stat its files; every change to the dir is still seen on
+the very next look, and wherever the kernel's report could miss one, every look scans as before."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+from conftest import ind, write_parquet
+
+from gydash.snapshots import store, watch
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's reports are Linux's")
+
+
+@pytest.fixture
+def scans(monkeypatch) -> list:
+    """Counts the full scans of a data dir (each one stats every file)."""
+    real, done = store.scan, []
+
+    def counted(root, *args, **kwargs):
+        done.append(root)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(store, "scan", counted)
+    return done
+
+
+def values(data_dir) -> list[float]:
+    from gydash.snapshots import resolve
+
+    return sorted(resolve.indicator_values(store.load(data_dir))["value"].to_list())
+
+
+def rels(data_dir) -> list[str]:
+    return sorted(f.entry.rel for f in store.load(data_dir).files)
+
+
+@pytest.fixture
+def watched(write, data_dir, scans):
+    write("indicators", "2025-06-30.parquet", [ind("tech_sme", "广元市", 2025, 6, 400.0)])
+    write("indicators", "2024/2024-12-31.parquet", [ind("tech_sme", "广元市", 2024, 12, 380.0)])
+    assert rels(data_dir) == ["indicators/2024/2024-12-31.parquet", "indicators/2025-06-30.parquet"]
+    return data_dir
+
+
+def test_a_look_with_nothing_new_does_not_scan_the_dir_again(watched, scans):
+    scans.clear()
+    for _ in range(5):
+        assert rels(watched) == ["indicators/2024/2024-12-31.parquet", "indicators/2025-06-30.parquet"]
+    assert scans == []
+
+
+CHANGES = {
+    "a new file": lambda d: write_parquet(
+        d / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)]
+    ),
+    "a file rewritten in place": lambda d: write_parquet(
+        d / "indicators/2025-06-30.parquet", [ind("tech_sme", "广元市", 2025, 6, 410.0)]
+    ),
+    "a new file in a new sub-folder": lambda d: write_parquet(
+        d / "indicators/2025/09/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)]
+    ),
+    "a file in a sub-folder rewritten": lambda d: write_parquet(
+        d / "indicators/2024/2024-12-31.parquet", [ind("tech_sme", "广元市", 2024, 12, 410.0)]
+    ),
+    "a file removed": lambda d: (d / "indicators/2024/2024-12-31.parquet").unlink(),
+    "a file renamed": lambda d: (d / "indicators/2024/2024-12-31.parquet").rename(d / "indicators/x.parquet.part"),
+    "a sub-folder removed": lambda d: shutil.rmtree(d / "indicators/2024"),
+    "only a modification time": lambda d: os.utime(d / "indicators/2025-06-30.parquet", ns=(0, 1_700_000_000 * 10**9)),
+    "the data dir replaced": lambda d: (
+        shutil.move(d, d.with_name("old")),
+        write_parquet(d / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)]),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_under_the_dir_is_seen_on_the_next_look(watched, scans, change):
+    before = (rels(watched), values(watched), [f.entry.fingerprint for f in store.load(watched).files])
+    scans.clear()
+    CHANGES[change](watched)
+    after = (rels(watched), values(watched), [f.entry.fingerprint for f in store.load(watched).files])
+    assert after != before
+    assert len(scans) == 1  # and only the first look after the change scanned
+
+
+def test_a_file_written_while_a_scan_runs_is_seen_by_the_look_after_it(watched, monkeypatch):
+    """The scan had listed the folder already; the kernel's report of the new file makes the next look scan."""
+    real = store.scan
+
+    def landing_meanwhile(root, *args, **kwargs):
+        found = real(root, *args, **kwargs)
+        write_parquet(root / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+        return found
+
+    write_parquet(watched / "indicators/2025-03-31.parquet", [ind("tech_sme", "广元市", 2025, 3, 390.0)])
+    monkeypatch.setattr(store, "scan", landing_meanwhile)
+    assert "indicators/2025-09-30.parquet" not in rels(watched)
+    monkeypatch.setattr(store, "scan", real)
+    assert "indicators/2025-09-30.parquet" in rels(watched)
+
+
+DOUBTS = {
+    "a symbolic link": lambda d: os.symlink(d / "indicators/2025-06-30.parquet", d / "indicators/2025-07-31.parquet"),
+    "a second name for a file": lambda d: os.link(d / "indicators/2025-06-30.parquet", d.parent / "elsewhere.parquet"),
+}
+
+
+@pytest.mark.parametrize("doubt", list(DOUBTS))
+def test_where_a_change_could_go_unreported_every_look_scans(watched, scans, doubt):
+    """Once a scan has met it (a second name made elsewhere is itself not reported: the periodic scan finds it)."""
+    DOUBTS[doubt](watched)
+    write_parquet(watched / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+    rels(watched)
+    scans.clear()
+    for _ in range(3):
+        rels(watched)
+    assert len(scans) == 3
+
+
+def test_a_network_share_is_scanned_on_every_look(watched, scans, monkeypatch):
+    monkeypatch.setattr(watch, "_fs_type", lambda path: 0x6969)  # NFS: changes made on another machine go unreported
+    write_parquet(watched / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+    rels(watched)
+    scans.clear()
+    rels(watched)
+    rels(watched)
+    assert len(scans) == 2
+
+
+def test_full_scans_can_be_asked_for(watched, scans, monkeypatch):
+    monkeypatch.setenv("GYDASH_FULL_SCAN", "1")
+    write_parquet(watched / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+    rels(watched)
+    scans.clear()
+    rels(watched)
+    assert len(scans) == 1
+
+
+def test_a_quiet_dir_is_still_scanned_now_and_then(watched, scans, monkeypatch):
+    monkeypatch.setattr(watch, "MAX_QUIET_S", 0.0)
+    scans.clear()
+    rels(watched)
+    assert len(scans) == 1
+
+
+def test_many_data_dirs_in_one_process_each_see_their_changes(tmp_path, scans):
+    """More dirs than are watched at once: a dir let go is simply scanned again."""
+    dirs = [tmp_path / f"d{i}" for i in range(watch.MAX_ROOTS + 3)]
+    for i, d in enumerate(dirs):
+        write_parquet(d / "indicators/2025-06-30.parquet", [ind("tech_sme", "广元市", 2025, 6, float(i))])
+        assert values(d) == [float(i)]
+    for i, d in enumerate(dirs):
+        write_parquet(d / "indicators/2025-06-30.parquet", [ind("tech_sme", "广元市", 2025, 6, i + 0.5)])
+        assert values(d) == [i + 0.5]
+
+
+def test_a_dir_of_very_many_folders_is_scanned_on_every_look(watched, scans, monkeypatch):
+    """Past a bound on watches per dir (each holds kernel memory), the dir is scanned as before instead."""
+    monkeypatch.setattr(watch, "MAX_FOLDERS", 2)
+    write_parquet(watched / "indicators/2025/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+    rels(watched)
+    scans.clear()
+    rels(watched)
+    assert len(scans) == 1
