@@ -253,7 +253,9 @@ def table(frame, unit: str | None = None, pin: str | None = None, name: str = "�
         kwargs.setdefault("lazy", True)
     if pin in shown.columns:
         kwargs["column_config"] = {pin: st.column_config.Column(pinned=True)} | kwargs.get("column_config", {})
-    event = st.dataframe(shown, **kwargs)
+    # As an Arrow table: Streamlit sends its bytes as they are, where a polars frame would go through pandas first
+    # (a fifth of the data page's rerun for its file list); the lazy path makes this same table itself.
+    event = st.dataframe(shown.to_arrow(), **kwargs)
     key = kwargs.get("key") or f"table{_next_table()}"
     with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{key}"):
         _csv_button("表格（CSV）", frame, unit, name, key)

@@ -244,8 +244,12 @@ def target_progress(data: Data, plan_id: str | None = None) -> list[dict]:
 def plan_title(data: Data, plan_id: str) -> str:
     """A built-in plan by its document title and year (《…》（2024）); a plan from the targets dataset by its own name.
     The one wording of a plan's name: the sidebar, the overview and the meeting pack all use it."""
-    info = plan.plan_info(plan_id, resolve.targets(data))
-    return f"《{info['title']}》（{plan_id}）" if info.get("issuer") else info["title"]
+
+    def compute() -> str:
+        info = plan.plan_info(plan_id, resolve.targets(data))
+        return f"《{info['title']}》（{plan_id}）" if info.get("issuer") else info["title"]
+
+    return data.cached(f"plan_title:{plan_id}", compute)
 
 
 def plan_ids(data: Data) -> list[str]:
