@@ -177,13 +177,13 @@ def test_chart_text_has_glyphs_in_the_cjk_font(built) -> None:
     cmap = cjk_cmap()
     for s in built.sections:
         if s.chart is not None:
-            missing = {c for w in _strings(s.chart.chart.to_dict()) for c in w if ord(c) not in cmap and c != "\n"}
+            missing = {c for w in _strings(render.spec_of(s.chart.spec)) for c in w if ord(c) not in cmap and c != "\n"}
             assert not missing, (s.key, missing)
 
 
 @pytest.mark.cjk_font
 def test_chart_png_is_drawn_once_per_spec(built) -> None:
-    chart = built.section("scoreboard").chart.chart
+    chart = built.section("scoreboard").chart.spec
     first = render.png(chart, width=None)
     assert first[:8] == b"\x89PNG\r\n\x1a\n" and render.png_size(first)[0] > 600
     assert render.png(chart, width=None) is first
@@ -309,3 +309,44 @@ def test_a_period_not_reported_by_the_quarter_end_is_awaiting_data_not_unmet(dat
     assert all("已逾期" not in p for p in built.section("next").points)
     board = scoreboard.board(store.load(data_dir), END)
     assert not any("未完成" in t for drags in board["drags"] for t in drags)
+
+
+def _same_pack(a: pack_parts.Pack, b: pack_parts.Pack) -> None:
+    assert (a.plan_title, a.stamp, a.changes, a.title) == (b.plan_title, b.stamp, b.changes, b.title)
+    for x, y in zip(a.sections, b.sections, strict=True):
+        assert (x.key, x.title, x.points, x.note) == (y.key, y.title, y.points, y.note)
+        assert [c for c, _ in x.tables] == [c for c, _ in y.tables]
+        assert all(f.equals(g) and f.schema == g.schema for (_, f), (_, g) in zip(x.tables, y.tables, strict=True))
+        assert (x.chart is None) == (y.chart is None)
+        if x.chart is not None:
+            assert (x.chart.name, x.chart.spec) == (y.chart.name, y.chart.spec)
+            assert x.chart.data.equals(y.chart.data) and x.chart.data.schema == y.chart.data.schema
+
+
+def test_a_restart_finds_a_past_quarters_pack_kept_and_a_file_of_that_quarter_rebuilds_it(
+    small_dir, write, monkeypatch
+) -> None:
+    """A restarted server opens 季度汇报 without working out the sections again; the pack it finds is the one that
+    was built, to the last table cell and chart spec. A new file of that quarter builds it again."""
+    from gydash.snapshots import warehouse
+
+    monkeypatch.setenv("GYDASH_WAREHOUSE", "file")  # kept in the warehouse file a server keeps
+    warehouse.close_all()
+    worked: list[date] = []
+    real = sections.targets_section
+    monkeypatch.setattr(sections, "targets_section", lambda q, plan_id: worked.append(q.end) or real(q, plan_id))
+    first = sections.build(small_dir, "2025Q3")
+    assert worked == [date(2025, 9, 30)]
+
+    warehouse.close_all()  # a restart: nothing in memory, the warehouse file as it was left
+    store._versions.clear()
+    again = sections.build(small_dir, "2025Q3")
+    assert worked == [date(2025, 9, 30)]
+    _same_pack(again, first)
+    assert again.quarter.end == date(2025, 9, 30) and again.quarter.data.as_of == first.quarter.data.as_of
+
+    write("indicators", "2025-09-30_revised.parquet", [ind("hitech_enterprise", "广元市", 2025, 9, 55.0)])
+    rebuilt = sections.build(small_dir, "2025Q3")
+    assert worked == [date(2025, 9, 30)] * 2
+    assert any("55 家" in p for p in rebuilt.section("targets").points)
+    warehouse.close_all()

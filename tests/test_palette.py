@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from gydash.base import palette
-from gydash.meeting import sections
+from gydash.meeting import render, sections
 from gydash.plan import commendations, duties, ledger, progress
 from gydash.snapshots import store
 
@@ -72,7 +72,7 @@ def test_red_means_failed_only() -> None:
 
 def test_the_packs_duty_chart_uses_the_palette(sample) -> None:
     pack = sections.build(sample, date(2025, 12, 31))
-    spec = pack.section("duties").chart.chart.to_dict()
+    spec = render.spec_of(pack.section("duties").chart.spec)
     bars = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
     scale = bars["encoding"]["color"]["scale"]
     by_word = palette.by_word(palette.DUTY)

@@ -73,7 +73,7 @@ def ledger_section(q: Quarter) -> Section:
         note="按时与否以各县区该期首次报送为准，内容以最新报送为准；全市数为已报送县区之和（* 表示部分县区未报送）。",
     )
     chart_data = zero.select("area_name", "round", "uncovered", "cell", "state")
-    section.chart = Chart(f"{q.label}_两个覆盖清零", theme(ledger_chart(zero, rounds)), chart_data)
+    section.chart = Chart.of(f"{q.label}_两个覆盖清零", theme(ledger_chart(zero, rounds)), chart_data)
     return section
 
 
@@ -130,7 +130,7 @@ def commendations_section(q: Quarter) -> Section:
     if not shown[1].is_empty():
         chart, data = commendations_chart(shown[1])
         titled = chart.properties(title=f"{shown[0]} 年定额完成情况")
-        section.chart = Chart(f"{q.label}_表扬推荐", theme(titled), data)
+        section.chart = Chart.of(f"{q.label}_表扬推荐", theme(titled), data)
     return section
 
 
@@ -193,5 +193,5 @@ def scoreboard_section(q: Quarter, plan_id: str) -> Section:
     )
     if board["score"].is_not_null().any():
         chart, data = scoreboard_chart(board)
-        section.chart = Chart(f"{q.label}_县区红黑榜", theme(chart), data)
+        section.chart = Chart.of(f"{q.label}_县区红黑榜", theme(chart), data)
     return section

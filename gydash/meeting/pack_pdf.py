@@ -184,7 +184,7 @@ def _pdf_section(pdf, section: Section, number: int) -> None:
     pdf.set_fill_color(255, 255, 255)
     pdf.ln(5)
     if section.chart is not None:
-        png = render.png(section.chart.chart, width=None)
+        png = render.png(section.chart.spec, width=None)
         w, h = render.png_size(png)
         max_w, max_h = pdf.epw, 95
         scale = min(max_w / w, max_h / h)

@@ -149,7 +149,7 @@ def _section_slide(prs, pack: Pack, section: Section) -> None:
     points = [safe(p) for p in section.points]
     top, height = 1.4, 5.35
     if section.chart is not None:
-        png = render.png(section.chart.chart, width=None)
+        png = render.png(section.chart.spec, width=None)
         pic = _picture(slide, png, Inches(0.45), Inches(top), Inches(6.7), Inches(height))
         left = pic.left + pic.width + Inches(0.35)
         width_in = (prs.slide_width - left - Inches(0.45)) / 914400

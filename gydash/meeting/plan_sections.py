@@ -62,7 +62,7 @@ def targets_section(q: Quarter, plan_id: str) -> Section:
             for r, name in zip(rows, fmt.target_names(rows), strict=True)
         ]
         chart = theme(alt.vconcat(*bullets, spacing=14))
-        section.chart = Chart(f"{q.label}_主要目标", chart, target_table(rows))
+        section.chart = Chart.of(f"{q.label}_主要目标", chart, target_table(rows))
         sources = list(dict.fromkeys(r["source"] for r in rows if r.get("source")))
         clauses = list(dict.fromkeys(str(r["clause"]) for r in rows))
         section.note = (
@@ -165,5 +165,5 @@ def duties_section(q: Quarter) -> Section:
     )
     if not window.is_empty():
         chart, data = duties_chart(window)
-        section.chart = Chart(f"{q.label}_责任落实", theme(chart), data)
+        section.chart = Chart.of(f"{q.label}_责任落实", theme(chart), data)
     return section

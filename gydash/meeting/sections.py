@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import altair as alt
 import polars as pl
 
 from gydash.base import plan
-from gydash.meeting import changes, quarter, talking
+from gydash.meeting import changes, pack_parts, quarter, talking
 from gydash.meeting.county_sections import (
     commendation_rows,
     commendations_section,
@@ -76,20 +77,26 @@ def build(source: Data | Path | str, end: date | str, plan_id: str = plan.BUILTI
     q = quarter.load(source, end)
 
     def compute() -> Pack:
-        ch = changes.since_last_quarter(q, plan_id)
-        targets = targets_section(q, plan_id)
-        ledger_sec = ledger_section(q)
-        sections = [
-            targets,
-            duties_section(q),
-            ledger_sec,
-            commendations_section(q),
-            scoreboard_section(q, plan_id),
-            changes_section(ch),
-            next_steps_section(q, plan_id, targets, ledger_sec),
-        ]
-        return Pack(
-            plan_id, progress.plan_title(q.data, plan_id), q, quarter.stamp(q.data, plan_id, q.end), sections, ch
-        )
+        # The chart specs come from Altair: a new Altair may draw them differently, so its version is in the name.
+        kept_as = f"pack:{plan_id}:{q.end}:{alt.__version__}"
+        parts = q.data.kept(kept_as, lambda: _parts(q, plan_id), pack_parts.KEPT)
+        return Pack(plan_id, parts.plan_title, q, parts.stamp, parts.sections, parts.changes)
 
     return q.data.cached(f"pack:{plan_id}", compute)
+
+
+def _parts(q: Quarter, plan_id: str) -> pack_parts.Parts:
+    """Every section of the quarter's pack, worked out from its cut of the data."""
+    ch = changes.since_last_quarter(q, plan_id)
+    targets = targets_section(q, plan_id)
+    ledger_sec = ledger_section(q)
+    sections = [
+        targets,
+        duties_section(q),
+        ledger_sec,
+        commendations_section(q),
+        scoreboard_section(q, plan_id),
+        changes_section(ch),
+        next_steps_section(q, plan_id, targets, ledger_sec),
+    ]
+    return pack_parts.Parts(progress.plan_title(q.data, plan_id), quarter.stamp(q.data, plan_id, q.end), sections, ch)
