@@ -307,17 +307,17 @@ _FLAGS = """
 
 _FOLLOW_UP_SQL = f"""
 with flags as ({_FLAGS}),
+now as (
+    select f.* from flags f join cur c on c.area = f.area and c.round = f.round
+    where f.uncovered or f.should_build
+),
 reported as (select distinct area, round from l),
-orgs as (select distinct area, org_name from l),
+orgs as (select distinct area, org_name from now),  -- only the organisations listed now need the round they came on
 clear as (  -- rounds a county reported in which the organisation was not flagged (covered, or not listed)
     select r.area, r.round, o.org_name
     from reported r join orgs o on o.area = r.area
     left join flags f on f.area = r.area and f.round = r.round and f.org_name = o.org_name
     where f.org_name is null or not (f.uncovered or f.should_build)
-),
-now as (
-    select f.* from flags f join cur c on c.area = f.area and c.round = f.round
-    where f.uncovered or f.should_build
 )
 select n.*,
        (select min(x.round) from flags x
