@@ -29,7 +29,7 @@ import duckdb
 import polars as pl
 
 from gydash.base import contract
-from gydash.snapshots import filing, importlog, tables
+from gydash.snapshots import db, filing, importlog, tables
 from gydash.snapshots.tables import Ingested
 
 MAX_SLOTS = 16
@@ -73,10 +73,10 @@ class Warehouse:
         cur = self.cursor()
         try:
             for name, frame in frames.items():
-                cur.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+                cur.register(name, db.Frame(frame))
             for name, text in (views or {}).items():
                 cur.sql(f"create or replace temp view {name} as {text}")
-            return cur.sql(sql, params=params or {}).pl()
+            return db.frame_of(cur.sql(sql, params=params or {}))
         finally:
             cur.close()
 
