@@ -99,13 +99,18 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
+# Either form in one pattern: both dashes or none (the backreference). Matches of the two forms can never overlap
+# (each is a whole run of digits: 4-2-2 between dashes, or exactly 8), so one pass finds them all in order.
+_EITHER = re.compile(r"(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)")
+
+
 @lru_cache(maxsize=65536)
 def date_from_name(name: str) -> date | None:
     """The first valid YYYY-MM-DD or YYYYMMDD in a file name, whichever comes first."""
-    matches = sorted([*_DASHED.finditer(name), *_COMPACT.finditer(name)], key=lambda m: m.start())
-    for match in matches:
+    for match in _EITHER.finditer(name):
+        year, _, month, day = match.groups()
         try:
-            return date(*(int(g) for g in match.groups()))
+            return date(int(year), int(month), int(day))
         except ValueError:
             continue
     return None
@@ -271,6 +276,30 @@ class _Scan:
         entry = self.classify(child, prefix, dataset)
         return [] if entry is None else [entry]
 
+    def files_in(self, folder: str, prefix: str, dataset: str, depth: int) -> list[FileEntry] | None:
+        """What `walk` finds directly in a dataset's folder, not below it (None when it cannot be listed)."""
+        self.seen.folder(folder)
+        try:
+            with os.scandir(folder) as listing:
+                children = sorted(listing, key=lambda e: os.fsencode(e.name))
+        except OSError:
+            return None
+        out: list[FileEntry] = []
+        for child in children:
+            try:
+                if not self.descends(child, dataset, depth):
+                    out.extend(self.child(child, prefix, dataset, depth))
+            except OSError as exc:
+                out.extend(self.unreadable(child, prefix, dataset, exc))
+        return out
+
+    @staticmethod
+    def descends(child: os.DirEntry, dataset: str | None, depth: int) -> bool:
+        """Whether `walk` goes into this child (a real sub-folder of a dataset, not too deep, not a partition)."""
+        name = child.name
+        folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
+        return dataset is not None and folder_ok and depth < MAX_DEPTH and child.is_dir(follow_symlinks=False)
+
     def unreadable(self, child: os.DirEntry, prefix: str, dataset: str | None, exc: OSError) -> list[FileEntry]:
         self.seen.unsure()
         rel = self.rel(prefix, child.name)
@@ -312,6 +341,27 @@ def scan(data_dir: Path, seen: Seen | None = None) -> list[FileEntry]:
             entries.extend(_top(walk, child))
         except OSError as exc:
             entries.extend(walk.unreadable(child, "", None, exc))
+    return entries
+
+
+def rescan(data_dir: Path, last: tuple[FileEntry, ...], folders: tuple[str, ...], seen: Seen) -> list[FileEntry] | None:
+    """`scan` again when only files directly in `folders` changed (no folder made, removed or renamed: see
+    watch.py): those folders are listed again and every other entry of the `last` scan is kept, in the order `scan`
+    gives. None when a folder is not a dataset's folder or sub-folder, or cannot be listed: scan it all then."""
+    root = Path(data_dir)
+    walk = _Scan(root, seen)
+    kept = set(folders)
+    entries = [e for e in last if os.path.dirname(e.where) not in kept]
+    for folder in folders:
+        parts = os.path.relpath(folder, root).split(os.sep)
+        if parts[0] not in DATASETS or ".." in parts or not Path(root, parts[0]).is_dir():
+            return None
+        found = walk.files_in(folder, "".join(f"{p}/" for p in parts), parts[0], len(parts) - 1)
+        if found is None:
+            return None
+        entries += found
+    start = len(os.path.join(str(root), ""))  # every path the scan gives starts with the dir and a separator
+    entries.sort(key=lambda e: os.fsencode(e.where[start:]).split(os.sep.encode()))  # walk's order: name by name
     return entries
 
 
