@@ -10,21 +10,23 @@ import sys
 import pytest
 from conftest import ind, write_parquet
 
-from gydash.snapshots import store, watch
+from gydash.snapshots import catalog, store, watch
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's reports are Linux's")
 
 
 @pytest.fixture
 def scans(monkeypatch) -> list:
-    """Counts the full scans of a data dir (each one stats every file)."""
-    real, done = store.scan, []
+    """Counts the looks that list folders: whole scans (each stats every file) and scans of changed folders."""
+    done = []
+    for name in ("scan", "rescan"):
+        real = getattr(store, name)
 
-    def counted(root, *args, **kwargs):
-        done.append(root)
-        return real(root, *args, **kwargs)
+        def counted(root, *args, real=real, name=name, **kwargs):
+            done.append(name)
+            return real(root, *args, **kwargs)
 
-    monkeypatch.setattr(store, "scan", counted)
+        monkeypatch.setattr(store, name, counted)
     return done
 
 
@@ -74,6 +76,18 @@ CHANGES = {
         shutil.move(d, d.with_name("old")),
         write_parquet(d / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)]),
     ),
+    "files in two folders": lambda d: (
+        write_parquet(d / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)]),
+        write_parquet(d / "indicators/2024/2024-09-30.parquet", [ind("tech_sme", "广元市", 2024, 9, 370.0)]),
+    ),
+    "a file outside any dataset": lambda d: (d / "说明.txt").write_text("请勿删除"),
+    "a file of a new dataset folder": lambda d: write_parquet(
+        d / "activities/2025-09-30.parquet", [{"date": "2025-09-05", "area": "利州区", "kind": "other"}]
+    ),
+    "a copy landing under a temporary name": lambda d: (
+        write_parquet(d / "indicators/2025-09-30.parquet.part", [ind("tech_sme", "广元市", 2025, 9, 410.0)]),
+        (d / "indicators/2025-09-30.parquet.part").rename(d / "indicators/2025-09-30.parquet"),
+    ),
 }
 
 
@@ -83,23 +97,27 @@ def test_every_change_under_the_dir_is_seen_on_the_next_look(watched, scans, cha
     scans.clear()
     CHANGES[change](watched)
     after = (rels(watched), values(watched), [f.entry.fingerprint for f in store.load(watched).files])
-    assert after != before
-    assert len(scans) == 1  # and only the first look after the change scanned
+    assert after != before or change == "a file outside any dataset"
+    assert len(scans) == 1  # and only the first look after the change listed folders
+    # Whether the whole dir or only the changed folders were listed, the look is what a whole scan finds.
+    assert list(store.load(watched).entries) == catalog.scan(watched)
 
 
 def test_a_file_written_while_a_scan_runs_is_seen_by_the_look_after_it(watched, monkeypatch):
     """The scan had listed the folder already; the kernel's report of the new file makes the next look scan."""
-    real = store.scan
+    reals = {name: getattr(store, name) for name in ("scan", "rescan")}
+    for name, real in reals.items():  # whichever the look uses: the whole dir, or the changed folder
 
-    def landing_meanwhile(root, *args, **kwargs):
-        found = real(root, *args, **kwargs)
-        write_parquet(root / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
-        return found
+        def landing_meanwhile(root, *args, real=real):
+            found = real(root, *args)
+            write_parquet(root / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+            return found
 
+        monkeypatch.setattr(store, name, landing_meanwhile)
     write_parquet(watched / "indicators/2025-03-31.parquet", [ind("tech_sme", "广元市", 2025, 3, 390.0)])
-    monkeypatch.setattr(store, "scan", landing_meanwhile)
     assert "indicators/2025-09-30.parquet" not in rels(watched)
-    monkeypatch.setattr(store, "scan", real)
+    for name, real in reals.items():
+        monkeypatch.setattr(store, name, real)
     assert "indicators/2025-09-30.parquet" in rels(watched)
 
 
@@ -166,3 +184,14 @@ def test_a_dir_of_very_many_folders_is_scanned_on_every_look(watched, scans, mon
     scans.clear()
     rels(watched)
     assert len(scans) == 1
+
+
+def test_a_new_file_in_a_folder_lists_that_folder_only(watched, scans):
+    """A weekly drop into an existing folder does not stat the thousands of files elsewhere in the dir."""
+    scans.clear()
+    write_parquet(watched / "indicators/2024/2024-09-30.parquet", [ind("tech_sme", "广元市", 2024, 9, 370.0)])
+    assert "indicators/2024/2024-09-30.parquet" in rels(watched)
+    assert scans == ["rescan"]
+    write_parquet(watched / "indicators/2023/2023-12-31.parquet", [ind("tech_sme", "广元市", 2023, 12, 350.0)])
+    assert "indicators/2023/2023-12-31.parquet" in rels(watched)
+    assert scans == ["rescan", "scan"]  # a new folder: the whole dir is listed again

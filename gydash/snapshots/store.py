@@ -23,7 +23,7 @@ import polars as pl
 from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem
 from gydash.snapshots import dating, kept, tables, verdicts, warehouse, watch
-from gydash.snapshots.catalog import FileEntry, default_data_dir, scan
+from gydash.snapshots.catalog import FileEntry, default_data_dir, rescan, scan
 from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
 
 MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (quarter ends, a chosen date)
@@ -269,9 +269,16 @@ class _Looks:
         started, entries = time.monotonic(), None
         try:
             done = self._last.get(key)
-            if done is not None and watch.WATCHER.quiet(key):
+            changed = watch.WATCHER.changes(key) if done is not None else None
+            if changed == ():
                 entries = done[1]  # the kernel reports nothing changed under the dir since that scan began
-            else:
+            if changed:  # only files in these folders: list them again, keep the rest of that scan
+                scope = watch.WATCHER.begin(key, whole=False)
+                found = rescan(root, done[1], changed, scope)
+                if found is not None:
+                    watch.WATCHER.end(scope)
+                    entries = tuple(found)
+            if entries is None:
                 scope = watch.WATCHER.begin(key)
                 entries = tuple(scan(root, scope))
                 watch.WATCHER.end(scope)

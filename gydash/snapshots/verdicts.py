@@ -75,18 +75,22 @@ class _Mirror:
         # Paths are kept as bytes: a file name that is not valid UTF-8 is still one file, told apart from others.
         self.stored: dict[str, tuple] = {os.fsdecode(r[0]): r[1:] for r in rows.iter_rows()}
         self.files: dict[str, LoadedFile] = {}
+        self.matched: dict[str, FileEntry] = {}  # the entry each stored file last matched
         self.synced: tuple[FileEntry, ...] | None = None  # the scan the warehouse was last brought in step with
 
     def same(self, e: FileEntry) -> bool:
+        if self.matched.get(e.where) is e:  # a scan gives a file it saw before as the very same entry
+            return True
         got = self.stored.get(e.where)
-        return (
-            got is not None and got[2] == e.size and got[3] == e.mtime_ns and got[4] == e.as_of and got[5] == e.dataset
-        )
+        if got is not None and got[2] == e.size and got[3] == e.mtime_ns and got[4] == e.as_of and got[5] == e.dataset:
+            self.matched[e.where] = e
+            return True
+        return False
 
     def loaded(self, e: FileEntry) -> LoadedFile:
         key = e.where
         hit = self.files.get(key)
-        if hit is None or hit.entry != e:
+        if hit is None or (hit.entry is not e and hit.entry != e):
             fid, _, _, _, _, _, sample, rows, problems, digest = self.stored[key]
             errors, warnings = tables.problems_from_json(problems)
             hit = self.files[key] = LoadedFile(
@@ -97,9 +101,11 @@ class _Mirror:
     def forget(self, key: str) -> None:
         self.stored.pop(key, None)
         self.files.pop(key, None)
+        self.matched.pop(key, None)
 
     def remember(self, j: tables.Ingested, fid: int) -> None:
         e = j.entry
+        self.matched.pop(e.where, None)
         self.stored[e.where] = (fid, e.rel, e.size, e.mtime_ns, e.as_of, e.dataset, j.sample, j.rows, None, j.hash)
         self.files[e.where] = LoadedFile(e, None, j.errors, j.warnings, j.sample, j.rows, fid, self.data_dir, j.hash)
 

@@ -11,6 +11,8 @@ The answer is only ever "nothing changed, for sure" or "scan again": every doubt
   not report changes made on another machine. A symbolic link, a file with more than one name (a change through
   the other name is not reported here), an unreadable folder or one nested too deep, met by a scan, make every
   later look scan too, until a scan meets none.
+- When the reports name only files in folders that already existed (no folder made, removed or renamed), only those
+  folders are listed again (`changes`), and the rest of the last scan is kept.
 - Even when all is quiet the data dir is scanned at least every `MAX_QUIET_S`, so what no scan could meet (a second
   name for a file made outside the data dir after the last scan, then written through) is seen within that time.
   `GYDASH_FULL_SCAN=1` scans on every look, as on any system other than Linux.
@@ -32,7 +34,7 @@ MAX_FOLDERS = 2000  # watches per data dir (each costs the kernel about a kiloby
 
 _MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
 _MOVED_FROM, _MOVED_TO, _CREATE, _DELETE, _DELETE_SELF, _MOVE_SELF = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
-_OVERFLOW, _IGNORED = 0x4000, 0x8000
+_OVERFLOW, _IGNORED, _ISDIR = 0x4000, 0x8000, 0x40000000
 _ONLYDIR, _DONT_FOLLOW = 0x01000000, 0x02000000
 _CHANGES = _MODIFY | _ATTRIB | _CLOSE_WRITE | _MOVED_FROM | _MOVED_TO | _CREATE | _DELETE | _DELETE_SELF | _MOVE_SELF
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, length of the name that follows
@@ -60,7 +62,9 @@ class _Root:
     """What is known of one data dir since its last scan began."""
 
     wds: set[int] = field(default_factory=set)
+    paths: dict[int, str] = field(default_factory=dict)  # the folder each watch is for
     dirty: bool = False  # an event arrived since the last scan began
+    changed: set[str] | None = field(default_factory=set)  # folders whose files it concerned (None: not only files)
     ready: bool = False  # that scan is complete
     sure: bool = False  # every folder watched, on a local filesystem, no link or second name seen
     identity: tuple[int, int] | None = None  # the data dir's own (device, inode): a dir put in its place is new
@@ -93,17 +97,27 @@ class Watcher:
 
     def quiet(self, root: str) -> bool:
         """True only when nothing under `root` can have changed since its last complete scan began."""
+        return self.changes(root) == ()
+
+    def changes(self, root: str) -> tuple[str, ...] | None:
+        """Since the last complete scan of `root` began: () when nothing under it changed; the folders to list again
+        when only files in them did (sorted); None when it is to be scanned whole."""
         with self._lock:
             state = self._roots.get(root)
             if state is None or self._fd is None or _full_scans_asked():
-                return False
+                return None
             self._drain()
-            if not state.ready or state.dirty or not state.sure or time.monotonic() - state.since > MAX_QUIET_S:
-                return False
-            return _identity(root) == state.identity
+            if not state.ready or not state.sure or time.monotonic() - state.since > MAX_QUIET_S:
+                return None
+            if _identity(root) != state.identity:
+                return None
+            if not state.dirty:
+                return ()
+            return tuple(sorted(state.changed)) if state.changed else None
 
-    def begin(self, root: str) -> Scope | None:
-        """Start watching for a scan of `root` that is about to list it (None: scan, nothing is watched)."""
+    def begin(self, root: str, whole: bool = True) -> Scope | None:
+        """Start watching for a scan of `root` that is about to list it (None: scan, nothing is watched). A scan
+        that lists only the folders `changes` named (`whole` false) keeps the time of the last whole scan."""
         if _full_scans_asked() or not self._ready():
             return None
         with self._lock:
@@ -112,7 +126,9 @@ class Watcher:
             self._roots[root] = state
             while len(self._roots) > MAX_ROOTS:
                 self._forget(next(iter(self._roots)))
-            state.dirty, state.ready, state.sure, state.since = False, False, True, time.monotonic()
+            state.dirty, state.changed, state.ready, state.sure = False, set(), False, True
+            if whole:
+                state.since = time.monotonic()
             state.identity = _identity(root)
             if state.identity is None:
                 state.sure = False
@@ -153,6 +169,7 @@ class Watcher:
                 state.sure = False
                 return
             state.wds.add(wd)
+            state.paths[wd] = path
             self._by_wd.setdefault(wd, set()).add(root)
 
     def _forget(self, root: str) -> None:
@@ -163,6 +180,15 @@ class Watcher:
             if not owners:
                 self._by_wd.pop(wd, None)
                 _libc_call("inotify_rm_watch", self._fd, wd)
+
+    @staticmethod
+    def _heard(root: str, state: _Root, wd: int, mask: int) -> None:
+        state.dirty = True
+        folder = state.paths.get(wd)
+        if mask & _WHOLE or folder is None or folder == root:  # the top level decides what the scan lists at all
+            state.changed = None
+        elif state.changed is not None:
+            state.changed.add(folder)
 
     def _drain(self) -> None:
         """Read every pending event and mark the data dirs they concern."""
@@ -181,11 +207,15 @@ class Watcher:
                 offset += _EVENT.size + length
                 owners = self._by_wd.get(wd, ()) if not mask & _OVERFLOW else self._roots.keys()
                 for root in owners:
-                    self._roots[root].dirty = True
+                    self._heard(root, self._roots[root], wd, mask)
                 if mask & _IGNORED:  # the folder is gone (or unwatched): its number may be given to another
                     for root in self._by_wd.pop(wd, ()):
                         self._roots[root].wds.discard(wd)
+                        self._roots[root].paths.pop(wd, None)
                         self._roots[root].sure = False
+
+
+_WHOLE = _OVERFLOW | _IGNORED | _ISDIR | _DELETE_SELF | _MOVE_SELF  # not about a file in a folder that stays
 
 
 def _full_scans_asked() -> bool:
