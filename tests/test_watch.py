@@ -195,3 +195,21 @@ def test_a_new_file_in_a_folder_lists_that_folder_only(watched, scans):
     write_parquet(watched / "indicators/2023/2023-12-31.parquet", [ind("tech_sme", "广元市", 2023, 12, 350.0)])
     assert "indicators/2023/2023-12-31.parquet" in rels(watched)
     assert scans == ["rescan", "scan"]  # a new folder: the whole dir is listed again
+
+
+def test_a_change_reported_while_the_look_decides_is_not_lost(watched, monkeypatch):
+    """A file lands in another folder between the kernel's answer and the listing: it is listed too, or the next
+    look lists it; it is never left out for good."""
+    real = watch.WATCHER.changes
+
+    def answer_then_a_drop(root):
+        verdict = real(root)
+        write_parquet(watched / "indicators/2024/2024-09-30.parquet", [ind("tech_sme", "广元市", 2024, 9, 370.0)])
+        monkeypatch.setattr(watch.WATCHER, "changes", real)
+        return verdict
+
+    write_parquet(watched / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
+    monkeypatch.setattr(watch.WATCHER, "changes", answer_then_a_drop)
+    rels(watched)
+    assert "indicators/2024/2024-09-30.parquet" in rels(watched)
+    assert list(store.load(watched).entries) == catalog.scan(watched)

@@ -272,9 +272,9 @@ class _Looks:
             changed = watch.WATCHER.changes(key) if done is not None else None
             if changed == ():
                 entries = done[1]  # the kernel reports nothing changed under the dir since that scan began
-            if changed:  # only files in these folders: list them again, keep the rest of that scan
+            if changed:  # only files in some folders: list them again, keep the rest of that scan
                 scope = watch.WATCHER.begin(key, whole=False)
-                found = rescan(root, done[1], changed, scope)
+                found = rescan(root, done[1], scope.folders, scope) if scope and scope.folders else None
                 if found is not None:
                     watch.WATCHER.end(scope)
                     entries = tuple(found)

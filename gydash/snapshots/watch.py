@@ -75,8 +75,9 @@ class Scope:
     """Handed to one scan of one data dir: the scan calls `folder` before listing a folder, `unsure` on anything
     inotify could not vouch for."""
 
-    def __init__(self, watcher: Watcher, root: str, state: _Root):
+    def __init__(self, watcher: Watcher, root: str, state: _Root, folders: tuple[str, ...] | None = None):
         self._watcher, self._root, self._state = watcher, root, state
+        self.folders = folders  # for a scan of only the changed folders: which (see Watcher.begin)
 
     def folder(self, path: str) -> None:
         self._watcher._watch(self._root, self._state, path)
@@ -116,13 +117,16 @@ class Watcher:
             return tuple(sorted(state.changed)) if state.changed else None
 
     def begin(self, root: str, whole: bool = True) -> Scope | None:
-        """Start watching for a scan of `root` that is about to list it (None: scan, nothing is watched). A scan
-        that lists only the folders `changes` named (`whole` false) keeps the time of the last whole scan."""
+        """Start watching for a scan of `root` that is about to list it (None: scan, nothing is watched). A scan of
+        only the changed folders (`whole` false) lists `scope.folders`, the folders the reports named up to this
+        very moment (taken with the reset, so a report arriving after `changes` answered is not lost); it keeps the
+        time of the last whole scan. `scope.folders` is None when the dir must be listed whole after all."""
         if _full_scans_asked() or not self._ready():
             return None
         with self._lock:
             self._drain()  # what happened before this scan, the scan itself will see
             state = self._roots.pop(root, None) or _Root()
+            folders = tuple(sorted(state.changed)) if state.ready and state.dirty and state.changed else None
             self._roots[root] = state
             while len(self._roots) > MAX_ROOTS:
                 self._forget(next(iter(self._roots)))
@@ -132,7 +136,7 @@ class Watcher:
             state.identity = _identity(root)
             if state.identity is None:
                 state.sure = False
-            return Scope(self, root, state)
+            return Scope(self, root, state, folders)
 
     def end(self, scope: Scope | None) -> None:
         """The scan begun with `scope` is complete: from now on an event, or nothing, tells whether to scan again."""
