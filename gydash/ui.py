@@ -113,9 +113,10 @@ _this_run = threading.local()  # Streamlit runs each session's script on its own
 
 
 def data() -> Data:
-    """The data in effect; store.load only stats files, so a rerun with no new file reads nothing. The dir is
-    scanned once per run: the sidebar (app.py) and the page share that look at it, which also means both show
-    the very same files. A run is told apart by the cursor table Streamlit makes afresh at the start of each."""
+    """The data in effect; store.load only looks for changes (stat, or the kernel's reports), so a rerun with no new
+    file reads nothing. The dir is looked at once per run: the sidebar (app.py) and the page share that look, which
+    also means both show the very same files. A run is told apart by the cursor table Streamlit makes afresh at the
+    start of each."""
     held = _held_data()
     if held is not None:
         return held

@@ -247,12 +247,16 @@ class _Scan:
         reason = f"{UNREADABLE_FOLDER}（{os_reason(exc)}），其中的文件都未读取"
         return _entry(self.rel("", prefix.rstrip("/")), folder, dataset, st, reason)
 
+    def listed(self, folder: str) -> list[os.DirEntry]:
+        """The folder's entries in the order a scan takes them, watched (if at all) from before it is listed."""
+        self.seen.folder(folder)
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: os.fsencode(e.name))
+
     def walk(self, folder: str, prefix: str, dataset: str | None, depth: int = 0) -> list[FileEntry]:
         out: list[FileEntry] = []
-        self.seen.folder(folder)
         try:
-            with os.scandir(folder) as listing:
-                children = sorted(listing, key=lambda e: os.fsencode(e.name))
+            children = self.listed(folder)
         except OSError as exc:  # named, not skipped in silence: its files would be missing from every figure
             return [self.unreadable_folder(folder, prefix, dataset, exc)]
         for child in children:
@@ -263,11 +267,8 @@ class _Scan:
         return out
 
     def child(self, child: os.DirEntry, prefix: str, dataset: str | None, depth: int) -> list[FileEntry]:
-        # Descend into real sub-folders of a dataset (staff may file snapshots by year), never through links,
-        # nor into a folder named *.parquet (Spark/pandas partitioned output): its parts are not snapshots.
         name = child.name
-        folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
-        if dataset is not None and folder_ok and child.is_dir(follow_symlinks=False):
+        if _is_subfolder(child, dataset):
             if depth >= MAX_DEPTH:  # a folder nested without end is skipped, named, and costs nothing more
                 self.seen.unsure()
                 st = child.stat(follow_symlinks=False)
@@ -278,33 +279,32 @@ class _Scan:
 
     def files_in(self, folder: str, prefix: str, dataset: str, depth: int) -> list[FileEntry] | None:
         """What `walk` finds directly in a dataset's folder, not below it (None when it cannot be listed)."""
-        self.seen.folder(folder)
         try:
-            with os.scandir(folder) as listing:
-                children = sorted(listing, key=lambda e: os.fsencode(e.name))
+            children = self.listed(folder)
         except OSError:
             return None
         out: list[FileEntry] = []
         for child in children:
             try:
-                if not self.descends(child, dataset, depth):
+                if not (depth < MAX_DEPTH and _is_subfolder(child, dataset)):  # what walk goes into is kept as it was
                     out.extend(self.child(child, prefix, dataset, depth))
             except OSError as exc:
                 out.extend(self.unreadable(child, prefix, dataset, exc))
         return out
-
-    @staticmethod
-    def descends(child: os.DirEntry, dataset: str | None, depth: int) -> bool:
-        """Whether `walk` goes into this child (a real sub-folder of a dataset, not too deep, not a partition)."""
-        name = child.name
-        folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
-        return dataset is not None and folder_ok and depth < MAX_DEPTH and child.is_dir(follow_symlinks=False)
 
     def unreadable(self, child: os.DirEntry, prefix: str, dataset: str | None, exc: OSError) -> list[FileEntry]:
         self.seen.unsure()
         rel = self.rel(prefix, child.name)
         reason = UNREADABLE.format(os_reason(exc))
         return [FileEntry(dataset, child.path, rel, 0, 0, None, "", reason)]
+
+
+def _is_subfolder(child: os.DirEntry, dataset: str | None) -> bool:
+    """A real sub-folder of a dataset, which a scan goes into (staff may file snapshots by year): never through a
+    link, nor into a folder named *.parquet (Spark/pandas partitioned output: its parts are not snapshots)."""
+    name = child.name
+    folder_ok = not _in_flight(name) and not name.lower().endswith(".parquet")
+    return dataset is not None and folder_ok and child.is_dir(follow_symlinks=False)
 
 
 class Seen(Protocol):
@@ -329,12 +329,11 @@ def scan(data_dir: Path, seen: Seen | None = None) -> list[FileEntry]:
     if not root.is_dir():
         return []
     walk = _Scan(root, seen or _Unwatched())
-    walk.seen.folder(str(root))
     entries: list[FileEntry] = []
     try:
-        with os.scandir(root) as listing:
-            children = sorted(listing, key=lambda e: os.fsencode(e.name))
+        children = walk.listed(str(root))
     except OSError:
+        walk.seen.unsure()
         return entries
     for child in children:
         try:

@@ -96,10 +96,6 @@ class Watcher:
         self._roots: dict[str, _Root] = {}  # oldest look first
         self._by_wd: dict[int, set[str]] = {}
 
-    def quiet(self, root: str) -> bool:
-        """True only when nothing under `root` can have changed since its last complete scan began."""
-        return self.changes(root) == ()
-
     def changes(self, root: str) -> tuple[str, ...] | None:
         """Since the last complete scan of `root` began: () when nothing under it changed; the folders to list again
         when only files in them did (sorted); None when it is to be scanned whole."""
@@ -112,9 +108,7 @@ class Watcher:
                 return None
             if _identity(root) != state.identity:
                 return None
-            if not state.dirty:
-                return ()
-            return tuple(sorted(state.changed)) if state.changed else None
+            return self._heard_of(state)
 
     def begin(self, root: str, whole: bool = True) -> Scope | None:
         """Start watching for a scan of `root` that is about to list it (None: scan, nothing is watched). A scan of
@@ -126,7 +120,7 @@ class Watcher:
         with self._lock:
             self._drain()  # what happened before this scan, the scan itself will see
             state = self._roots.pop(root, None) or _Root()
-            folders = tuple(sorted(state.changed)) if state.ready and state.dirty and state.changed else None
+            folders = self._heard_of(state) if state.ready else None
             self._roots[root] = state
             while len(self._roots) > MAX_ROOTS:
                 self._forget(next(iter(self._roots)))
@@ -184,6 +178,13 @@ class Watcher:
             if not owners:
                 self._by_wd.pop(wd, None)
                 _libc_call("inotify_rm_watch", self._fd, wd)
+
+    @staticmethod
+    def _heard_of(state: _Root) -> tuple[str, ...] | None:
+        """What the reports since the last scan began concern: () nothing; the folders, when only files in them."""
+        if not state.dirty:
+            return ()
+        return tuple(sorted(state.changed)) if state.changed else None
 
     @staticmethod
     def _heard(root: str, state: _Root, wd: int, mask: int) -> None:
