@@ -16,25 +16,20 @@ from gydash.plan import progress
 from gydash.snapshots import store
 from gydash.snapshots.store import Data
 
-# Everything pages import on first use is imported here, before any page runs. A fresh server runs its first
-# visitors' scripts side by side, each on its own thread, and a library imported on first use can reach a second
-# session half-initialised: polars' to_pandas() takes pandas straight from sys.modules while another session's
-# thread is still importing it ("partially initialized module 'pandas' has no attribute 'Timestamp'"). app.py
-# imports this module first; one thread runs these imports while every other session waits for the module.
+# Everything pages import on first use is imported here, before any page runs (the libraries only rare actions
+# need, the meeting pack, chart pictures and Excel files, are imported on first use one at a time: gydash.base.libs).
+# A fresh server runs its first visitors' scripts side by side, each on its own thread, and a library imported on
+# first use can reach a second session half-initialised: polars' to_pandas() takes pandas straight from sys.modules
+# while another session's thread is still importing it ("partially initialized module 'pandas' has no attribute
+# 'Timestamp'"). app.py imports this module first; one thread runs these imports while every other session waits.
 PRELOADED = (
     "_strptime",  # datetime.strptime's own lazy import
+    "PIL.Image",  # st.set_page_config's icon (app.py)
     "pandas",
     "pyarrow.pandas_compat",
-    "fastexcel",  # polars.read_excel (upload of .xlsx)
     "altair",
-    "vl_convert",  # chart PNGs (gydash.meeting.render)
-    "fontTools.ttLib",  # the CJK font check (gydash.meeting.render)
+    "fontTools.ttLib",  # the CJK font check (gydash.meeting.render), on every chart's download menu
     "argon2",  # staff sign-in (gydash.access.auth)
-    "openpyxl",  # upload of .xlsx (gydash.snapshots.importer)
-    "xlsxwriter",
-    "fpdf",  # the meeting pack (gydash.meeting.pack)
-    "pptx",
-    "lxml.etree",
     "streamlit.emojis",  # compiles a large pattern on first use (segmented controls, icons): 0.3 s of a first visit
 )
 for _name in PRELOADED:

@@ -184,11 +184,12 @@ if sheet.height:
     ui.table(sheet, hide_index=True, key="follow_up")
     st.download_button(
         "下载名单（Excel）",
-        xlsx.workbook(sheet, "待跟进组织名单"),
+        data=lambda: xlsx.workbook(sheet, "待跟进组织名单"),  # made when clicked, not on every run
         file_name=f"两个覆盖待跟进组织名单_{rnd}.xlsx",
         mime=xlsx.MIME,
         icon=":material/download:",
         key="follow_up_xlsx",
+        on_click="ignore",
     )
 else:
     st.success("各县区最新台账中没有未覆盖或应建未建的组织。")

@@ -101,7 +101,7 @@ def files_tab() -> None:
         ).select("文件", "行", "列", "值", "问题与可填写的值")
         st.download_button(
             "下载全部拒绝原因（Excel）",
-            xlsx.workbook(reasons, "拒绝原因"),
+            data=lambda: xlsx.workbook(reasons, "拒绝原因"),  # built only when clicked
             file_name="拒绝原因.xlsx",
             mime=xlsx.MIME,
             icon=":material/download:",
@@ -276,7 +276,7 @@ def templates_tab() -> None:
                 st.caption("、".join(c.zh for c in columns(dataset)))
                 st.download_button(
                     "下载模板",
-                    template_bytes(dataset),
+                    data=lambda dataset=dataset: template_bytes(dataset),  # made when clicked
                     file_name=templates.filename(dataset),
                     mime=xlsx.MIME,
                     key=f"tpl_{dataset}",

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,7 @@ import ast, json, sys
 from pathlib import Path
 
 import gydash.ui  # what app.py imports first
+from gydash.base import libs
 
 
 def packages():
@@ -28,7 +30,6 @@ def packages():
 
 preloaded = packages()
 from streamlit.testing.v1 import AppTest
-from gydash.snapshots import checking, templates
 
 root = Path(sys.argv[1])
 before = packages()
@@ -39,7 +40,6 @@ for page in ["pages/duties.py", "pages/coverage.py", "pages/commendations.py", "
 for tab in ["修订记录", "变化对比", "导入模板", "上传导入"]:
     at.session_state["data_tab"] = tab
     at.run()
-checking.prepare(templates.template("indicators"), "x.xlsx", "indicators", root / "data")
 # Imports written inside functions (the meeting pack, chart PNGs …), read from the source.
 lazy = set()
 for path in [*root.glob("gydash/**/*.py"), *root.glob("pages/*.py")]:
@@ -53,7 +53,8 @@ for path in [*root.glob("gydash/**/*.py"), *root.glob("pages/*.py")]:
 lazy -= set(sys.stdlib_module_names) | {"gydash", "streamlit"}
 print(json.dumps({
     "imported by a page": sorted(packages() - before),
-    "imported in a function": sorted(lazy - preloaded),
+    "imported in a function": sorted(lazy - preloaded - set(libs.RARE)),
+    "rare yet preloaded": sorted(preloaded & set(libs.RARE)),
     "errors": [e.value for e in at.exception],
 }))
 """
@@ -61,7 +62,8 @@ print(json.dumps({
 
 def test_pages_import_no_library_on_first_use(monkeypatch, tmp_path):
     """A fresh server's first sessions run side by side; a library first imported inside one of them can reach
-    another half-initialised. Everything the pages, downloads and upload use is imported with gydash.ui."""
+    another half-initialised. Everything the pages use is imported with gydash.ui; the libraries of rare actions
+    (downloads of the pack and of pictures, Excel files) are not held by a server until first used."""
     import json
     import subprocess
     import sys
@@ -74,4 +76,75 @@ def test_pages_import_no_library_on_first_use(monkeypatch, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"imported by a page": [], "imported in a function": [], "errors": []}
+    assert result == {
+        "imported by a page": [],
+        "imported in a function": [],
+        "rare yet preloaded": [],
+        "errors": [],
+    }
+
+
+RARE_AT_ONCE = r"""
+import json, sys, threading
+from pathlib import Path
+
+import gydash.ui  # a started server
+from gydash.base import libs
+from gydash.meeting import pack, render, sections
+from gydash.snapshots import checking, templates, xlsx
+import polars as pl
+
+root = Path(sys.argv[1])
+held = sorted(n for n in libs.RARE if n in sys.modules)
+built = sections.build(root / "data", "2025Q3", "2024")
+jobs = {
+    "pptx": lambda: pack.write(built, "pptx")[:2] == b"PK",
+    "pdf": lambda: pack.write(built, "pdf")[:4] == b"%PDF",
+    "png": lambda: render.png(built.sections[0].chart.spec)[:4] == b"\x89PNG",
+    "xlsx": lambda: xlsx.workbook(pl.DataFrame({"a": [1]}), "表")[:2] == b"PK",
+    "upload": lambda: checking.prepare(
+        templates.template("indicators"), "x.xlsx", "indicators", root / "data"
+    ).__class__.__name__,
+}
+start = threading.Barrier(len(jobs))
+done = {}
+
+
+def run(name, job):
+    start.wait()
+    try:
+        done[name] = job()
+    except BaseException as exc:
+        done[name] = f"{type(exc).__name__}: {exc}"
+
+
+threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps({"held before": held, "done": done}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.cjk_font
+def test_rare_libraries_are_imported_on_first_use_by_many_sessions_at_once(tmp_path):
+    """A started server holds none of the rare actions' libraries; five sessions that first need them at the same
+    moment (pack PPTX and PDF, a chart picture, an Excel download, an Excel upload) all get whole modules."""
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GYDASH_DATA_DIR": str(ROOT / "data"), "GYDASH_TODAY": "2026-11-26"}
+    script = tmp_path / "rare_at_once.py"
+    script.write_text(RARE_AT_ONCE)
+    done = subprocess.run(
+        [sys.executable, str(script), str(ROOT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["held before"] == []
+    outcome = result["done"]
+    files = ("pptx", "pdf", "png", "xlsx")
+    assert {k: outcome[k] for k in files} == dict.fromkeys(files, True), outcome
+    assert outcome["upload"] == "Prepared", outcome["upload"]

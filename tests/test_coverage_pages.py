@@ -11,12 +11,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from gydash.base import palette
 from gydash.plan import ledger
-from gydash.snapshots import store, xlsx
+from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERAGE = str(ROOT / "pages" / "coverage.py")
@@ -112,18 +111,21 @@ def test_coverage_page_switches_round(data_root):
 
 
 def test_coverage_download_opens_back_with_chinese_headers(data_root, monkeypatch):
-    served: list[tuple[bytes, str]] = []
-    original = MemoryMediaFileStorage.load_and_get_id
+    import streamlit as st
 
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        served.append((path_or_data, mimetype))
-        return original(self, path_or_data, mimetype, kind, filename)
+    offered: dict[str, object] = {}
+    original = st.download_button
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    def record(label, data=None, *args, **kwargs):
+        offered[kwargs.get("key") or label] = data
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", record)
     at = run(COVERAGE)
     button = next(b for b in at.get("download_button") if b.key == "follow_up_xlsx")  # charts have downloads too
-    assert button.proto.url.endswith(".xlsx")
-    content = next(data for data, mime in served if mime == xlsx.MIME)
+    assert button.proto.deferred_file_id  # the file is made when clicked, not on every run of the page
+    data = offered["follow_up_xlsx"]
+    content = data() if callable(data) else data  # made when clicked
     back = pl.read_excel(io.BytesIO(content))
     assert back.columns == list(ledger.FOLLOW_UP_HEADERS.values())
     first = back.row(0, named=True)

@@ -7,6 +7,7 @@ import math
 import re
 from datetime import UTC, datetime
 
+from gydash.base import libs
 from gydash.meeting import render
 from gydash.meeting.pack_parts import Pack, Section
 from gydash.meeting.pack_style import ACCENT, GREY, INK, _text_units, safe
@@ -39,6 +40,7 @@ def wrap(pdf, text: str, width: float) -> list[str]:
 
 
 def _pdf_class():
+    libs.load("fpdf")
     from fpdf import FPDF
 
     class PackPDF(FPDF):

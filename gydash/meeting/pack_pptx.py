@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 
+from gydash.base import libs
 from gydash.meeting import render
 from gydash.meeting.pack_parts import Pack, Section
 from gydash.meeting.pack_style import ACCENT, GREY, INK, _text_units, safe
@@ -189,6 +190,7 @@ def _appendix_slides(prs, pack: Pack) -> None:
 
 def pptx(pack: Pack) -> bytes:
     """The pack as a 16:9 PowerPoint file: title, one slide per section, the 数据来源 appendix; all stamped."""
+    libs.load("lxml.etree", "pptx")
     from pptx import Presentation
     from pptx.util import Emu
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import altair as alt
 
 from gydash import charts
+from gydash.base import libs
 
 FONT_ENV = "GYDASH_CJK_FONT"
 DEBIAN_PACKAGE = "fonts-noto-cjk"
@@ -118,7 +119,7 @@ def safe(text: str) -> str:
 
 def ensure_fonts() -> Font:
     """Give vl-convert the font's folder (once per process), so charts draw Chinese with it."""
-    import vl_convert as vlc
+    vlc = libs.load("vl_convert")
 
     f = font()
     folder = str(f.path.parent)
@@ -157,7 +158,7 @@ def png(chart: alt.TopLevelMixin | dict, width: int | None = DEFAULT_WIDTH, scal
             _pngs.move_to_end(key)
             return hit
     ensure_fonts()
-    import vl_convert as vlc
+    vlc = libs.load("vl_convert")
 
     data = vlc.vegalite_to_png(text, vl_version=_vl_version(), scale=scale)
     with _lock:

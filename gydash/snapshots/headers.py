@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from gydash.base import libs
 from gydash.base.contract import columns
 from gydash.base.problems import show_value
 from gydash.snapshots.coerce import COERCE
@@ -81,9 +82,7 @@ def _repeated_headers(header: list[str | None], first_row: int) -> list[str]:
 
 
 def _col_letter(i: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(i)
+    return libs.load("openpyxl.utils").get_column_letter(i)
 
 
 def canonical(dataset: str, raw: pl.DataFrame) -> pl.DataFrame:

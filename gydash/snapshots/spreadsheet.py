@@ -9,6 +9,7 @@ import zipfile
 
 import polars as pl
 
+from gydash.base import libs
 from gydash.base.contract import DATASET_LABELS
 from gydash.base.problems import show_value
 from gydash.snapshots import limits
@@ -73,7 +74,7 @@ def _structure_problems(ws, cells: list, header_row: int, header: dict[int, str]
 
 def read_xlsx(content: bytes, dataset: str) -> Raw:
     """The chosen sheet's rows, header applied; Refused for formulas, merged cells or an unreadable workbook."""
-    import openpyxl
+    openpyxl = libs.load("fastexcel", "openpyxl")  # fastexcel: polars.read_excel below
 
     if content[:2] != b"PK":
         if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":

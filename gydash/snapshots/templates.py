@@ -13,10 +13,8 @@ import io
 from datetime import date
 
 import polars as pl
-import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
 
-from gydash.base import plan
+from gydash.base import libs, plan
 from gydash.base.contract import DATASET_LABELS, DATE_MAX, DATE_MIN, Column, columns, number
 from gydash.snapshots.coerce import TYPE_WORDS
 from gydash.snapshots.spreadsheet import TEMPLATE_AUX_SHEETS
@@ -198,7 +196,7 @@ def template(dataset: str) -> bytes:
     """The .xlsx template for a dataset, ready to fill in Excel or WPS and import as it is."""
     specs = columns(dataset)
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, TEXT_STAYS_TEXT)
+    wb = libs.load("xlsxwriter").Workbook(buffer, TEXT_STAYS_TEXT)
     sheet = wb.add_worksheet(DATASET_LABELS[dataset])
     guide = wb.add_worksheet(DICTIONARY_SHEET)
     options = wb.add_worksheet(OPTIONS_SHEET)
@@ -218,7 +216,7 @@ def template(dataset: str) -> bytes:
         if choices:
             options.write(0, list_col, col.zh)
             options.write_column(1, list_col, choices)
-            letter = xl_col_to_name(list_col)
+            letter = libs.load("xlsxwriter.utility").xl_col_to_name(list_col)
             ref = f"='{OPTIONS_SHEET}'!${letter}$2:${letter}${len(choices) + 1}"
             list_col += 1
         width = max(10, min(40, 2 * len(col.zh) + 4, 4 + 2 * len(str(EXAMPLES[dataset].get(col.name, "")))))
@@ -238,7 +236,7 @@ def template(dataset: str) -> bytes:
     return buffer.getvalue()
 
 
-def _write_guide(wb: xlsxwriter.Workbook, ws, dataset: str) -> None:
+def _write_guide(wb, ws, dataset: str) -> None:
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"})
     cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import polars as pl
-import xlsxwriter
 
+from gydash.base import libs
 from gydash.snapshots import export
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,7 +24,7 @@ def workbook(frame: pl.DataFrame, sheet: str, unit: str | None = None) -> bytes:
     buffer = io.BytesIO()
     # Text stays text: an organisation named like a URL must not become a live link, nor one starting with "=" a
     # formula Excel runs, nor "00123" a number.
-    wb = xlsxwriter.Workbook(buffer, TEXT_STAYS_TEXT)
+    wb = libs.load("xlsxwriter").Workbook(buffer, TEXT_STAYS_TEXT)
     export.table(frame, unit).write_excel(
         wb,
         worksheet=sheet[:31],  # Excel's limit on sheet names
