@@ -91,8 +91,11 @@ def status_label(status: str, days_late: int | None) -> str:
 
 # --- per county and round --------------------------------------------------------------------------
 
-_CONTENTS = """
-    select area, round, count(*) as orgs,
+# What status needs of each file of a county's round, in one pass over the rows: its order, name, first update
+# and contents. The round's first file gives the first update; its newest file gives the contents (the ledger
+# in effect, as the view `l` has it).
+_PER_FILE = """
+    select area, round, _order, any_value(_file) as _file, min(updated_on) as first_updated_on, count(*) as orgs,
            count(*) filter (where org_coverage = 'none' and not work_coverage) as uncovered,
            count(*) filter (where party_members >= 3 and org_coverage = 'none') as should_build_not_built,
            sum(mobile_members)::bigint as mobile_members,
@@ -100,21 +103,23 @@ _CONTENTS = """
            count(*) filter (where org_coverage = 'single') as single_orgs,
            count(*) filter (where org_coverage = 'joint') as joint_orgs,
            count(*) filter (where org_coverage = 'none' and work_coverage) as work_only_orgs
-    from l group by area, round
+    from t group by area, round, _order
 """
 
 _STATUS_SQL = f"""
-with files as (
-    select area, round, min(_order) as first_order, count(distinct _order) as submissions,
+with per_file as ({_PER_FILE}),
+files as (
+    select area, round, min(_order) as first_order, max(_order) as last_order, count(*) as submissions,
            arg_max(_file, _order) as latest_file
-    from t group by area, round
+    from per_file group by area, round
 ),
 first_update as (
-    select t.area, t.round, min(t.updated_on) as first_updated_on, any_value(t._file) as first_file
-    from t join files f on t.area = f.area and t.round = f.round and t._order = f.first_order
-    group by t.area, t.round
+    select p.area, p.round, p.first_updated_on, p._file as first_file
+    from per_file p join files f on p.area = f.area and p.round = f.round and p._order = f.first_order
 ),
-contents as ({_CONTENTS}),
+contents as (
+    select p.* from per_file p join files f on p.area = f.area and p.round = f.round and p._order = f.last_order
+),
 grid as (
     select c.area, c.ord, r.round, r.month_end from c cross join r
 )
@@ -305,22 +310,25 @@ _FLAGS = """
     from l
 """
 
+# `l` is worked out twice (the organisations flagged now, then only their rows in every round), never for every
+# organisation in every round; the rounds each county reported come from the rows' keys alone.
 _FOLLOW_UP_SQL = f"""
-with flags as ({_FLAGS}),
+with flags as not materialized ({_FLAGS}),
 now as (
     select f.* from flags f join cur c on c.area = f.area and c.round = f.round
     where f.uncovered or f.should_build
 ),
-reported as (select distinct area, round from l),
 orgs as (select distinct area, org_name from now),  -- only the organisations listed now need the round they came on
+mine as materialized (select f.* from flags f semi join orgs o on o.area = f.area and o.org_name = f.org_name),
+reported as (select distinct area, round from t),
 clear as (  -- rounds a county reported in which the organisation was not flagged (covered, or not listed)
     select r.area, r.round, o.org_name
     from reported r join orgs o on o.area = r.area
-    left join flags f on f.area = r.area and f.round = r.round and f.org_name = o.org_name
+    left join mine f on f.area = r.area and f.round = r.round and f.org_name = o.org_name
     where f.org_name is null or not (f.uncovered or f.should_build)
 )
 select n.*,
-       (select min(x.round) from flags x
+       (select min(x.round) from mine x
         where x.area = n.area and x.org_name = n.org_name and x.round <= n.round and (x.uncovered or x.should_build)
           and x.round > coalesce((select max(k.round) from clear k
                                   where k.area = n.area and k.org_name = n.org_name and k.round < n.round), '')
@@ -387,15 +395,21 @@ def follow_up_sheet(data: Data, today: date, rnd: str | None = None) -> pl.DataF
     return frame.select([pl.col(k).alias(v) for k, v in FOLLOW_UP_HEADERS.items()])
 
 
+# The rounds each county reported come from the rows' keys; `l` is read once, for the two rounds compared.
 _CHANGES_SQL = f"""
-with flags as ({_FLAGS}),
+with reported as (select distinct area, round from t),
 pairs as (  -- each county that reported the round, against the newest round it reported before
-    select c.area, c.round, (select max(p.round) from flags p where p.area = c.area and p.round < c.round)
+    select c.area, c.round, (select max(p.round) from reported p where p.area = c.area and p.round < c.round)
            as prev_round
-    from (select distinct area, round from flags where round = $round) c
+    from reported c where c.round = $round
 ),
-now as (select f.* from flags f join pairs p on f.area = p.area and f.round = p.round),
-before as (select f.* from flags f join pairs p on f.area = p.area and f.round = p.prev_round)
+flags as not materialized ({_FLAGS}),
+compared as materialized (
+    select f.*, f.round = p.round as is_now from flags f
+    join pairs p on f.area = p.area and (f.round = p.round or f.round = p.prev_round)
+),
+now as (select * exclude (is_now) from compared where is_now),
+before as (select * exclude (is_now) from compared where not is_now)
 select p.area, p.round, p.prev_round, coalesce(n.org_name, b.org_name) as org_name,
        case
            when b.org_name is null then 'new'
