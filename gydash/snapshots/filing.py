@@ -56,13 +56,15 @@ from r left join judged j using (_fid, _row)
 
 
 # The monthly sums of the rows in effect for some months (`months_{ds}`), per span of snapshot dates (`_as` to
-# `_lost`), so the sums at any cut-off are a condition on the spans, as for the rows themselves.
+# `_lost`), so the sums at any cut-off are a condition on the spans, as for the rows themselves. The dates from
+# $first to $last span those months: with them DuckDB reads only the blocks whose dates can fall in them.
 MONTHLY_SQL = """
 insert into monthly_{ds}
 select date_trunc('month', r.date)::date as month, r.area, {kind} as kind, f.as_of as _as, r._lost,
        sum(r._copies) as n{sums}
 from rows_{ds} r join files f on f.fid = r._fid
-where r._copies > 0 and date_trunc('month', r.date)::date in (select month from months_{ds})
+where r._copies > 0 and r.date between $first and $last
+  and date_trunc('month', r.date)::date in (select month from months_{ds})
 group by all
 """
 
@@ -113,17 +115,32 @@ def apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested]
         _reorder(cur, ds)
     for ds in events:
         touched = f"(select _g from touched_{ds})"
-        cur.sql(f"insert into stage_{ds} select * exclude (_lost, _copies) from rows_{ds} where _g in {touched}")
-        cur.sql(f"delete from rows_{ds} where _g in {touched}")
-        cur.sql(EVENTS_SQL.format(ds=ds, content=_content(ds)))
+        found = _stored_in(cur, ds, touched)
+        cur.sql(f"insert into stage_{ds} select * exclude (_lost, _copies) from rows_{ds} where {found}")
         # Months whose sums may change: those of every row of a touched group (the rows of files gone are noted above)
         month = "date_trunc('month', date)::date"
-        cur.sql(f"insert into months_{ds} select distinct {month} from rows_{ds} where _g in {touched}")
+        cur.sql(f"insert into months_{ds} select distinct {month} from stage_{ds}")
+        cur.sql(f"delete from rows_{ds} where {found}")
+        cur.sql(EVENTS_SQL.format(ds=ds, content=_content(ds)))
         cur.sql(f"delete from monthly_{ds} where month in (select month from months_{ds})")
-        cur.sql(monthly_sql(ds))
+        first, last = cur.sql(
+            f"select min(month), (max(month) + interval 1 month - interval 1 day)::date from months_{ds}"
+        ).fetchall()[0]
+        if first is not None:
+            cur.sql(monthly_sql(ds), params={"first": first, "last": last})
         cur.sql(f"drop table stage_{ds}")
         cur.sql(f"drop table touched_{ds}")
         cur.sql(f"drop table months_{ds}")
+
+
+def _stored_in(cur: duckdb.DuckDBPyConnection, ds: str, touched: str) -> str:
+    """A condition for the stored rows of the touched groups that names the files holding them: rows are stored
+    file by file, so DuckDB skips the rest of the table by its per-block ranges of `_fid` instead of reading every
+    column of every row (a weekly file's groups are usually in one or two files, found from `_g` alone)."""
+    fids = [r[0] for r in cur.sql(f"select distinct _fid from rows_{ds} where _g in {touched}").fetchall()]
+    if not fids:
+        return "false"
+    return f"_fid in ({', '.join(str(int(f)) for f in sorted(fids))}) and _g in {touched}"
 
 
 def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingested]], areas: dict[int, list]) -> None:
