@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import importlib
 import pickle
@@ -34,6 +35,10 @@ PRELOADED = (
 )
 for _name in PRELOADED:
     importlib.import_module(_name)
+# What is imported by now lives as long as the server: kept out of the cycle collector's full passes. They went
+# over these 150 000 objects every time (0.15 s on the full data, a pause falling on whichever page was running;
+# 0.03 s without them).
+gc.freeze()
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STYLE = (ASSETS / "gydash.css").read_text(encoding="utf-8")
