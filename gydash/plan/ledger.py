@@ -409,7 +409,8 @@ compared as materialized (
     join pairs p on f.area = p.area and (f.round = p.round or f.round = p.prev_round)
 ),
 now as (select * exclude (is_now) from compared where is_now),
-before as (select * exclude (is_now) from compared where not is_now)
+before as (select * exclude (is_now) from compared where not is_now),
+paired as (
 select p.area, p.round, p.prev_round, coalesce(n.org_name, b.org_name) as org_name,
        case
            when b.org_name is null then 'new'
@@ -424,6 +425,8 @@ from pairs p
 join (now n full outer join before b on n.area = b.area and n.org_name = b.org_name)
     on p.area = coalesce(n.area, b.area)
 where p.prev_round is not null
+)
+select * from paired where change is not null
 """
 
 
@@ -437,7 +440,7 @@ def changes(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:
 
 
 def _changes(data: Data, rnd: str) -> pl.DataFrame:
-    out = data.query(_CHANGES_SQL, {"round": rnd}, **resolve.ledger_view()).filter(pl.col("change").is_not_null())
+    out = data.query(_CHANGES_SQL, {"round": rnd}, **resolve.ledger_view())
     words = {
         "before": [
             coverage_word(o, w) for o, w in zip(out["before_org_coverage"], out["before_work_coverage"], strict=True)
