@@ -282,6 +282,23 @@ def test_newer_target_file_wins(write, load):
     assert (got["target"], got["file"]) == (20.0, "targets/2025-06-15.parquet")
 
 
+def test_targets_in_effect_follow_every_change_of_the_targets_files_only(write, load):
+    """The targets in effect are worked out again for a new, replaced or removed targets file and at a cut-off,
+    and stay what they were when another dataset gets a new file."""
+    first = write("targets", "2025-01-15.parquet", [target(area="利州区", target=18.0)])
+    assert one(resolve.targets(load()), area=LIZHOU)["target"] == 18.0
+    write("activities", "2025-02-01.parquet", [activity("2025-01-20")])
+    assert one(resolve.targets(load()), area=LIZHOU)["target"] == 18.0
+    later = write("targets", "2025-06-15.parquet", [target(area="利州区", target=20.0)])
+    assert one(resolve.targets(load()), area=LIZHOU)["target"] == 20.0
+    assert one(resolve.targets(load(cutoff=date(2025, 3, 31))), area=LIZHOU)["target"] == 18.0
+    write("targets", "2025-06-15.parquet", [target(area="利州区", target=25.0)], mtime=later.stat().st_mtime + 5)
+    assert one(resolve.targets(load()), area=LIZHOU)["target"] == 25.0
+    later.unlink()
+    first.unlink()
+    assert resolve.targets(load()).filter(area=LIZHOU).is_empty()
+
+
 def test_targets_without_a_targets_file_are_the_builtin_plan(load):
     targets = resolve.targets(load())
     assert sorted(targets.select("indicator", "target").rows()) == [

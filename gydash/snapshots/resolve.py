@@ -250,4 +250,4 @@ def targets(data: Data) -> pl.DataFrame:
         """
         return data.query(sql, b=plan.builtin_targets(), rows={"t": "targets"})
 
-    return data.cached("targets", compute)
+    return data.cached("targets", compute, only=("targets",))

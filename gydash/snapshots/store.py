@@ -32,6 +32,8 @@ _lock = threading.RLock()
 _versions: OrderedDict[tuple, Data] = OrderedDict()
 # (dir, cut-off) → the scan last asked with, and its version
 _by_look: dict[tuple[str, date | None], tuple[tuple, Data]] = {}
+MAX_SCOPED = 64  # results kept across states by the datasets they read (Data.cached's `only`): a few kB each
+_scoped: OrderedDict[tuple, object] = OrderedDict()
 
 
 class _Frames:
@@ -125,12 +127,38 @@ class Data:
     def uses_sample(self) -> bool:
         return self.cached("uses_sample", lambda: any(f.sample for f in self.accepted()))
 
-    def cached(self, name: str, compute):
-        """A derived result, computed once per state of the data: a rerun with no new file recomputes nothing."""
+    def cached(self, name: str, compute, only: tuple[str, ...] | None = None):
+        """A derived result, computed once per state of the data: a rerun with no new file recomputes nothing.
+        A result that reads `only` the datasets named is also kept across new files of the others (the targets in
+        effect are not worked out again after a weekly activities file)."""
         with self.lock:
             if name not in self.memo:
-                self.memo[name] = compute()
+                self.memo[name] = compute() if only is None or self.extra else self._scoped(name, compute, only)
             return self.memo[name]
+
+    def _scoped(self, name: str, compute, only: tuple[str, ...]):
+        key = (str(self.data_dir), self.cutoff, name, tuple(self._files_of(ds) for ds in sorted(only)))
+        with _lock:
+            if key in _scoped:
+                _scoped.move_to_end(key)
+                return _scoped[key]
+        value = compute()
+        with _lock:
+            _scoped[key] = value
+            while len(_scoped) > MAX_SCOPED:
+                _scoped.popitem(last=False)
+        return value
+
+    def _files_of(self, dataset: str) -> tuple:
+        """The fingerprints of the dataset's files in this state (what its results depend on)."""
+        by_dataset = self.cached("fingerprints", self._fingerprints)
+        return by_dataset.get(dataset, ())
+
+    def _fingerprints(self) -> dict[str, tuple]:
+        out: dict[str, list] = {}
+        for f in self.files:
+            out.setdefault(f.entry.dataset, []).append(f.entry.fingerprint)
+        return {ds: tuple(v) for ds, v in out.items()}
 
     def kept(self, name: str, compute, codec: kept.Codec = kept.FRAMES):
         """A derived frame, computed once per state of the data like `cached`, and also kept in the warehouse: a
