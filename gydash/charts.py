@@ -15,6 +15,36 @@ PACE_COLOUR = "#555555"
 SMALL_WIDTH = 120  # px per county in the small multiples: two of them and the axis fit a phone or half a page
 
 
+def _schema_table_built_once() -> None:
+    """Altair 6 builds its table of schema classes (about 570, each schema hashed as JSON) on every call of
+    SchemaBase.from_dict (vega/altair#3547, open), and encoding a chart makes a few such calls: 40 of the 48 ms a
+    ledger heatmap took to build. The table depends only on the classes it is made from, so it is made once per
+    set of classes. Skipped when Altair no longer builds it per call."""
+    from altair.utils import schemapi
+
+    original = schemapi.SchemaBase.from_dict.__func__
+    if "_FromDict" not in original.__code__.co_names or getattr(original, "gydash_once", False):
+        return
+    tables: dict[tuple, schemapi._FromDict] = {}
+
+    def from_dict(cls, dct, validate=True):
+        if validate:
+            cls.validate(dct)
+        classes = tuple(cls._default_wrapper_classes())
+        table = tables.get(classes)
+        if table is None:
+            table = tables[classes] = schemapi._FromDict(classes)
+        return table.from_dict(dct, cls)
+
+    from_dict.gydash_once = True
+    from_dict.altair_own = original  # what Altair does itself (tests compare the two)
+    from_dict.__doc__ = original.__doc__
+    schemapi.SchemaBase.from_dict = classmethod(from_dict)
+
+
+_schema_table_built_once()
+
+
 # Whether a chart is checked against the Vega-Lite schema as it becomes a spec. The test suite turns it on
 # (tests/conftest.py), so every chart a page or the pack draws is checked there; a server skips it: the check costs
 # 20–60 ms per chart and the charts come from code that does not change while it runs.
