@@ -77,14 +77,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` against data_dir with GYDASH_TODAY=today; yields the base URL (a Served: a str with
-    the server's pid); kills it after."""
+def serve(
+    data_dir: Path, today: str, log: Path | None = None, timeout: float = 90, app: Path = APP
+) -> Iterator[str]:
+    """`streamlit run app.py` (or another `app`) against data_dir with GYDASH_TODAY=today; yields the base URL (a
+    Served: a str with the server's pid); kills it after."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": today, "PYTHONUNBUFFERED": "1"}
     env["GYDASH_WAREHOUSE"] = "file"  # a real server keeps its warehouse file (the in-process tests keep it in memory)
-    args = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    args = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
     args += ["--browser.gatherUsageStats", "false"]
     log = log or ARTIFACTS / f"server-{port}.log"
