@@ -60,22 +60,27 @@ print(json.dumps({
 """
 
 
-def test_pages_import_no_library_on_first_use(monkeypatch, tmp_path):
-    """A fresh server's first sessions run side by side; a library first imported inside one of them can reach
-    another half-initialised. Everything the pages use is imported with gydash.ui; the libraries of rare actions
-    (downloads of the pack and of pictures, Excel files) are not held by a server until first used."""
+def fresh_process(script: str, tmp_path: Path) -> dict:
+    """Run `script` in a new Python process on the bundled data; the JSON it prints last."""
     import json
     import subprocess
     import sys
 
     env = {**os.environ, "GYDASH_DATA_DIR": str(ROOT / "data"), "GYDASH_TODAY": "2026-11-26"}
-    script = tmp_path / "first_use.py"
-    script.write_text(FIRST_USE)
+    path = tmp_path / "script.py"
+    path.write_text(script)
     done = subprocess.run(
-        [sys.executable, str(script), str(ROOT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, str(path), str(ROOT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_pages_import_no_library_on_first_use(monkeypatch, tmp_path):
+    """A fresh server's first sessions run side by side; a library first imported inside one of them can reach
+    another half-initialised. Everything the pages use is imported with gydash.ui; the libraries of rare actions
+    (downloads of the pack and of pictures, Excel files) are not held by a server until first used."""
+    result = fresh_process(FIRST_USE, tmp_path)
     assert result == {
         "imported by a page": [],
         "imported in a function": [],
@@ -131,18 +136,7 @@ print(json.dumps({"held before": held, "done": done}, ensure_ascii=False))
 def test_rare_libraries_are_imported_on_first_use_by_many_sessions_at_once(tmp_path):
     """A started server holds none of the rare actions' libraries; five sessions that first need them at the same
     moment (pack PPTX and PDF, a chart picture, an Excel download, an Excel upload) all get whole modules."""
-    import json
-    import subprocess
-    import sys
-
-    env = {**os.environ, "GYDASH_DATA_DIR": str(ROOT / "data"), "GYDASH_TODAY": "2026-11-26"}
-    script = tmp_path / "rare_at_once.py"
-    script.write_text(RARE_AT_ONCE)
-    done = subprocess.run(
-        [sys.executable, str(script), str(ROOT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = fresh_process(RARE_AT_ONCE, tmp_path)
     assert result["held before"] == []
     outcome = result["done"]
     files = ("pptx", "pdf", "png", "xlsx")
