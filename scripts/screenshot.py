@@ -20,7 +20,7 @@ def wait_until_rendered(page, timeout_ms: int = 30000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
-        " && document.querySelectorAll('[data-testid=\"stMarkdown\"], [data-testid=\"stHeading\"]').length > 0",
+        ' && document.querySelectorAll(\'[data-testid="stMarkdown"], [data-testid="stHeading"]\').length > 0',
         timeout=timeout_ms,
     )
     page.wait_for_timeout(1500)  # charts draw after the script finishes

@@ -302,19 +302,23 @@ def test_same_date_the_later_name_wins(tmp_path):
 
 
 def _replace_during_read(monkeypatch, victim: Path) -> list[int]:
-    """Make read_parquet rewrite `victim` (new size and mtime) right after reading it once, like a copy landing."""
-    real = ingest.read_parquet
+    """Make reading rewrite `victim` (new size and mtime) right after reading it once, like a copy landing (a file
+    alone is read into polars, many at once into Arrow first)."""
     calls: list[int] = []
 
-    def reading(path: Path, size: int):
-        got = real(path, size)
-        if Path(path) == victim and not calls:
-            calls.append(1)
-            write_parquet(victim, [*CITY_ROWS, ind("tech_sme", "广元市", 2025, 9, 480.0)])
-            os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 5_000_000_000))
-        return got
+    def replacing(real):
+        def reading(path: Path, size: int):
+            got = real(path, size)
+            if Path(path) == victim and not calls:
+                calls.append(1)
+                write_parquet(victim, [*CITY_ROWS, ind("tech_sme", "广元市", 2025, 9, 480.0)])
+                os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 5_000_000_000))
+            return got
 
-    monkeypatch.setattr(ingest, "read_parquet", reading)
+        return reading
+
+    monkeypatch.setattr(ingest, "read_parquet", replacing(ingest.read_parquet))
+    monkeypatch.setattr(ingest, "read_table", replacing(ingest.read_table))
     return calls
 
 
@@ -398,6 +402,33 @@ def test_cold_start_judges_every_bad_file_as_one_at_a_time(tmp_path):
         assert (f.frame is None) == (alone.frame is None), rel
         if alone.frame is not None:
             assert f.frame.equals(alone.frame) and f.frame.schema == alone.frame.schema, rel
+
+
+def test_a_file_polars_cannot_hold_among_many_rejects_that_file_alone(tmp_path, monkeypatch):
+    """At a cold start files with the same columns are handed to polars together; when polars refuses one of them
+    (it may panic on what pyarrow read), that file alone is rejected, with its name, and the others are stored."""
+    from polars.exceptions import PanicException
+
+    from gydash.snapshots import parquet
+
+    data = tmp_path / "data"
+    for i in range(12):
+        row = ind("tech_sme", "利州区", 2025, i + 1, 400.0 + i)
+        write_parquet(data / f"indicators/2025-{i + 1:02d}-28.parquet", [row])
+    real = parquet.pl.from_arrow  # (polars' own: what gydash's reading hands a file's rows to)
+
+    def refusing(table, *args, **kwargs):
+        names = getattr(table, "column_names", [])
+        if "value" in names and 407.0 in table.column("value").to_pylist():  # the August file's value
+            raise PanicException("refused")
+        return real(table, *args, **kwargs)
+
+    monkeypatch.setattr(parquet.pl, "from_arrow", refusing)
+    loaded = store.load(data)
+    rejected = [f.entry.rel for f in loaded.rejected()]
+    assert rejected == ["indicators/2025-08-28.parquet"]
+    assert "无法读取" in str(loaded.rejected()[0].errors[0])
+    assert len(loaded.accepted("indicators")) == 11
 
 
 def test_every_page_runs_over_a_dir_with_every_bad_file(tmp_path, monkeypatch):

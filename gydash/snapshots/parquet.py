@@ -29,6 +29,13 @@ class ReadError(Exception):
 
 def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
     """The file as a DataFrame and whether it is marked as sample data, or ReadError with a plain reason."""
+    table, sample = read_table(path, size)
+    return as_polars(table), sample
+
+
+def read_table(path: Path, size: int) -> tuple[pa.Table, bool]:
+    """The file as an Arrow table polars can hold (see `as_polars`, `as_polars_many`) and whether it is marked as
+    sample data, or ReadError with a plain reason."""
     if size == 0:
         raise ReadError("文件为空（0 字节），可能复制未完成")
     with open_regular(path) as fh:  # a named pipe swapped in after the scan is refused, not waited on
@@ -43,14 +50,13 @@ def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
             raise ReadError("Parquet 文件不完整（文件尾缺失），可能复制中断或已损坏")
         fh.seek(0)
         try:
-            table = _read_within_limits(fh)
-            frame = _to_polars(table)
+            table = _checked(_read_within_limits(fh))
         except (ReadError, limits.TooLarge):
             raise
-        except FILE_FAILURES as exc:  # pyarrow raises many kinds, polars may panic: all mean "cannot be read"
+        except FILE_FAILURES as exc:  # pyarrow raises many kinds: all mean "cannot be read"
             raise ReadError(f"无法读取 Parquet 文件：{reason(exc)}") from exc
     meta = table.schema.metadata or {}
-    return frame, meta.get(SAMPLE_KEY, b"") not in (b"", b"0", b"false")
+    return table, meta.get(SAMPLE_KEY, b"") not in (b"", b"0", b"false")
 
 
 def _read_within_limits(fh) -> pa.Table:
@@ -93,6 +99,8 @@ def _read_within_limits(fh) -> pa.Table:
 
 def _spelled_out_bytes(table: pa.Table) -> int:
     """Memory the table takes once every dictionary-encoded text is written out in full."""
+    if not any(pa.types.is_dictionary(t) for t in table.schema.types):
+        return table.nbytes
     total = 0
     for col in table.columns:
         if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
@@ -150,26 +158,70 @@ def _nested(name: str, t: pa.DataType) -> pa.DataType:
     return t
 
 
-def _to_polars(table: pa.Table) -> pl.DataFrame:
-    """Dictionary texts spelled out, unusable types converted or refused, text checked to be UTF-8, dates checked to
-    be within any calendar, then polars."""
+def _checked(table: pa.Table) -> pa.Table:
+    """Unusable types converted or refused, text checked to be UTF-8, dates checked to be within any calendar."""
     _check_unique_names(table.column_names)
+    try:  # every buffer of every column at once (text as UTF-8 among them): the usual file passes in one call
+        table.validate(full=True)
+        valid = True
+    except pa.ArrowInvalid:
+        valid = False  # found column by column below, to name it
+    given = table.columns  # (pyarrow makes new column objects on every call: compared with these)
     columns = []
-    for field, col in zip(table.schema, table.columns, strict=True):
+    for field, col in zip(table.schema, given, strict=True):
         wanted = _usable(field.name, field.type)
         if wanted != col.type and not pa.types.is_dictionary(col.type):
             col = col.cast(wanted)  # rare types only: the first pyarrow.compute call of a process costs seconds
-        _check_utf8(field.name, col)
+        if not valid:
+            _check_utf8(field.name, col)
         _check_calendar(field.name, col)
         columns.append(col)
-    if any(a is not b for a, b in zip(columns, table.columns, strict=True)):
-        table = pa.table(columns, names=table.column_names)
+    if any(a is not b for a, b in zip(columns, given, strict=True)):
+        table = pa.table(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
+    return table
+
+
+def as_polars(table: pa.Table) -> pl.DataFrame:
+    """A checked table (read_table) as polars, dictionary texts spelled out; ReadError if polars cannot hold it."""
     if not table.num_columns:
         return pl.DataFrame()
-    frame = pl.from_arrow(table)
+    try:
+        frame = pl.from_arrow(table)
+    except FILE_FAILURES as exc:  # polars may panic on what pyarrow accepted: the file cannot be read
+        raise ReadError(f"无法读取 Parquet 文件：{reason(exc)}") from exc
     # Text read dictionary-encoded arrives as Categorical: spell it out, as it is in the file.
     spelled = [pl.col(n).cast(pl.String) for n, t in frame.schema.items() if isinstance(t, pl.Categorical)]
     return frame.with_columns(spelled) if spelled else frame
+
+
+def as_polars_many(tables: list[pa.Table]) -> list[pl.DataFrame | ReadError]:
+    """`as_polars` for many tables, the same frames, converted together per set of columns and types (converting
+    costs about the same for 10 rows as for 10 000: for the many small files of a cold start this is most of the
+    conversion's time). A set polars refuses is converted table by table, so only the bad file fails."""
+    out: list[pl.DataFrame | ReadError | None] = [None] * len(tables)
+    groups: dict[tuple, list[int]] = {}
+    for i, table in enumerate(tables):
+        plain = table.num_columns and not any(pa.types.is_dictionary(t) for t in table.schema.types)
+        key = tuple(zip(table.column_names, table.schema.types, strict=True)) if plain else ("alone", i)
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        if len(members) > 1:
+            try:
+                whole = pl.from_arrow(pa.concat_tables([tables[i].replace_schema_metadata() for i in members]))
+            except FILE_FAILURES:
+                whole = None
+            if isinstance(whole, pl.DataFrame):
+                start = 0
+                for i in members:
+                    out[i] = whole.slice(start, tables[i].num_rows)
+                    start += tables[i].num_rows
+                continue
+        for i in members:
+            try:
+                out[i] = as_polars(tables[i])
+            except ReadError as exc:
+                out[i] = exc
+    return out  # type: ignore[return-value]
 
 
 def _check_unique_names(names: list[str]) -> None:

@@ -77,9 +77,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def serve(
-    data_dir: Path, today: str, log: Path | None = None, timeout: float = 90, app: Path = APP
-) -> Iterator[str]:
+def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 90, app: Path = APP) -> Iterator[str]:
     """`streamlit run app.py` (or another `app`) against data_dir with GYDASH_TODAY=today; yields the base URL (a
     Served: a str with the server's pid); kills it after."""
     port = free_port()
