@@ -144,10 +144,12 @@ def _random_events(rng: random.Random, n: int) -> list[dict]:
     return rows
 
 
+@pytest.mark.parametrize("arrival", ["at-once", "one-by-one"])
 @pytest.mark.parametrize("seed", range(6))
-def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, load, data_dir, seed):
+def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, load, data_dir, seed, arrival):
     """Stored once, with per row the dates it takes and loses effect, the events at any cut-off must be what
-    resolving only the snapshots up to it gives (ids: newest row wins; id-less rows: as many as the fullest file)."""
+    resolving only the snapshots up to it gives (ids: newest row wins; id-less rows: as many as the fullest file),
+    whether the files came together or one at a time (each then changing the rows stored before it)."""
     rng = random.Random(seed)
     files = []
     for i in range(8):
@@ -155,6 +157,8 @@ def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, lo
         name = f"{day.isoformat()}_{rng.choice('abc')}{i}.parquet"
         pool = _random_events(rng, rng.randrange(1, 7))
         files.append(write("activities", name, pool + rng.sample(pool, k=min(2, len(pool)))))
+        if arrival == "one-by-one":
+            load()
     if seed % 2:  # a file removed, and one replaced, after the warehouse had them
         load()
         files[0].unlink()

@@ -28,12 +28,19 @@ def _group_key(dataset: str) -> str:
 # that has them: the first such row of each file carries the running maximum (`_copies`) and is in effect until
 # the next file holding the row; the others carry 0. So the events in effect at date c are the rows with
 # `_copies > 0`, a snapshot dated on or before c and `_lost` after c (or none): a condition, not a second copy.
-# Computed over `stage_{ds}`: the new rows and the stored rows of every group they touch (rows are partitioned by
-# their values, nulls equal, so the result is exact whatever the hashes that found them).
-EVENTS_SQL = """
-insert into rows_{ds} by name
-with r as (
-    select s.*, f.ord as _ord, f.as_of as _as from stage_{ds} s join files f on f.fid = s._fid
+# Worked out over the new rows (`stage_{ds}`) and the stored rows of every group they touch (`stored_{ds}`): rows
+# are partitioned by their values, nulls equal, so the result is exact whatever the hashes that found them. The new
+# rows are then stored with their (_lost, _copies), and only the stored rows whose pair changed are updated: a new
+# snapshot re-sending most events changes one pair per event, not the rows themselves.
+JUDGED_SQL = """
+create or replace temp table judged_{ds} as
+with s as (
+    select id, {content}, _fid, _row from stage_{ds}
+    union all
+    select id, {content}, _fid, _row from stored_{ds}
+),
+r as (
+    select s.*, f.ord as _ord, f.as_of as _as from s join files f on f.fid = s._fid
 ),
 by_id as (
     select _fid, _row, lead(_as) over (partition by id order by _ord, _row) as _lost, 1 as _copies
@@ -48,10 +55,22 @@ by_content as (
            max(n) over (partition by {content} order by _ord rows between unbounded preceding and current row)
                as _copies
     from per_file
-),
-judged as (select * from by_id union all select * from by_content)
-select r.* exclude (_ord, _as), j._lost, coalesce(j._copies, 0) as _copies
-from r left join judged j using (_fid, _row)
+)
+select * from by_id union all select * from by_content
+"""
+# A row not judged (an id-less row other than the first of its kind in its file) counts 0 times.
+STORE_NEW_SQL = """
+insert into rows_{ds} by name
+select s.*, j._lost, coalesce(j._copies, 0) as _copies from stage_{ds} s left join judged_{ds} j using (_fid, _row)
+"""
+UPDATE_STORED_SQL = """
+update rows_{ds} set _lost = c._lost, _copies = c._copies
+from (
+    select s._fid, s._row, j._lost, coalesce(j._copies, 0) as _copies
+    from stored_{ds} s left join judged_{ds} j using (_fid, _row)
+    where j._lost is distinct from s._lost or coalesce(j._copies, 0) <> s._copies
+) c
+where {in_files} and rows_{ds}._fid = c._fid and rows_{ds}._row = c._row
 """
 
 
@@ -83,7 +102,7 @@ def apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested]
         .to_list()
     ) | {f.entry.dataset for f in fresh}
     events = [ds for ds in EVENT_DATASETS if ds in datasets]
-    for ds in events:  # the new rows and every stored row of the groups they, or the files gone, touch
+    for ds in events:  # the new rows, the groups they or the files gone touch, and the months of the rows gone
         cur.sql(f"create or replace temp table stage_{ds} as select * exclude (_lost, _copies) from rows_{ds} limit 0")
         cur.sql(f"create or replace temp table touched_{ds} (_g ubigint)")
         cur.sql(f"create or replace temp table months_{ds} (month date)")
@@ -114,33 +133,40 @@ def apply(cur: duckdb.DuckDBPyConnection, gone: list[int], fresh: list[Ingested]
     for ds in datasets:
         _reorder(cur, ds)
     for ds in events:
-        touched = f"(select _g from touched_{ds})"
-        found = _stored_in(cur, ds, touched)
-        cur.sql(f"insert into stage_{ds} select * exclude (_lost, _copies) from rows_{ds} where {found}")
+        holding = _files_holding(cur, ds, f"(select _g from touched_{ds})")
+        in_files = _in_files(f"rows_{ds}", holding)
+        cur.sql(
+            f"create or replace temp table stored_{ds} as select id, {_content(ds)}, _fid, _row, _lost, _copies "
+            f"from rows_{ds} where {in_files} and _g in (select _g from touched_{ds})"
+        )
         # Months whose sums may change: those of every row of a touched group (the rows of files gone are noted above)
         month = "date_trunc('month', date)::date"
         cur.sql(f"insert into months_{ds} select distinct {month} from stage_{ds}")
-        cur.sql(f"delete from rows_{ds} where {found}")
-        cur.sql(EVENTS_SQL.format(ds=ds, content=_content(ds)))
+        cur.sql(f"insert into months_{ds} select distinct {month} from stored_{ds}")
+        cur.sql(JUDGED_SQL.format(ds=ds, content=_content(ds)))
+        cur.sql(STORE_NEW_SQL.format(ds=ds))
+        cur.sql(UPDATE_STORED_SQL.format(ds=ds, in_files=in_files))
         cur.sql(f"delete from monthly_{ds} where month in (select month from months_{ds})")
         first, last = cur.sql(
             f"select min(month), (max(month) + interval 1 month - interval 1 day)::date from months_{ds}"
         ).fetchall()[0]
         if first is not None:
             cur.sql(monthly_sql(ds), params={"first": first, "last": last})
-        cur.sql(f"drop table stage_{ds}")
-        cur.sql(f"drop table touched_{ds}")
-        cur.sql(f"drop table months_{ds}")
+        for table in ("stage", "stored", "judged", "touched", "months"):
+            cur.sql(f"drop table {table}_{ds}")
 
 
-def _stored_in(cur: duckdb.DuckDBPyConnection, ds: str, touched: str) -> str:
-    """A condition for the stored rows of the touched groups that names the files holding them: rows are stored
-    file by file, so DuckDB skips the rest of the table by its per-block ranges of `_fid` instead of reading every
-    column of every row (a weekly file's groups are usually in one or two files, found from `_g` alone)."""
-    fids = [r[0] for r in cur.sql(f"select distinct _fid from rows_{ds} where _g in {touched}").fetchall()]
+def _files_holding(cur: duckdb.DuckDBPyConnection, ds: str, touched: str) -> list[int]:
+    """The files holding stored rows of the touched groups (a weekly file's groups are usually in one or two)."""
+    return [r[0] for r in cur.sql(f"select distinct _fid from rows_{ds} where _g in {touched}").fetchall()]
+
+
+def _in_files(table: str, fids: list[int]) -> str:
+    """A condition naming the files literally: rows are stored file by file, so DuckDB skips the rest of the table
+    by its per-block ranges of `_fid` instead of reading every column of every row."""
     if not fids:
         return "false"
-    return f"_fid in ({', '.join(str(int(f)) for f in sorted(fids))}) and _g in {touched}"
+    return f"{table}._fid in ({', '.join(str(int(f)) for f in sorted(fids))})"
 
 
 def _insert_files(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, Ingested]], areas: dict[int, list]) -> None:

@@ -43,7 +43,7 @@ def _schema_hash() -> str:
     (the stored event groups are found by DuckDB's hash(), which a new DuckDB may compute differently): a warehouse
     built under any other is rebuilt."""
     spec = [(ds, [(c.name, c.type) for c in contract.columns(ds)]) for ds in contract.DATASETS]
-    sql = [tables.schema_sql(), filing.EVENTS_SQL, filing.MONTHLY_SQL]
+    sql = [tables.schema_sql(), filing.JUDGED_SQL, filing.STORE_NEW_SQL, filing.UPDATE_STORED_SQL, filing.MONTHLY_SQL]
     text = json.dumps([tables.SCHEMA_VERSION, spec, sql, duckdb.__version__])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
