@@ -53,6 +53,10 @@ def _rejected(entry: FileEntry, problem: Problem, rows: int = 0, sample: bool = 
     return Ingested(entry, None, (problem,), (), sample, rows, "")
 
 
+def _unreadable(entry: FileEntry, exc: ReadError) -> Ingested:
+    return _rejected(entry, Problem(entry.rel, str(exc), exc.row, exc.column, exc.value))
+
+
 def _read(entry: FileEntry, as_table: bool = False) -> tuple[pl.DataFrame | pa.Table, bool] | Ingested | None:
     """The raw rows and sample flag (as polars, or `as_table` in Arrow); a rejected file when unreadable; None when
     the file changed meanwhile."""
@@ -63,7 +67,7 @@ def _read(entry: FileEntry, as_table: bool = False) -> tuple[pl.DataFrame | pa.T
         reader = read_table if as_table else read_parquet
         got: tuple[pl.DataFrame | pa.Table, bool] | Ingested = reader(entry.path, entry.size)
     except ReadError as exc:
-        got = _rejected(entry, Problem(entry.rel, str(exc), exc.row, exc.column, exc.value))
+        got = _unreadable(entry, exc)
     except limits.TooLarge as exc:
         got = _rejected(entry, Problem(entry.rel, f"文件太大，未读取：{exc}"))
     except OSError as exc:
@@ -124,18 +128,22 @@ def batches(entries: list[FileEntry]) -> Iterator[list[Ingested]]:
 
 def _batch(pool: ThreadPoolExecutor, dataset: str, entries: list[FileEntry]) -> list[Ingested]:
     reads = list(pool.map(lambda e: _read(e, as_table=True), entries))
+    done = [got for got in reads if isinstance(got, Ingested)]
     tables = [(e, got) for e, got in zip(entries, reads, strict=True) if isinstance(got, tuple)]
+    del reads
+    # Handed to polars together (as_polars_many): a file polars refuses is rejected alone.
+    frames = as_polars_many([table for _, (table, _) in tables])
     readable = []
-    # Handed to polars together (as_polars_many): one file polars refuses is rejected alone.
-    for (e, (_, sample)), frame in zip(tables, as_polars_many([t for _, (t, _) in tables]), strict=True):
+    for (e, (_, sample)), frame in zip(tables, frames, strict=True):
         if isinstance(frame, ReadError):
-            reads.append(_rejected(e, Problem(e.rel, str(frame), frame.row, frame.column, frame.value)))
+            done.append(_unreadable(e, frame))
         else:
             readable.append((e, (frame, sample)))
-    del tables
+    del tables, frames  # the Arrow tables are let go before the checks make their own frames
     try:
         results = validate_many(dataset, [(e.rel, got[0]) for e, got in readable])
     except FILE_FAILURES:  # judge file by file instead, so one odd file cannot reject the others
         results = [None] * len(readable)
-    out = [_judged(e, raw, sample, result) for (e, (raw, sample)), result in zip(readable, results, strict=True)]
-    return out + [got for got in reads if isinstance(got, Ingested)]
+    return [
+        _judged(e, raw, sample, result) for (e, (raw, sample)), result in zip(readable, results, strict=True)
+    ] + done
