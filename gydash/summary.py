@@ -7,7 +7,7 @@ import math
 from datetime import date
 
 from gydash.base import fmt
-from gydash.plan import commendations, duties, ledger, progress, submissions
+from gydash.plan import commendations, duty_lists, ledger, progress, submissions
 from gydash.snapshots.store import Data
 
 TARGET_FIELDS = (
@@ -92,7 +92,7 @@ def build(data: Data, today: date) -> dict:
         "as_of": _plain(data.as_of),
         "sample": data.uses_sample,
         "targets": target_entries(data),
-        "duties": duties.summary_entries(data, today),
+        "duties": duty_lists.summary_entries(data, today),
         "coverage": ledger.summary_entries(data, today),
         "commendations": commendations.summary_entries(data, today),
         "submissions": submissions.tracker(data, today),

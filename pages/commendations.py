@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import charts, ui
+from gydash import charts, ui, vega
 from gydash.base import clock, plan
 from gydash.plan import commendations
 
@@ -128,7 +128,7 @@ def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
         for ink in ("white", "#1f1f1f")
     ]
     layered = alt.layer(cells, *words).properties(height=alt.Step(30))
-    return charts.configured(layered, font=charts.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
+    return vega.configured(layered, font=vega.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
 ui.chart(

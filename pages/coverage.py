@@ -4,9 +4,9 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gydash import charts, ui
+from gydash import ui, vega
 from gydash.base import clock, fmt, palette, plan
-from gydash.plan import ledger
+from gydash.plan import ledger, ledger_orgs, ledger_rounds, ledger_zero
 from gydash.snapshots import xlsx
 
 ui.route_through_app()
@@ -24,7 +24,7 @@ st.caption(
     "是否按时以各县区该期的首次报送为准，台账内容以最新报送为准。"
 )
 
-listed = ledger.rounds(d, today)
+listed = ledger_rounds.rounds(d, today)
 if not listed:
     st.info("数据目录中还没有两个覆盖台账（coverage）数据。")
     st.stop()
@@ -33,7 +33,7 @@ rnd = st.selectbox(
     "台账期次",
     list(reversed(listed)),
     key="round",
-    format_func=lambda r: f"{r} 期（截止 {ledger.round_end(r)}）",
+    format_func=lambda r: f"{r} 期（截止 {ledger_rounds.round_end(r)}）",
 )
 
 
@@ -62,7 +62,7 @@ def grid(frame: pl.DataFrame, colour: str, colours: dict[str, str], text: str, r
     )
     words = base.mark_text(fontSize=11).encode(text=f"{text}:N")
     layered = (cells + words).properties(height=alt.Step(30))
-    return charts.configured(layered, font=charts.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
+    return vega.configured(layered, font=vega.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
 # --- the answer first ---------------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ late = this.filter(pl.col("status") == "late")
 missing = this.filter(pl.col("status") == "missing")
 not_due = this.filter(pl.col("status") == "not_due")
 reported = this.filter(pl.col("orgs").is_not_null())
-follow = ledger.follow_up(d, today, rnd)
+follow = ledger_orgs.follow_up(d, today, rnd)
 totals = ledger.city_totals(d, today).filter(pl.col("round") == rnd).row(0, named=True)
 
 st.subheader(f"{rnd} 期概况")
@@ -94,7 +94,7 @@ if late.height:
 if missing.height:
     lines.append(f"**未报送**：{names_with(missing)}")
 if not_due.height:
-    lines.append(f"**本期尚未到期、尚未报送**：{names_with(not_due)}（截止 {ledger.round_end(rnd)}）")
+    lines.append(f"**本期尚未到期、尚未报送**：{names_with(not_due)}（截止 {ledger_rounds.round_end(rnd)}）")
 if not (late.height or missing.height or not_due.height):
     lines.append("各县区均已按时报送。")
 uncovered = follow.filter(pl.col("uncovered"))
@@ -143,8 +143,8 @@ if resent.height:
 # --- road to zero ----------------------------------------------------------------------------------------------
 
 st.subheader("未覆盖组织动态清零")
-zero = ledger.road_to_zero(d, today).with_columns(
-    ledger.zero_word().alias("清零情况"),
+zero = ledger_zero.road_to_zero(d, today).with_columns(
+    ledger_zero.zero_word().alias("清零情况"),
     pl.col("area_name").alias("提示：县区"),
     pl.col("round").alias("提示：期次"),
     pl.col("cell").alias("提示：未覆盖组织"),
@@ -154,7 +154,7 @@ ui.chart(
     zero.select("area_name", "round", "uncovered", "cell", "counties_reported"),
     "两个覆盖_未覆盖组织动态清零",
 )
-state = ledger.zero_state(d, today)
+state = ledger_zero.zero_state(d, today)
 done = state.filter(pl.col("cleared"))
 open_ = state.filter(~pl.col("cleared"))
 parts = []
@@ -175,7 +175,7 @@ st.caption(
 
 st.subheader("待跟进组织名单")
 st.caption("未覆盖：既未建立党组织也未选派党建指导员/联络员；应建未建：党员 3 名以上但未建立党组织。")
-sheet = ledger.follow_up_sheet(d, today, rnd)
+sheet = ledger_orgs.follow_up_sheet(d, today, rnd)
 followed = ui.selected_area()
 if followed and st.toggle(f"只看关注县区（{plan.area_name(followed)}）", value=True, key="follow_up_mine"):
     # A county office opening its ?area= link gets its own list (and its own Excel file) first.
@@ -226,7 +226,7 @@ def placement_chart(mobile: pl.DataFrame):
     )
     words = base.mark_text(align="left", dx=6, fontSize=13, color="#1f1f1f").encode(x=alt.datum(0), text="文字:N")
     chart = alt.layer(bars, words).properties(height=alt.Step(30))
-    return charts.configured(chart, font=charts.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
+    return vega.configured(chart, font=vega.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
 ui.chart(
@@ -243,8 +243,8 @@ if totals["mobile_members"]:
 # --- what changed ----------------------------------------------------------------------------------------------
 
 st.subheader("与上一期相比的变化")
-changed = ledger.changes(d, today, rnd)
-counts = {label: changed.filter(pl.col("change_label") == label).height for label in ledger.CHANGE_LABELS.values()}
+changed = ledger_orgs.changes(d, today, rnd)
+counts = {label: changed.filter(pl.col("change_label") == label).height for label in ledger_orgs.CHANGE_LABELS.values()}
 st.markdown(" · ".join(f"{label} **{n} 个**" for label, n in counts.items()))  # one line, also on a phone
 if changed.height:
     ui.table(

@@ -9,7 +9,7 @@ import streamlit as st
 from gydash import ui
 from gydash.base import clock, palette, plan
 from gydash.base.contract import DATASET_LABELS
-from gydash.plan import duties
+from gydash.plan import duties, duty_events, duty_lists, duty_rules, duty_words
 
 ui.route_through_app()
 
@@ -54,11 +54,11 @@ def status_colour() -> alt.Color:
 
 
 def rule_title(code: str) -> str:
-    r = duties.rule_info(code)
+    r = duty_rules.rule_info(code)
     every = "每年" if r["period"] == "year" else "每月"
     return (
         f"{r['name_zh']}（第 {r['clause']} 条：{SCOPE_WORDS[r['scope']]}{every}"
-        f"不少于 {duties.number(r['required'])} {r['unit']}）"
+        f"不少于 {duty_words.number(r['required'])} {r['unit']}）"
     )
 
 
@@ -66,7 +66,8 @@ def cell_text(row: dict) -> str:
     """'✓ 3/2', '✗ 1/2', '… 1/2|进行中', '◇ 0/2|待报送', '○ 0/2|未到期' — a symbol and the numbers, never colour
     alone; the states that are not a verdict also carry their word, on a second line ('|', the chart's line break)
     so twelve monthly cells stay legible side by side."""
-    text = f"{duties.STATUS_SYMBOLS[row['status']]} {duties.number(row['actual'])}/{duties.number(row['required'])}"
+    actual, required = duty_words.number(row["actual"]), duty_words.number(row["required"])
+    text = f"{duty_words.STATUS_SYMBOLS[row['status']]} {actual}/{required}"
     return text + (f"|{duties.STATUS_LABELS[row['status']]}" if row["status"] in UNJUDGED else "")
 
 
@@ -120,7 +121,10 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
         pl.col("month").map_elements(lambda m: f"{m} 月", return_dtype=pl.String).alias("month_label"),
         pl.Series(
             "text",
-            [f"{duties.STATUS_SYMBOLS[r['status']]}{duties.number(r['actual'])}" for r in frame.iter_rows(named=True)],
+            [
+                f"{duty_words.STATUS_SYMBOLS[r['status']]}{duty_words.number(r['actual'])}"
+                for r in frame.iter_rows(named=True)
+            ],
             dtype=pl.String,
         ),
     ).to_pandas()
@@ -170,7 +174,7 @@ def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.Layer
             ],
         )
     )
-    goal = pl.DataFrame({"required": [required], "label": [f"全年最低 {duties.number(required)} {unit}"]})
+    goal = pl.DataFrame({"required": [required], "label": [f"全年最低 {duty_words.number(required)} {unit}"]})
     rule = alt.Chart(goal.to_pandas()).mark_rule(color=palette.GOAL_INK, strokeDash=[6, 4]).encode(y="required:Q")
     note = (
         alt.Chart(goal.to_pandas())
@@ -208,7 +212,7 @@ def pick_cell(chosen: list[dict]) -> None:
 
 def overdue_lines(cells: list[dict]) -> str:
     """A markdown list of cells, each with its symbol and plain-Chinese text."""
-    return "\n".join(f"- {duties.STATUS_SYMBOLS[c['status']]} {c['text']}" for c in cells)
+    return "\n".join(f"- {duty_words.STATUS_SYMBOLS[c['status']]} {c['text']}" for c in cells)
 
 
 def forget_cell_period() -> None:
@@ -231,7 +235,7 @@ st.subheader("当前未完成事项")
 followed = ui.selected_area()
 if followed:
     st.caption(f"只列{plan.area_name(followed)}的事项（链接中的 ?area=）。")
-overdue = duties.overdue(d, today, followed)
+overdue = duty_lists.overdue(d, today, followed)
 this_year = [o for o in overdue if o["year"] == today.year]
 if this_year:
     st.markdown(f"**{today.year} 年未完成 {len(this_year)} 项**")
@@ -242,7 +246,7 @@ for year in sorted({o["year"] for o in overdue if o["year"] < today.year}, rever
     earlier = [o for o in overdue if o["year"] == year]
     with st.expander(f"{year} 年未完成 {len(earlier)} 项"):
         st.markdown(overdue_lines(earlier))
-waiting = duties.awaiting(d, today, followed)
+waiting = duty_lists.awaiting(d, today, followed)
 if waiting:
     wait = palette.DUTY["awaiting_data"]
     st.markdown(
@@ -263,10 +267,10 @@ if table.is_empty():
 
 # --- compliance calendar ----------------------------------------------------------------------------------------
 st.subheader("完成情况日历")
-codes = duties.rule_codes()
+codes = duty_rules.rule_codes()
 left, right = st.columns([3, 1])
 rule = left.selectbox("规则", codes, format_func=rule_title, key="duty_rule")
-info = duties.rule_info(rule)
+info = duty_rules.rule_info(rule)
 years = sorted(table["year"].unique().to_list(), reverse=True)
 year = right.selectbox("年份", years, format_func=lambda y: f"{y} 年", key="duty_year", on_change=forget_cell_period)
 
@@ -281,7 +285,7 @@ else:
     st.caption(f"{year} 年各月" if monthly else "各年度（年度规则按全部年份显示）")
     event = ui.chart(
         ui.spec(calendar_chart, grid, areas_in_rule, periods),
-        grid.select(*duties.SUMMARY_FIELDS, "unit", "events"),
+        grid.select(*duty_lists.SUMMARY_FIELDS, "unit", "events"),
         f"责任落实日历_{info['name_zh']}_{year}",
         width="stretch",
         on_select="rerun",
@@ -305,12 +309,12 @@ else:
     if followed and plan.area_name(followed) in areas_in_rule:
         st.session_state.setdefault("duty_cell_area", plan.area_name(followed))  # the ?area= county first
     area = a.selectbox("县区", areas_in_rule, key="duty_cell_area")
-    period = p.selectbox("期间", periods, format_func=duties.period_label, key="duty_cell_period")
-    chosen = duties.cell(d, rule, area, period, today)
-    events = duties.cell_events(d, rule, area, period, today)
-    st.markdown(f"**{duties.describe(chosen)}**")
+    period = p.selectbox("期间", periods, format_func=duty_words.period_label, key="duty_cell_period")
+    chosen = duty_events.cell(d, rule, area, period, today)
+    events = duty_events.cell_events(d, rule, area, period, today)
+    st.markdown(f"**{duty_words.describe(chosen)}**")
     counted = f"共 {len(events)} 条记录计入" + (
-        f"，合计 {duties.number(chosen['actual'])} {info['unit']}" if info["measure"] != "count" else ""
+        f"，合计 {duty_words.number(chosen['actual'])} {info['unit']}" if info["measure"] != "count" else ""
     )
     events_table(events, info["unit"], counted)
 
@@ -325,11 +329,11 @@ def monthly_tab() -> None:
         if rows.is_empty():
             st.info(f"{year} 年没有这项规则的核对记录。")
             continue
-        r = duties.rule_info(code)
-        st.markdown(f"**{r['name_zh']}**：每月不少于 {duties.number(r['required'])} {r['unit']}（黑色虚线）")
+        r = duty_rules.rule_info(code)
+        st.markdown(f"**{r['name_zh']}**：每月不少于 {duty_words.number(r['required'])} {r['unit']}（黑色虚线）")
         ui.chart(
             ui.spec(monthly_chart, rows, r["unit"]),
-            rows.select(*duties.SUMMARY_FIELDS, "unit"),
+            rows.select(*duty_lists.SUMMARY_FIELDS, "unit"),
             f"{r['name_zh']}_{year}",
         )
     marks = {"met": "达到", "unmet": "未达到", "in_progress": "本月进行中"}
@@ -342,18 +346,18 @@ def monthly_tab() -> None:
 
 def yearly_tab(code: str) -> None:
     try:
-        yearly = duties.cell(d, code, plan.CITY, str(year), today)
+        yearly = duty_events.cell(d, code, plan.CITY, str(year), today)
     except KeyError:
         st.info(f"{year} 年没有这项规则的核对记录。")
         return
-    r = duties.rule_info(code)
-    st.markdown(f"**{duties.describe(yearly)}**")
-    points = duties.running_total(d, code, plan.CITY, year, today)
+    r = duty_rules.rule_info(code)
+    st.markdown(f"**{duty_words.describe(yearly)}**")
+    points = duty_events.running_total(d, code, plan.CITY, year, today)
     running = ui.spec(running_chart, points, yearly["required"], r["unit"])
     ui.chart(running, points, f"{r['name_zh']}_{year}_累计", r["unit"])
-    listed = duties.cell_events(d, code, plan.CITY, str(year), today)
+    listed = duty_events.cell_events(d, code, plan.CITY, str(year), today)
     total = f"共 {len(listed)} 条记录" + (
-        f"，合计 {duties.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
+        f"，合计 {duty_words.number(yearly['actual'])} {r['unit']}" if r["measure"] != "count" else ""
     )
     events_table(listed, r["unit"], total)
 

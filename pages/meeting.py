@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gydash import ui
+from gydash import ui, vega
 from gydash.base import fmt
 from gydash.meeting import pack, quarter, render, sections
 
@@ -109,12 +109,12 @@ def wrapped(node):
 
 
 def projected(drawn: dict, key: str) -> dict:
-    """The section's chart at projector size (ui.projected: no text under 18 px) and short enough for one screen:
+    """The section's chart at projector size (vega.projected: no text under 18 px) and short enough for one screen:
     the target bullets lose their scale (each title says the figure and the target) and get slimmer."""
     if key == "targets":
         drawn = drawn | {"config": drawn.get("config", {}) | {"axisX": {"disable": True}}}
         drawn["vconcat"] = [child | {"height": BULLET_PX} for child in drawn.get("vconcat", [])]
-    return ui.projected(drawn)
+    return vega.projected(drawn)
 
 
 def show(section: sections.Section, number: int, big: bool) -> None:

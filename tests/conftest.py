@@ -20,10 +20,10 @@ if not os.environ.get("GYDASH_STATE_DIR"):
 
     os.environ["GYDASH_STATE_DIR"] = tempfile.mkdtemp(prefix="gydash-test-state-")
 
-from gydash import charts
+from gydash import vega
 from gydash.snapshots import store
 
-charts.CHECK_SPECS = True  # every chart a test draws is checked against the Vega-Lite schema (a server skips it)
+vega.CHECK_SPECS = True  # every chart a test draws is checked against the Vega-Lite schema (a server skips it)
 
 Rows = list[dict] | pl.DataFrame | pa.Table
 

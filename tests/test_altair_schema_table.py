@@ -1,4 +1,4 @@
-"""Altair's table of schema classes is built once (gydash.charts), and every chart comes out as Altair makes it."""
+"""Altair's table of schema classes is built once (gydash.vega), and every chart comes out as Altair makes it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from altair.utils import schemapi
 
-from gydash import charts  # importing it installs the once-built table
+from gydash import vega  # importing it installs the once-built table
 from gydash.meeting import sections
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def heatmap() -> alt.LayerChart:
 
 def pack_specs() -> list[dict]:
     built = sections.build(ROOT / "data", "2025Q3", "2024")
-    return [json.loads(json.dumps(charts.json_rows(s.chart.spec), default=str)) for s in built.sections if s.chart]
+    return [json.loads(json.dumps(vega.json_rows(s.chart.spec), default=str)) for s in built.sections if s.chart]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from gydash import cli
-from gydash.access import auth
+from gydash.access import auth, lockout
 
 HASH = auth.hash_password("correct horse")
 
@@ -25,9 +25,9 @@ class FakeClock:
 
 
 @pytest.fixture
-def limiter() -> tuple[auth.RateLimiter, FakeClock]:
+def limiter() -> tuple[lockout.RateLimiter, FakeClock]:
     clock = FakeClock()
-    return auth.RateLimiter(max_failures=5, lockout=60, clock=clock), clock
+    return lockout.RateLimiter(max_failures=5, lockout=60, clock=clock), clock
 
 
 def staff(**users: str) -> auth.StaffConfig:
@@ -117,7 +117,7 @@ class CountingHasher:
 def test_simultaneous_attempts_on_one_name_get_no_more_password_checks_than_the_limit(monkeypatch, name):
     hasher = CountingHasher()
     monkeypatch.setattr(auth, "_hasher", hasher)
-    limit = auth.RateLimiter(max_failures=5, lockout=60)
+    limit = lockout.RateLimiter(max_failures=5, lockout=60)
     cfg = staff(zhangsan=HASH)
     start = threading.Barrier(20)
     results: list[auth.SignIn] = []

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import remove_tree
 
-from gydash.snapshots import catalog, store
+from gydash.snapshots import catalog, dating, store
+from gydash.snapshots.file_entry import FileEntry
 
 
 def touch(path: Path, text: str = "x", mtime: float | None = None) -> Path:
@@ -20,7 +21,7 @@ def touch(path: Path, text: str = "x", mtime: float | None = None) -> Path:
     return path
 
 
-def by_rel(entries: list[catalog.FileEntry]) -> dict[str, catalog.FileEntry]:
+def by_rel(entries: list[FileEntry]) -> dict[str, FileEntry]:
     return {e.rel: e for e in entries}
 
 
@@ -56,7 +57,7 @@ def by_rel(entries: list[catalog.FileEntry]) -> dict[str, catalog.FileEntry]:
     ],
 )
 def test_date_from_name(name, expected):
-    assert catalog.date_from_name(name) == expected
+    assert dating.date_from_name(name) == expected
 
 
 def test_dated_by_name_or_mtime(data_dir):
@@ -83,7 +84,7 @@ def fake_stat(mtime: float) -> os.stat_result:
 
 @pytest.mark.parametrize("mtime", [1e15, -1e15, 1e300, -62_135_596_800 - 86_400 * 400], ids=str)
 def test_a_modification_time_no_calendar_can_hold_gives_no_date(mtime):
-    assert catalog.date_from_mtime(fake_stat(mtime)) is None
+    assert dating.date_from_mtime(fake_stat(mtime)) is None
 
 
 @pytest.mark.parametrize("year", [1990, 2300])

@@ -9,7 +9,7 @@ import altair as alt
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
-from gydash import ui
+from gydash import ui, vega
 
 BUILT: list[str] = []  # one entry per build, across reruns (the script imports this module once)
 
@@ -154,10 +154,10 @@ def test_projected_charts_have_no_text_under_18_px():
     ).configure_axis(labelFontSize=10)
     spec = chart.to_dict()
     assert min(font_sizes(spec)) < 18
-    big = ui.projected(spec)
-    assert min(font_sizes(big)) >= ui.MIN_PROJECTED_PX
+    big = vega.projected(spec)
+    assert min(font_sizes(big)) >= vega.MIN_PROJECTED_PX
     for part in ("axis", "legend", "header", "text"):  # sizes nothing set explicitly default to Vega's 10–11 px
-        assert min(font_sizes(big["config"][part])) >= ui.MIN_PROJECTED_PX
+        assert min(font_sizes(big["config"][part])) >= vega.MIN_PROJECTED_PX
     assert big["datasets"] == spec["datasets"]
 
 
@@ -165,11 +165,11 @@ def test_a_chart_sent_with_arrow_rows_draws_the_same_rows_as_a_png():
     """Pages send a chart's rows as Arrow bytes; the PNG download turns them back into the very rows of the chart."""
     import polars as pl
 
-    from gydash import charts
+    from gydash import vega
     from gydash.meeting import render
 
     frame = pl.DataFrame({"k": ["甲", "乙", None], "v": [1.0, 2.5, None], "n": [1, None, 3]})
     chart = bars(frame, "图")
-    sent = charts.vega_spec(chart)
+    sent = vega.vega_spec(chart)
     assert sent["datasets"] and all(isinstance(v, bytes) for v in sent["datasets"].values())
     assert render.spec_of(sent, width=None)["datasets"] == chart.to_dict()["datasets"]

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gydash.base import palette
-from gydash.plan import ledger
+from gydash.plan import ledger_orgs
 from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +127,7 @@ def test_coverage_download_opens_back_with_chinese_headers(data_root, monkeypatc
     data = offered["follow_up_xlsx"]
     content = data() if callable(data) else data  # made when clicked
     back = pl.read_excel(io.BytesIO(content))
-    assert back.columns == list(ledger.FOLLOW_UP_HEADERS.values())
+    assert back.columns == list(ledger_orgs.FOLLOW_UP_HEADERS.values())
     first = back.row(0, named=True)
     assert (first["县区"], first["组织名称"], first["党员人数（人）"], first["自何期起"]) == (
         "旺苍县",
@@ -135,7 +135,7 @@ def test_coverage_download_opens_back_with_chinese_headers(data_root, monkeypatc
         4,
         "2025-10",
     )
-    expected = ledger.follow_up_sheet(store.load(data_root), date.fromisoformat(TODAY))
+    expected = ledger_orgs.follow_up_sheet(store.load(data_root), date.fromisoformat(TODAY))
     assert back.height == expected.height
 
 

@@ -15,7 +15,7 @@ from conftest import ind, write_parquet
 from streamlit.testing.v1 import AppTest
 
 from gydash import ui
-from gydash.access import auth
+from gydash.access import auth, lockout
 from gydash.snapshots import store, templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (d / "indicators/说明.txt").write_text("readme")
     monkeypatch.setenv("GYDASH_DATA_DIR", str(d))
     monkeypatch.setenv("GYDASH_TODAY", "2025-11-27")
-    monkeypatch.setattr(auth, "limiter", auth.RateLimiter())
+    monkeypatch.setattr(lockout, "limiter", lockout.RateLimiter())
     return d
 
 

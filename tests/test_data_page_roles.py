@@ -12,7 +12,7 @@ from test_data_page import filled_template
 from test_importer import dir_hash
 
 from gydash import ui
-from gydash.access import auth
+from gydash.access import auth, lockout
 from gydash.snapshots import importlog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_parquet(d / "indicators/2025-09-30.parquet", [ind("hitech_enterprise", "广元市", 2025, 9, 50.0)])
     monkeypatch.setenv("GYDASH_DATA_DIR", str(d))
     monkeypatch.setenv("GYDASH_TODAY", "2025-11-27")
-    monkeypatch.setattr(auth, "limiter", auth.RateLimiter())
+    monkeypatch.setattr(lockout, "limiter", lockout.RateLimiter())
     return d
 
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from gydash import cli, summary
-from gydash.plan import duties
+from gydash.plan import duties, duty_events, duty_lists, duty_rules
 from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,10 +212,10 @@ def test_rows_of_a_rejected_file_do_not_count(tmp_path):
 def test_today_from_gydash_today_makes_a_period_in_progress(tmp_path, monkeypatch):
     put(tmp_path, "activities", "2025-12-31.parquet", [ev("2025-05-01", "利州区", "policy_briefing")])
     monkeypatch.setenv("GYDASH_TODAY", "2025-12-31")
-    row = duties.cell(store.load(tmp_path), "policy_briefing", "利州区", "2025")
+    row = duty_events.cell(store.load(tmp_path), "policy_briefing", "利州区", "2025")
     assert (row["actual"], row["status"]) == (1, "in_progress")
     monkeypatch.setenv("GYDASH_TODAY", "2026-01-01")
-    row = duties.cell(store.load(tmp_path), "policy_briefing", "利州", "2025")
+    row = duty_events.cell(store.load(tmp_path), "policy_briefing", "利州", "2025")
     assert (row["actual"], row["status"]) == (1, "unmet")
 
 
@@ -263,7 +263,7 @@ def _table(tmp_path: Path, rows: str) -> pl.DataFrame:
     header = (ROOT / "gydash/base/plandata/duties.csv").read_text(encoding="utf-8").splitlines()[0]
     path = tmp_path / "duties.csv"
     path.write_text(header + "\n" + rows.strip() + "\n", encoding="utf-8")
-    return duties.load_rules(path)
+    return duty_rules.load_rules(path)
 
 
 def test_a_later_plan_and_a_county_stricter_rule_are_rows(tmp_path):
@@ -297,7 +297,7 @@ def test_bad_rule_rows_are_refused(tmp_path, row, message):
 
 
 def test_builtin_rules_cover_the_plan_duties():
-    table = duties.rules()
+    table = duty_rules.rules()
     got = {
         r["code"]: (r["clause"], r["dataset"], r["kind"], r["scope"], r["period"], r["measure"], r["required"])
         for r in table.iter_rows(named=True)
@@ -344,14 +344,14 @@ def test_cell_events_are_exactly_the_counted_events(tmp_path):
         ],
     )
     data = store.load(tmp_path)
-    got = duties.cell_events(data, "tech_service_enterprises", "广元市", "2025-02", date(2025, 3, 15))
+    got = duty_events.cell_events(data, "tech_service_enterprises", "广元市", "2025-02", date(2025, 3, 15))
     assert got["title"].to_list() == ["二月专场", "二月末专场"]
     assert got["area"].to_list() == ["广元市", "苍溪县"]
     assert got["area_code"].to_list() == ["510800", "510824"]
     assert got["cumulative"].to_list() == [10, 21]
     assert {"date", "organizer", "enterprises_served", "id", "file"} <= set(got.columns)
     with pytest.raises(KeyError):
-        duties.cell_events(data, "tech_service_events", "朝天区", "2025-02", date(2025, 3, 15))
+        duty_events.cell_events(data, "tech_service_events", "朝天区", "2025-02", date(2025, 3, 15))
 
 
 def test_overdue_list_in_plain_chinese(tmp_path):
@@ -363,7 +363,7 @@ def test_overdue_list_in_plain_chinese(tmp_path):
         + [ev("2025-05-01", a, "policy_briefing") for a in ["利州区"] * 2],
     )
     put(tmp_path, "loans", "2025-12-31.parquet", [loan("2025-04-01", 1650)])
-    texts = [o["text"] for o in duties.overdue(store.load(tmp_path), date(2026, 1, 5))]
+    texts = [o["text"] for o in duty_lists.overdue(store.load(tmp_path), date(2026, 1, 5))]
     assert "朝天区 2025 年政策宣讲 1/2 次，未完成" in texts
     assert "广元市 2025 年天府科创贷 1,650/2,000 万元，未完成" in texts
     assert "广元市 2025 年 12 月科技服务专场 0/2 次，未完成" in texts
@@ -404,7 +404,7 @@ def test_sample_planted_duty_results(sample):
 
 def test_sample_every_count_matches_the_events_behind_it(sample):
     for r in duties.evaluate(sample, SAMPLE_TODAY).iter_rows(named=True):
-        behind = duties.cell_events(sample, r["rule"], r["area_code"], r["period"], SAMPLE_TODAY)
+        behind = duty_events.cell_events(sample, r["rule"], r["area_code"], r["period"], SAMPLE_TODAY)
         assert behind.height == r["events"], r
         assert round(behind["value"].sum(), 6) == r["actual"], r
 
@@ -417,7 +417,7 @@ def test_summary_duties_shape_and_agreement(sample):
     frame = duties.evaluate(sample, SAMPLE_TODAY)
     assert len(entries) == frame.height
     for entry, row in zip(entries, frame.iter_rows(named=True), strict=True):
-        assert set(duties.SUMMARY_FIELDS) <= set(entry)
+        assert set(duty_lists.SUMMARY_FIELDS) <= set(entry)
         assert (entry["rule"], entry["area"], entry["period"], entry["status"]) == (
             row["rule"],
             row["area"],
@@ -456,10 +456,10 @@ def test_an_ended_period_the_data_do_not_cover_is_awaiting_data_not_unmet(tmp_pa
     assert got[("广元市", "2025-10")] == (0, 2, "awaiting_data")
     assert got[("广元市", "2025-11")] == (0, 2, "in_progress")
     data = store.load(tmp_path)
-    assert [o["period"] for o in duties.overdue(data, date(2025, 11, 5)) if o["rule"] == "tech_service_events"] == [
+    assert [o["period"] for o in duty_lists.overdue(data, date(2025, 11, 5)) if o["rule"] == "tech_service_events"] == [
         "2025-09"
     ]
-    waiting = [o["text"] for o in duties.awaiting(data, date(2025, 11, 5))]
+    waiting = [o["text"] for o in duty_lists.awaiting(data, date(2025, 11, 5))]
     assert "广元市 2025 年 10 月科技服务专场 0/2 次，待报送" in waiting
     # A snapshot dated inside October does not cover it; one dated on its last day does.
     put(tmp_path, "activities", "2025-10-20.parquet", [ev("2025-10-08", "广元市", "tech_service", 12)])
@@ -481,17 +481,17 @@ def test_a_period_met_before_the_data_cover_it_is_met(tmp_path):
 def test_overdue_of_one_area(tmp_path):
     put(tmp_path, "activities", "2025-12-31.parquet", [ev("2025-04-01", "朝天区", "policy_briefing")])
     data = store.load(tmp_path)
-    mine = duties.overdue(data, date(2026, 1, 5), "朝天")
+    mine = duty_lists.overdue(data, date(2026, 1, 5), "朝天")
     assert mine and {o["area"] for o in mine} == {"朝天区"}
-    assert {o["area"] for o in duties.overdue(data, date(2026, 1, 5))} > {"朝天区", "广元市"}
+    assert {o["area"] for o in duty_lists.overdue(data, date(2026, 1, 5))} > {"朝天区", "广元市"}
 
 
 def test_sample_october_tech_service_awaits_data(sample):
     # The bundled activities stop at 2026-09-30: October 2026 has ended by 11-26 but is not reported yet.
     for today in (SAMPLE_TODAY, date(2026, 11, 30)):
-        row = duties.cell(sample, "tech_service_events", "广元市", "2026-10", today)
+        row = duty_events.cell(sample, "tech_service_events", "广元市", "2026-10", today)
         assert (row["actual"], row["status"], row["status_label"]) == (0, "awaiting_data", "待报送")
-        assert not any(o["period"] == "2026-10" for o in duties.overdue(sample, today))
+        assert not any(o["period"] == "2026-10" for o in duty_lists.overdue(sample, today))
 
 
 def test_cli_summary_json_carries_awaiting_data_and_never_counts_it_unmet(capsys, tmp_path):

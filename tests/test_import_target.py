@@ -19,7 +19,7 @@ from conftest import ind
 from test_importer import ROWS, csv_text, dir_hash, xlsx
 
 from gydash import cli
-from gydash.snapshots import catalog, checking, intake, store, upload, writer
+from gydash.snapshots import checking, dating, intake, opening, store, upload, writer
 
 TODAY = date(2026, 11, 26)
 
@@ -141,7 +141,7 @@ def test_a_named_pipe_called_parquet_never_makes_import_wait(seeded, capsys):
     assert finished, "import waited on a named pipe"
     assert results[0].ok
     [entry] = [e for e in store.load(seeded).ignored if e.rel.endswith("管道.parquet")]
-    assert entry.ignored == catalog.NOT_REGULAR
+    assert entry.ignored == opening.NOT_REGULAR
     _code, out = run_cli(capsys, "validate", str(seeded))
     assert "管道.parquet：不是普通文件" in out
 
@@ -196,7 +196,7 @@ def test_a_snapshot_date_far_ahead_is_refused_unless_forced(tmp_path, seeded, ca
 
 
 def test_a_few_days_ahead_is_taken_with_a_note(seeded):
-    soon = TODAY + timedelta(days=catalog.FUTURE_MARGIN_DAYS)
+    soon = TODAY + timedelta(days=dating.FUTURE_MARGIN_DAYS)
     p = checking.prepare(xlsx(ROWS), f"{soon}.xlsx", "indicators", seeded)
     assert p.ok and any("晚于今天" in n for n in p.notes)
     later = checking.prepare(xlsx(ROWS), f"{soon + timedelta(days=1)}.xlsx", "indicators", seeded)

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gydash import cli, summary
-from gydash.plan import ledger
+from gydash.plan import ledger, ledger_orgs, ledger_rounds, ledger_zero
 from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +59,8 @@ def cell(frame: pl.DataFrame, area: str, rnd: str) -> dict:
     ids=["march", "october"],
 )
 def test_round_arithmetic(rnd, after, end):
-    assert ledger.next_round(rnd) == after
-    assert ledger.round_end(rnd) == end
+    assert ledger_rounds.next_round(rnd) == after
+    assert ledger_rounds.round_end(rnd) == end
 
 
 @pytest.mark.parametrize(
@@ -75,15 +75,15 @@ def test_round_arithmetic(rnd, after, end):
 )
 def test_rounds_listed_from_first_in_data_up_to_today(tmp_path, today, expected):
     put(tmp_path, "2025-03-10_利州区.parquet", [org("甲", "2025-03", "2025-03-10")])
-    assert ledger.rounds(store.load(tmp_path), today) == expected
+    assert ledger_rounds.rounds(store.load(tmp_path), today) == expected
 
 
 def test_no_ledger_data_lists_no_rounds(tmp_path):
     d = store.load(tmp_path)
-    assert ledger.rounds(d, date(2026, 1, 1)) == []
+    assert ledger_rounds.rounds(d, date(2026, 1, 1)) == []
     assert ledger.status(d, date(2026, 1, 1)).is_empty()
-    assert ledger.follow_up(d, date(2026, 1, 1)).is_empty()
-    assert ledger.changes(d, date(2026, 1, 1)).is_empty()
+    assert ledger_orgs.follow_up(d, date(2026, 1, 1)).is_empty()
+    assert ledger_orgs.changes(d, date(2026, 1, 1)).is_empty()
 
 
 # --- status on hand-worked cases ---------------------------------------------------------------------
@@ -227,7 +227,7 @@ def history(tmp_path) -> store.Data:
 
 
 def test_follow_up_names_why_and_since_when(history):
-    out = ledger.follow_up(history, TODAY)
+    out = ledger_orgs.follow_up(history, TODAY)
     got = {r["org_name"]: (r["reason"], r["since_round"], r["round"]) for r in out.iter_rows(named=True)}
     assert {k: v[:2] for k, v in got.items()} == {
         "乙": ("未覆盖", "2024-03"),  # 2024-10 was not reported: a gap, not a break
@@ -241,8 +241,8 @@ def test_follow_up_names_why_and_since_when(history):
 def test_follow_up_uses_a_missing_countys_previous_ledger(history):
     """For 2025-03 旺苍县 reported 己 uncovered; asking about 2025-10 (旺苍县 covered it) drops it, but a county
     that has not yet sent 2025-10 would still show its 2025-03 entries."""
-    assert "己" in ledger.follow_up(history, TODAY, "2025-03")["org_name"].to_list()
-    assert "己" not in ledger.follow_up(history, TODAY, "2025-10")["org_name"].to_list()
+    assert "己" in ledger_orgs.follow_up(history, TODAY, "2025-03")["org_name"].to_list()
+    assert "己" not in ledger_orgs.follow_up(history, TODAY, "2025-10")["org_name"].to_list()
     current = ledger.current(history, TODAY, "2025-10")
     assert dict(zip(current["area"], current["round"], strict=True)) == {LIZHOU: "2025-10", WANGCANG: "2025-10"}
 
@@ -253,18 +253,18 @@ def test_both_reasons_are_named(tmp_path):
         "2025-03-05_利州区.parquet",
         [org("甲", "2025-03", "2025-03-05", **(UNCOVERED | {"party_members": 3}))],
     )
-    row = ledger.follow_up(store.load(tmp_path), TODAY).row(0, named=True)
+    row = ledger_orgs.follow_up(store.load(tmp_path), TODAY).row(0, named=True)
     assert (row["reason"], row["uncovered"], row["should_build"]) == ("未覆盖、应建未建", True, True)
 
 
 def test_follow_up_sheet_has_chinese_headers(history):
-    sheet = ledger.follow_up_sheet(history, TODAY)
-    assert sheet.columns == list(ledger.FOLLOW_UP_HEADERS.values())
+    sheet = ledger_orgs.follow_up_sheet(history, TODAY)
+    assert sheet.columns == list(ledger_orgs.FOLLOW_UP_HEADERS.values())
     assert sheet.height == 4
 
 
 def test_changes_against_the_previous_reported_round(history):
-    out = ledger.changes(history, TODAY, "2025-10")
+    out = ledger_orgs.changes(history, TODAY, "2025-10")
     got = {(r["area_name"], r["org_name"]): (r["change"], r["prev_round"]) for r in out.iter_rows(named=True)}
     assert got == {
         ("利州区", "甲"): ("left", "2025-03"),
@@ -273,12 +273,12 @@ def test_changes_against_the_previous_reported_round(history):
         ("旺苍县", "己"): ("newly_covered", "2025-03"),
     }
     # 2025-03 against 2024-03: 2024-10 was not reported, so the county's previous reported round is used.
-    earlier = ledger.changes(history, TODAY, "2025-03")
+    earlier = ledger_orgs.changes(history, TODAY, "2025-03")
     assert earlier.select("org_name", "change", "prev_round").rows() == [("丙", "newly_covered", "2024-03")]
 
 
 def test_road_to_zero_and_zero_state(history):
-    road = ledger.road_to_zero(history, TODAY)
+    road = ledger_zero.road_to_zero(history, TODAY)
     assert cell(road, WANGCANG, "2025-10")["cell"] == "已清零"
     assert cell(road, LIZHOU, "2025-10")["cell"] == "3 个"
     assert cell(road, LIZHOU, "2024-10")["cell"] == "未报"
@@ -286,7 +286,7 @@ def test_road_to_zero_and_zero_state(history):
     assert (city["cell"], city["counties_reported"], city["cleared"]) == ("3 个*", 2, False)
     state = {
         r["area"]: (r["uncovered"], r["cleared"], r["cleared_since"])
-        for r in ledger.zero_state(history, TODAY).rows(named=True)
+        for r in ledger_zero.zero_state(history, TODAY).rows(named=True)
     }
     assert state == {LIZHOU: (3, False, None), WANGCANG: (0, True, "2025-10")}
 
@@ -294,7 +294,7 @@ def test_road_to_zero_and_zero_state(history):
 def test_city_is_cleared_only_when_every_county_reports_zero(tmp_path):
     for i, area in enumerate(("利州区", "昭化区", "朝天区", "旺苍县", "青川县", "剑阁县", "苍溪县")):
         put(tmp_path, f"2025-03-{10 + i}_{area}.parquet", [org(f"组织{i}", "2025-03", f"2025-03-{10 + i}", area=area)])
-    road = ledger.road_to_zero(store.load(tmp_path), date(2025, 4, 1))
+    road = ledger_zero.road_to_zero(store.load(tmp_path), date(2025, 4, 1))
     assert cell(road, "510800", "2025-03")["cell"] == "已清零"
 
 
@@ -336,9 +336,9 @@ def test_bundled_sample_reproduces_its_planted_stories():
     }
     resent = status.filter(pl.col("submissions") > 1)
     assert resent.select("area_name", "round").rows() == [("利州区", "2026-03")]
-    lizhou = ledger.changes(d, today, "2026-03").filter(pl.col("area_name") == "利州区")
+    lizhou = ledger_orgs.changes(d, today, "2026-03").filter(pl.col("area_name") == "利州区")
     assert sorted(lizhou["change"]) == ["left", "new"]
-    state = {r["area_name"]: r["uncovered"] for r in ledger.zero_state(d, today).iter_rows(named=True)}
+    state = {r["area_name"]: r["uncovered"] for r in ledger_zero.zero_state(d, today).iter_rows(named=True)}
     assert {k: v for k, v in state.items() if v} == {"旺苍县": 1, "剑阁县": 2}
     last = status.filter(pl.col("round") == "2026-10")
     assert dict(zip(last["area_name"], last["uncovered"], strict=True)) == {

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from gydash import summary
 from gydash.base import fmt, plan
 from gydash.base.clock import today
-from gydash.snapshots import store
+from gydash.snapshots import looks, store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -188,8 +188,8 @@ def test_one_look_at_the_data_dir_per_rerun(data_dir: Path, monkeypatch: pytest.
     monkeypatch.setenv("GYDASH_FULL_SCAN", "1")
     at = _run()
     scans: list[Path] = []
-    real = store.scan
-    monkeypatch.setattr(store, "scan", lambda root, *args: scans.append(root) or real(root, *args))
+    real = looks.scan
+    monkeypatch.setattr(looks, "scan", lambda root, *args: scans.append(root) or real(root, *args))
     for page in ("pages/overview.py", "pages/counties.py", "pages/meeting.py", "pages/data.py"):
         at.switch_page(page).run()
         scans.clear()

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from gydash.access import auth, roles
+from gydash.access import auth, lockout, roles
 
 HASH = auth.hash_password("correct horse battery")
 
@@ -33,7 +33,7 @@ def test_an_account_with_no_role_is_city_staff_as_before():
 def test_sign_in_accepts_an_account_written_as_a_table_with_its_role():
     cfg = auth.config(staff(wc={"hash": HASH, "role": "county", "area": "旺苍县"}))
     assert cfg.users == {"wc": HASH} and not cfg.problems
-    assert auth.sign_in(cfg, "wc", "correct horse battery", auth.RateLimiter()).ok
+    assert auth.sign_in(cfg, "wc", "correct horse battery", lockout.RateLimiter()).ok
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pytest
 from conftest import ind
 from polars.exceptions import PanicException
 
-from gydash.snapshots import ingest, store
+from gydash.snapshots import ingest, looks, store
 
 GOOD_ROWS = [ind("tech_sme", "利州区", 2025, 6, 40.0)]
 COLUMNS = {"indicator": ["tech_sme"], "area": ["利州区"], "year": [2025], "month": [6]}
@@ -382,7 +382,7 @@ def _slow_scans(monkeypatch, seconds: float) -> list[int]:
     """Every scan of the data dir takes `seconds` (thousands of files on a slow disk); the list counts them."""
     import time as clock
 
-    real, started = store.scan, []
+    real, started = looks.scan, []
 
     def slow(root, *args):
         started.append(1)
@@ -390,7 +390,7 @@ def _slow_scans(monkeypatch, seconds: float) -> list[int]:
         clock.sleep(seconds)  # the files were listed first: anything written meanwhile is not in this scan
         return found
 
-    monkeypatch.setattr(store, "scan", slow)
+    monkeypatch.setattr(looks, "scan", slow)
     return started
 
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from gydash import cli
 from gydash.base import palette, plan
-from gydash.plan import submissions
+from gydash.plan import submission_rules, submissions
 from gydash.snapshots import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,12 +26,12 @@ def entry(tracked: dict, area: str, dataset: str) -> dict:
 
 
 def test_the_rule_table_holds_the_offices_due_dates_with_their_source() -> None:
-    by_dataset = {r.dataset: r for r in submissions.rules()}
-    due = {ds: submissions.due_date(r, date(2026, 10, 31)) for ds, r in by_dataset.items() if r.period == "month"}
+    by_dataset = {r.dataset: r for r in submission_rules.rules()}
+    due = {ds: submission_rules.due_date(r, date(2026, 10, 31)) for ds, r in by_dataset.items() if r.period == "month"}
     assert due == {"activities": date(2026, 11, 5), "loans": date(2026, 11, 5), "coverage": date(2026, 10, 31)}
     assert by_dataset["coverage"].months == (3, 10) and by_dataset["coverage"].source_text == "方案第 8 条"
-    assert submissions.due_date(by_dataset["indicators"], date(2026, 9, 30)) == date(2026, 10, 20)
-    assert submissions.due_date(by_dataset["commendations"], date(2026, 12, 31)) == date(2026, 12, 31)
+    assert submission_rules.due_date(by_dataset["indicators"], date(2026, 9, 30)) == date(2026, 10, 20)
+    assert submission_rules.due_date(by_dataset["commendations"], date(2026, 12, 31)) == date(2026, 12, 31)
     assert {r.source_text for r in by_dataset.values() if r.dataset != "coverage"} == {"工作惯例"}
 
 
@@ -44,7 +44,7 @@ def test_a_bad_rule_row_is_refused_naming_its_line(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ValueError, match=r"submissions\.csv 第 3 行：period"):
-        submissions.load_rules(path)
+        submission_rules.load_rules(path)
 
 
 def test_what_counts_as_a_countys_submission(write, load) -> None:
@@ -84,7 +84,7 @@ def test_what_counts_as_a_countys_submission(write, load) -> None:
 
 def test_due_soon_within_the_window_and_complete_otherwise(write, load) -> None:
     write("activities", "2026-10-31.parquet", [activity("2026-10-03", "利州区")])
-    rules = [r for r in submissions.rules() if r.dataset == "activities"]
+    rules = [r for r in submission_rules.rules() if r.dataset == "activities"]
     data, day = load(), date(2026, 12, 1)  # every month through October is in; November is due on 5 December
     calm = entry(submissions.tracker(data, day, soon_days=3, table=rules), "利州区", "activities")
     assert (calm["status"], calm["status_label"], calm["days_to_due"], calm["overdue"]) == ("complete", "已报齐", 4, [])

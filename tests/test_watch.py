@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ind, write_parquet
 
-from gydash.snapshots import catalog, store, watch
+from gydash.snapshots import catalog, looks, store, watch
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's reports are Linux's")
 
@@ -20,13 +20,13 @@ def scans(monkeypatch) -> list:
     """Counts the looks that list folders: whole scans (each stats every file) and scans of changed folders."""
     done = []
     for name in ("scan", "rescan"):
-        real = getattr(store, name)
+        real = getattr(looks, name)
 
         def counted(root, *args, real=real, name=name, **kwargs):
             done.append(name)
             return real(root, *args, **kwargs)
 
-        monkeypatch.setattr(store, name, counted)
+        monkeypatch.setattr(looks, name, counted)
     return done
 
 
@@ -105,7 +105,7 @@ def test_every_change_under_the_dir_is_seen_on_the_next_look(watched, scans, cha
 
 def test_a_file_written_while_a_scan_runs_is_seen_by_the_look_after_it(watched, monkeypatch):
     """The scan had listed the folder already; the kernel's report of the new file makes the next look scan."""
-    reals = {name: getattr(store, name) for name in ("scan", "rescan")}
+    reals = {name: getattr(looks, name) for name in ("scan", "rescan")}
     for name, real in reals.items():  # whichever the look uses: the whole dir, or the changed folder
 
         def landing_meanwhile(root, *args, real=real):
@@ -113,11 +113,11 @@ def test_a_file_written_while_a_scan_runs_is_seen_by_the_look_after_it(watched, 
             write_parquet(root / "indicators/2025-09-30.parquet", [ind("tech_sme", "广元市", 2025, 9, 410.0)])
             return found
 
-        monkeypatch.setattr(store, name, landing_meanwhile)
+        monkeypatch.setattr(looks, name, landing_meanwhile)
     write_parquet(watched / "indicators/2025-03-31.parquet", [ind("tech_sme", "广元市", 2025, 3, 390.0)])
     assert "indicators/2025-09-30.parquet" not in rels(watched)
     for name, real in reals.items():
-        monkeypatch.setattr(store, name, real)
+        monkeypatch.setattr(looks, name, real)
     assert "indicators/2025-09-30.parquet" in rels(watched)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gydash.base import plan
-from gydash.snapshots.validate import _fold
+from gydash.snapshots.column_checks import _fold
 
 SECTION = "gydash_staff"
 CITY, COUNTY = "city", "county"

@@ -15,8 +15,8 @@ import polars as pl
 from gydash.access.roles import Role
 from gydash.base import plan
 from gydash.base.problems import Problem, show_value
+from gydash.snapshots.column_checks import _fold
 from gydash.snapshots.intake import Prepared
-from gydash.snapshots.validate import _fold
 
 MAX_ROWS_LISTED = 8
 COUNTY_PER_FILE = ("coverage",)

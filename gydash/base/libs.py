@@ -1,6 +1,6 @@
 """Libraries only rare actions need (meeting pack, chart pictures, Excel files): imported on first use, one at a time.
 
-A server imports every library its pages use before serving (gydash.ui.PRELOADED): sessions run side by side on
+A server imports every library its pages use before serving (gydash.ui.preload.PRELOADED): sessions run side by side on
 their own threads, and a library that looks another up in ``sys.modules`` (polars and Altair do so for pandas) can
 find it half-initialised while a second session is still importing it. The libraries below are used only when
 someone downloads the meeting pack or a chart picture, or reads or writes an Excel file. Preloaded, they held

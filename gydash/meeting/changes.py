@@ -23,7 +23,7 @@ import polars as pl
 
 from gydash.base import fmt, plan
 from gydash.meeting.quarter import Quarter
-from gydash.plan import duties, ledger, progress
+from gydash.plan import duties, duty_words, ledger_orgs, ledger_zero, progress
 from gydash.snapshots import kept, resolve
 
 KINDS = {
@@ -109,7 +109,7 @@ def target_changes(before: list[dict], after: list[dict]) -> list[dict]:
 def _cell_word(status: str | None, actual: float | None, required: float | None, unit: str) -> str:
     if status is None:
         return "（尚未列入）"
-    return f"{duties.STATUS_LABELS[status]} {duties.number(actual)}/{duties.number(required)} {unit}"
+    return f"{duties.STATUS_LABELS[status]} {duty_words.number(actual)}/{duty_words.number(required)} {unit}"
 
 
 def duty_changes(before: pl.DataFrame, after: pl.DataFrame) -> tuple[list[dict], list[dict]]:
@@ -121,10 +121,10 @@ def duty_changes(before: pl.DataFrame, after: pl.DataFrame) -> tuple[list[dict],
     for r in joined.iter_rows(named=True):
         if r["status"] == r["before_status"] or r["status"] not in ("unmet", "met"):
             continue
-        item = f"{r['area']} {duties.period_label(r['period'])}{r['name']}"
+        item = f"{r['area']} {duty_words.period_label(r['period'])}{r['name']}"
         entry = r | {
             "item": item,
-            "text": duties.describe(r),
+            "text": duty_words.describe(r),
             "before": _cell_word(r["before_status"], r["before_actual"], r["required"], r["unit"]),
             "after": _cell_word(r["status"], r["actual"], r["required"], r["unit"]),
             "basis": f"方案第 {r['clause']} 条",
@@ -138,8 +138,8 @@ def duty_changes(before: pl.DataFrame, after: pl.DataFrame) -> tuple[list[dict],
 def ledger_changes(
     before: pl.DataFrame, after: pl.DataFrame, follow: pl.DataFrame | None = None
 ) -> tuple[list[dict], list[dict]]:
-    """(cleared, re-opened) counties, comparing two ledger.zero_state tables; `follow` (ledger.follow_up at the
-    later end) names the organisations of a re-opened county."""
+    """(cleared, re-opened) counties, comparing two ledger_zero.zero_state tables; `follow` (ledger_orgs.follow_up
+    at the later end) names the organisations of a re-opened county."""
     old = {r["area"]: r for r in before.iter_rows(named=True)}
     cleared, reopened = [], []
     for r in after.iter_rows(named=True):
@@ -237,9 +237,9 @@ def between(previous: Quarter, current: Quarter, plan_id: str = plan.BUILTIN_PLA
         duties.evaluate(before, previous.today), duties.evaluate(after, current.today)
     )
     out.cleared, out.reopened = ledger_changes(
-        ledger.zero_state(before, previous.today),
-        ledger.zero_state(after, current.today),
-        ledger.follow_up(after, current.today),
+        ledger_zero.zero_state(before, previous.today),
+        ledger_zero.zero_state(after, current.today),
+        ledger_orgs.follow_up(after, current.today),
     )
     out.revisions = revisions(resolve.indicator_values(before), resolve.indicator_values(after), previous.end)
     return out

@@ -10,7 +10,7 @@ from gydash.base import fmt, palette, plan
 from gydash.meeting import render, talking
 from gydash.meeting.pack_parts import WIDTH, Chart, Section, theme
 from gydash.meeting.quarter import Quarter
-from gydash.plan import commendations, ledger, scoreboard
+from gydash.plan import commendations, ledger, ledger_rounds, ledger_zero, scoreboard
 
 # --- 两个覆盖清零 --------------------------------------------------------------------------------------------------
 
@@ -35,8 +35,8 @@ def ledger_chart(zero: pl.DataFrame, rounds: list[str]) -> alt.LayerChart:
 def due_round(q: Quarter) -> str | None:
     """The newest ledger round whose month has ended by the quarter end (the one judged this quarter); the
     newest listed round when none has ended yet."""
-    listed = ledger.rounds(q.data, q.today)
-    due = [r for r in listed if ledger.round_end(r) <= q.end]
+    listed = ledger_rounds.rounds(q.data, q.today)
+    due = [r for r in listed if ledger_rounds.round_end(r) <= q.end]
     return due[-1] if due else (listed[-1] if listed else None)
 
 
@@ -48,9 +48,9 @@ def ledger_section(q: Quarter) -> Section:
     this = status.filter(pl.col("round") == rnd)
     current = ledger.current(q.data, q.today, rnd)
     points = talking.ledger_points(rnd, this, current)
-    zero = ledger.road_to_zero(q.data, q.today)
+    zero = ledger_zero.road_to_zero(q.data, q.today)
     rounds = [r for r in dict.fromkeys(zero.sort("round")["round"]) if r <= rnd][-4:]
-    zero = zero.filter(pl.col("round").is_in(rounds)).with_columns(ledger.zero_word().alias("state"))
+    zero = zero.filter(pl.col("round").is_in(rounds)).with_columns(ledger_zero.zero_word().alias("state"))
     table = (
         this.select("area", "area_name", "status_label")
         .join(current.drop("status_label", "area_name"), on="area", how="left", maintain_order="left")

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 import altair as alt
 import polars as pl
 
-from gydash import charts
+from gydash import vega
 from gydash.meeting import changes, quarter
 from gydash.meeting.quarter import Quarter, Stamp
 from gydash.snapshots import kept
@@ -18,12 +18,12 @@ WIDTH = 560  # chart width in pixels for the pack: small enough that labels stay
 @dataclass
 class Chart:
     name: str  # file-name stem for downloads, e.g. "2025Q4_主要目标"
-    spec: dict  # the chart as the meeting page sends it and the pack draws it (charts.vega_spec); callers copy it
+    spec: dict  # the chart as the meeting page sends it and the pack draws it (vega.vega_spec); callers copy it
     data: pl.DataFrame  # what the chart draws, for the CSV download
 
     @classmethod
     def of(cls, name: str, chart: alt.TopLevelMixin, data: pl.DataFrame) -> Chart:
-        return cls(name, charts.vega_spec(chart), data)
+        return cls(name, vega.vega_spec(chart), data)
 
 
 @dataclass
@@ -102,8 +102,8 @@ KEPT = kept.Codec(_parts_bytes, _parts)
 
 def theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """The shared chart theme with type a little larger, for a projector and a printed page."""
-    return charts.configured(
-        charts.themed(chart),
+    return vega.configured(
+        vega.themed(chart),
         axis={"labelFontSize": 14, "titleFontSize": 14, "labelLimit": 300},
         title={"fontSize": 16, "anchor": "start", "offset": 8},
         legend={"labelFontSize": 14, "titleFontSize": 14, "orient": "bottom"},

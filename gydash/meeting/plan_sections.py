@@ -12,9 +12,9 @@ from gydash.base import fmt, palette, plan
 from gydash.meeting import render, talking
 from gydash.meeting.pack_parts import WIDTH, Chart, Section, theme
 from gydash.meeting.quarter import Quarter
-from gydash.plan import duties, progress
+from gydash.plan import duties, duty_rules, duty_words, progress
 
-SYMBOLS = {k: render.safe(s) for k, s in duties.STATUS_SYMBOLS.items()}  # as the pack's font can draw them
+SYMBOLS = {k: render.safe(s) for k, s in duty_words.STATUS_SYMBOLS.items()}  # as the pack's font can draw them
 DUTY_SHOWN = ("met", "unmet", "in_progress", "awaiting_data")  # the duty chart's statuses (not_due is not counted)
 
 
@@ -87,7 +87,7 @@ def duty_window(q: Quarter) -> pl.DataFrame:
 
 
 def duties_chart(window: pl.DataFrame) -> alt.Chart:
-    order = duties.rule_codes()
+    order = duty_rules.rule_codes()
     counts = (
         window.filter(pl.col("status").is_in(DUTY_SHOWN))
         .group_by("rule", "name", "status", "status_label")
@@ -118,7 +118,9 @@ def duties_chart(window: pl.DataFrame) -> alt.Chart:
 
 def duties_section(q: Quarter) -> Section:
     window = duty_window(q)
-    overdue = [r | {"text": duties.describe(r)} for r in window.filter(pl.col("status") == "unmet").rows(named=True)]
+    overdue = [
+        r | {"text": duty_words.describe(r)} for r in window.filter(pl.col("status") == "unmet").rows(named=True)
+    ]
     overdue.sort(key=lambda r: r["period_end"], reverse=True)
     city_year = [
         r

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import altair as alt
 
-from gydash import charts
+from gydash import vega
 from gydash.base import libs
 
 FONT_ENV = "GYDASH_CJK_FONT"
@@ -140,7 +140,7 @@ def spec_of(chart: alt.TopLevelMixin | dict, width: int | None = DEFAULT_WIDTH) 
     """The chart's Vega-Lite spec with its rows as JSON (a page's spec carries them as Arrow bytes); a single or
     layered chart without its own width gets `width` (pages draw it container-wide, which a PNG has no container
     for). Concatenated and faceted charts keep their own sizes."""
-    spec = charts.json_rows(chart) if isinstance(chart, dict) else chart.to_dict(validate=charts.CHECK_SPECS)
+    spec = vega.json_rows(chart) if isinstance(chart, dict) else chart.to_dict(validate=vega.CHECK_SPECS)
     if width and "width" not in spec and not any(k in spec for k in ("facet", "hconcat", "vconcat", "concat")):
         spec = spec | {"width": width}
     return spec

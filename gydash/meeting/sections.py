@@ -27,7 +27,7 @@ from gydash.meeting.county_sections import (
 from gydash.meeting.pack_parts import Pack, Section  # Section also for pages/meeting.py, which imports it from here
 from gydash.meeting.plan_sections import city_targets, duties_section, duty_window, targets_section
 from gydash.meeting.quarter import Quarter
-from gydash.plan import ledger, progress
+from gydash.plan import ledger, ledger_rounds, progress
 from gydash.snapshots import resolve
 from gydash.snapshots.store import Data
 
@@ -48,7 +48,7 @@ def _next_round(q: Quarter) -> tuple[str, str] | None:
     """The ledger round whose month falls in the next quarter, with its deadline, if any."""
     first = q.end + timedelta(days=1)
     last = plan.month_end(*(first.year, first.month + 2))
-    for month in ledger.ROUND_MONTHS:
+    for month in ledger_rounds.ROUND_MONTHS:
         end = plan.month_end(first.year, month)
         if first <= end <= last:
             return f"{first.year}-{month:02d}", str(end)

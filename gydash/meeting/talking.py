@@ -1,6 +1,6 @@
 """Talking points: short Chinese sentences a presenter can read out, written from the numbers of each section.
 
-Every figure goes through the same formatters as the pages (``fmt``, ``duties.number``, the ledger's and the
+Every figure goes through the same formatters as the pages (``fmt``, ``duty_words.number``, the ledger's and the
 scoreboard's own words), so what is said matches what is shown. Functions take plain rows or frames computed by
 ``sections`` and return a list of sentences, most important first; none of them reads data itself.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from gydash.base import fmt, plan
-from gydash.plan import duties, scoreboard
+from gydash.plan import duties, duty_words, scoreboard
 
 MAX_NAMED = 4  # name at most this many counties or items in one sentence, then "等 N 个"
 
@@ -73,7 +73,7 @@ def duties_points(window: pl.DataFrame, overdue: list[dict], city_year: list[dic
         out.append("未完成集中在：" + "；".join(parts))
     else:
         out.append("没有逾期未完成的事项")
-    out += [duties.describe(c) for c in city_year]
+    out += [duty_words.describe(c) for c in city_year]
     return out
 
 
@@ -272,7 +272,7 @@ def next_steps(
         for r in cells:
             if r["period_kind"] == "year":
                 where = "全市" if r["area_code"] == plan.CITY else r["area"]
-                amount = f"{duties.number(r['actual'])}/{duties.number(r['required'])} {r['unit']}"
+                amount = f"{duty_words.number(r['actual'])}/{duty_words.number(r['required'])} {r['unit']}"
                 by_rule.setdefault(r["name"], []).append(f"{where} {amount}")
         for name, who in by_rule.items():
             out.append(f"{name}{words}：{_names(who)}")

@@ -25,7 +25,7 @@ from functools import cache
 import polars as pl
 
 from gydash.base import fmt, plan
-from gydash.plan import duties, ledger, progress
+from gydash.plan import duties, duty_words, ledger, progress
 from gydash.snapshots import store
 from gydash.snapshots.store import Data
 
@@ -99,7 +99,7 @@ def _duty_part(data: Data, q: date) -> tuple[dict, dict]:
         area = area[0]
         scores[area] = rows.filter(pl.col("status") == "met").height / rows.height
         drags[area] = [
-            Drag(duties.describe(r), "pages/duties.py")
+            Drag(duty_words.describe(r), "pages/duties.py")
             for r in rows.filter(pl.col("status") == "unmet").iter_rows(named=True)
         ]
     return scores, drags

@@ -24,7 +24,7 @@ import polars as pl
 
 from gydash.base import palette, plan
 from gydash.base.contract import DATASET_LABELS
-from gydash.plan import duties, submissions
+from gydash.plan import duties, duty_words, submissions
 from gydash.snapshots.store import Data
 
 TITLE = "广元科创党建报送提醒"
@@ -42,7 +42,7 @@ def duty_line(row: dict, today: date) -> str:
     """'本月科技服务专场 1/2 次，剩 6 天' / '今年政策宣讲 1/2 次，剩 35 天'."""
     when = "本月" if row["period_kind"] == "month" else "今年"
     return (
-        f"{when}{row['name']} {duties.number(row['actual'])}/{duties.number(row['required'])} {row['unit']}，"
+        f"{when}{row['name']} {duty_words.number(row['actual'])}/{duty_words.number(row['required'])} {row['unit']}，"
         f"{_left(row['period_end'], today)}"
     )
 

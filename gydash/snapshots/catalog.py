@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import bisect
-import errno
 import os
-import re
 import stat
-from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from gydash.base.contract import DATASETS, YEAR_MAX, YEAR_MIN
+from gydash.base.contract import DATASETS
+from gydash.snapshots.dating import date_from_mtime, date_from_name
+from gydash.snapshots.file_entry import FileEntry
+from gydash.snapshots.opening import NOT_REGULAR, os_reason
 
-_DASHED = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 IN_FLIGHT_SUFFIXES = (".tmp", ".part")
 IN_FLIGHT = "正在复制中的临时文件（以 . 或 ~ 开头，或以 .tmp/.part 结尾），暂不读取"
 OUTSIDE_DATASET = "不在数据集文件夹内（应放在 indicators/、activities/ 等文件夹中）"
@@ -28,69 +24,6 @@ UNREADABLE = "无法读取此文件的信息（{}），未读取"
 MAX_DEPTH = 16  # sub-folder levels under a dataset folder (staff file by year, county, month: a handful)
 NOT_PARQUET = "不是 .parquet 文件，不读取（Excel/CSV 请先用“数据管理”页或 gydash import 导入）"
 UNREADABLE_FOLDER = "无法打开此文件夹"
-NOT_REGULAR = "不是普通文件（如命名管道、设备或套接字），不读取：打开它可能永远等不到数据"
-_OS_REASONS = {
-    errno.EACCES: "没有读取权限",
-    errno.EPERM: "没有读取权限",
-    errno.ENOENT: "已不存在",
-    errno.ELOOP: "链接循环",
-    errno.ENAMETOOLONG: "路径太长",
-    errno.ENOTDIR: "不是文件夹",
-    errno.EIO: "磁盘读写错误",
-}
-
-
-class NotRegularFile(OSError):
-    """A path that is a named pipe, device or socket where a file was expected."""
-
-
-def os_reason(exc: OSError) -> str:
-    """An operating-system error in words staff can act on (the system's own text is often English)."""
-    if isinstance(exc, NotRegularFile):
-        return NOT_REGULAR
-    return _OS_REASONS.get(exc.errno, f"系统错误 {exc.errno}" if exc.errno else "系统错误")
-
-
-def open_regular(path: Path | str):
-    """A binary file object for `path`, only if it is a regular file: a named pipe or device is never opened for
-    reading in a way that waits (O_NONBLOCK), and is refused with NotRegularFile once its type is seen."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFile(errno.EINVAL, NOT_REGULAR)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file found under the data dir; `ignored` holds the reason when it does not count."""
-
-    dataset: str | None
-    where: str  # the path as the OS gave it: a Path is made only when asked for (a scan finds thousands)
-    rel: str
-    size: int
-    mtime_ns: int
-    as_of: date | None
-    dated_by: str  # "name" | "mtime" | ""
-    ignored: str | None = None
-
-    @cached_property
-    def path(self) -> Path:
-        return Path(self.where)
-
-    @cached_property
-    def fingerprint(self) -> tuple[str, int, int]:
-        return (self.where, self.size, self.mtime_ns)
-
-    @cached_property
-    def order(self) -> tuple:
-        """Which snapshot wins, as the README states it: the later snapshot date, then among same-date files the
-        file name (base name, compared character by character) that sorts later; the path relative to the data
-        dir only breaks a tie between equal names in different subfolders, so the order is always the same."""
-        return (self.as_of, self.rel.rsplit("/", 1)[-1], self.rel)
 
 
 def default_data_dir() -> Path:
@@ -98,54 +31,6 @@ def default_data_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[2] / "data"
-
-
-# Either form in one pattern: both dashes or none (the backreference). Matches of the two forms can never overlap
-# (each is a whole run of digits: 4-2-2 between dashes, or exactly 8), so one pass finds them all in order.
-_EITHER = re.compile(r"(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)")
-
-
-@lru_cache(maxsize=65536)
-def date_from_name(name: str) -> date | None:
-    """The first valid YYYY-MM-DD or YYYYMMDD in a file name, whichever comes first."""
-    for match in _EITHER.finditer(name):
-        year, _, month, day = match.groups()
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            continue
-    return None
-
-
-# Every date of the data contract, a snapshot's own date included.
-FIRST_YEAR, LAST_YEAR = YEAR_MIN, YEAR_MAX
-FUTURE_MARGIN_DAYS = 7  # import takes a snapshot dated a few days ahead (figures finished early), no more unless forced
-
-
-@lru_cache(maxsize=4096)
-def invalid_date_in_name(name: str) -> str | None:
-    """Text in a file name that is written as a date but is not one ('2026-02-30', '20250931'), when the name
-    has no valid date: the snapshot is then dated by its modification time, and staff should be told why. Eight
-    digits count only when they read as a month and day (01–12, 01–31), so an order number is not a date."""
-    if date_from_name(name) is not None:
-        return None
-    for match in sorted([*_DASHED.finditer(name), *_COMPACT.finditer(name)], key=lambda m: m.start()):
-        _, month, day = (int(g) for g in match.groups())
-        if match.re is _DASHED or (1 <= month <= 12 and 1 <= day <= 31):
-            return match.group(0)
-    return None
-
-
-def date_out_of_range(entry: FileEntry) -> str | None:
-    """Why a snapshot's date cannot be used, when its file name gives a date outside the contract's years (a file
-    named 00010101_….parquet): such a date would put the file before or after every other and stretch every period
-    list across centuries. (An undated file whose modification time is outside them is ignored by the scan.)"""
-    if entry.as_of is None or FIRST_YEAR <= entry.as_of.year <= LAST_YEAR:
-        return None
-    return (
-        f"文件名中的日期 {entry.as_of.isoformat()} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间：请改正文件名中的日期"
-        "（写成 YYYY-MM-DD，如 2025-09-30）"
-    )
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -157,15 +42,6 @@ def display_path(path: Path, root: Path) -> str:
 
 def _in_flight(name: str) -> bool:
     return name.startswith((".", "~")) or name.lower().endswith(IN_FLIGHT_SUFFIXES)
-
-
-def date_from_mtime(st: os.stat_result) -> date | None:
-    """The local date of a file's modification time, or None when it is no date of the years data can be for."""
-    try:
-        day = datetime.fromtimestamp(st.st_mtime).date()
-    except (OverflowError, OSError, ValueError):  # past year 9999, or before 1 AD
-        return None
-    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _entry(rel: str, path: str, dataset: str | None, st: os.stat_result, ignored: str | None) -> FileEntry:

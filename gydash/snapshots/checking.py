@@ -12,7 +12,7 @@ import polars as pl
 from gydash.base import clock
 from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem, show_value
-from gydash.snapshots.catalog import invalid_date_in_name
+from gydash.snapshots.dating import invalid_date_in_name
 from gydash.snapshots.guard import FILE_FAILURES, reason
 from gydash.snapshots.headers import _header_hint, canonical
 from gydash.snapshots.intake import Prepared, Raw, Refused

@@ -244,7 +244,7 @@ def _unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def _reorder(cur: duckdb.DuckDBPyConnection, ds: str) -> None:
-    """Number the dataset's accepted files in the order they take effect (catalog.FileEntry.order: snapshot date,
+    """Number the dataset's accepted files in the order they take effect (file_entry.FileEntry.order: snapshot date,
     base name, relative path, compared in Python so the rule has one implementation)."""
     files = cur.sql(
         "select fid, as_of, rel from files where dataset = $ds and status <> 'rejected'", params={"ds": ds}

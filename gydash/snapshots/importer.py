@@ -39,9 +39,10 @@ from pathlib import Path
 
 from gydash.base.contract import DATASET_LABELS
 from gydash.base.problems import Problem, visible
-from gydash.snapshots.catalog import FUTURE_MARGIN_DAYS, os_reason
 from gydash.snapshots.checking import prepare
+from gydash.snapshots.dating import FUTURE_MARGIN_DAYS
 from gydash.snapshots.intake import Prepared, Refused
+from gydash.snapshots.opening import os_reason
 from gydash.snapshots.upload import _read_source, max_upload_bytes, upload_limit
 from gydash.snapshots.writer import write
 

@@ -13,9 +13,12 @@ import pyarrow as pa
 
 from gydash.base.problems import Problem
 from gydash.snapshots import limits
-from gydash.snapshots.catalog import FileEntry, date_out_of_range, open_regular, os_reason
+from gydash.snapshots.dating import date_out_of_range
+from gydash.snapshots.file_entry import FileEntry
 from gydash.snapshots.guard import FILE_FAILURES, reason
-from gydash.snapshots.parquet import ReadError, as_polars_many, read_parquet, read_table
+from gydash.snapshots.opening import open_regular, os_reason
+from gydash.snapshots.parquet import as_polars_many, read_parquet, read_table
+from gydash.snapshots.parquet_checks import ReadError
 from gydash.snapshots.tables import Ingested
 from gydash.snapshots.validate import Result, validate, validate_many
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gydash.base import clock
 from gydash.base.problems import show_value
-from gydash.snapshots.catalog import FIRST_YEAR, FUTURE_MARGIN_DAYS, LAST_YEAR, date_from_name
+from gydash.snapshots.dating import FIRST_YEAR, FUTURE_MARGIN_DAYS, LAST_YEAR, date_from_name
 from gydash.snapshots.intake import Refused
 
 MAX_NAME_CHARS = 60

@@ -9,22 +9,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gydash.base.problems import show_value
 from gydash.snapshots import limits
-from gydash.snapshots.catalog import open_regular
 from gydash.snapshots.guard import FILE_FAILURES, reason
+from gydash.snapshots.opening import open_regular
+from gydash.snapshots.parquet_checks import ReadError, _checked, _is_text
 
 SAMPLE_KEY = b"gydash_sample"
 SMALL_BYTES = 16 << 20  # a text column that cannot spell out beyond this needs no exact count
 NOT_PARQUET_ZIP = "这是 Excel（.xlsx）或压缩文件，只是扩展名为 .parquet；请用“数据管理”页或 gydash import 导入"
-
-
-class ReadError(Exception):
-    """A file that is not a readable Parquet file; the message is for staff, row and column when one is to blame."""
-
-    def __init__(self, message: str, row: int | None = None, column: str | None = None, value: str | None = None):
-        super().__init__(message)
-        self.row, self.column, self.value = row, column, value
 
 
 def read_parquet(path: Path, size: int) -> tuple[pl.DataFrame, bool]:
@@ -128,59 +120,6 @@ def _dictionary_bytes(chunk: pa.DictionaryArray) -> int:
     return int(lengths[np.clip(indices, 0, len(words) - 1)].sum()) + 8 * len(chunk)
 
 
-def _is_text(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
-
-
-def _usable(name: str, t: pa.DataType) -> pa.DataType:
-    """The type a column is handed to polars as; ReadError for one polars cannot hold (it would crash)."""
-    if pa.types.is_dictionary(t):
-        return _usable(name, t.value_type)
-    if pa.types.is_decimal(t) and t.precision > 38:  # DECIMAL(39+): polars has no such type; the figure is kept
-        return pa.float64()
-    if pa.types.is_float16(t):
-        return pa.float32()
-    if pa.types.is_union(t) or pa.types.is_interval(t) or isinstance(t, pa.ExtensionType):
-        raise ReadError(f"列的数据类型（{t}）无法读取：请改为文本、数值或日期后重新保存", column=name)
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return _nested(name, t)
-    if pa.types.is_struct(t) or pa.types.is_map(t):
-        return _nested(name, t)
-    return t
-
-
-def _nested(name: str, t: pa.DataType) -> pa.DataType:
-    # A nested column is never a contract value; only make sure nothing inside it would crash polars.
-    for i in range(t.num_fields):
-        inner = t.field(i).type
-        if _usable(name, inner) != inner:
-            raise ReadError(f"列的数据类型（{t}）无法读取：请改为文本、数值或日期后重新保存", column=name)
-    return t
-
-
-def _checked(table: pa.Table) -> pa.Table:
-    """Unusable types converted or refused, text checked to be UTF-8, dates checked to be within any calendar."""
-    _check_unique_names(table.column_names)
-    try:  # every buffer of every column at once (text as UTF-8 among them): the usual file passes in one call
-        table.validate(full=True)
-        valid = True
-    except pa.ArrowInvalid:
-        valid = False  # found column by column below, to name it
-    given = table.columns  # (pyarrow makes new column objects on every call: compared with these)
-    columns = []
-    for field, col in zip(table.schema, given, strict=True):
-        wanted = _usable(field.name, field.type)
-        if wanted != col.type and not pa.types.is_dictionary(col.type):
-            col = col.cast(wanted)  # rare types only: the first pyarrow.compute call of a process costs seconds
-        if not valid:
-            _check_utf8(field.name, col)
-        _check_calendar(field.name, col)
-        columns.append(col)
-    if any(a is not b for a, b in zip(columns, given, strict=True)):
-        table = pa.table(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
-    return table
-
-
 def as_polars(table: pa.Table) -> pl.DataFrame:
     """A checked table (read_table) as polars, dictionary texts spelled out; ReadError if polars cannot hold it."""
     if not table.num_columns:
@@ -222,87 +161,3 @@ def as_polars_many(tables: list[pa.Table]) -> list[pl.DataFrame | ReadError]:
             except ReadError as exc:
                 out[i] = exc
     return out  # type: ignore[return-value]
-
-
-def _check_unique_names(names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            times = names.count(name)
-            raise ReadError(f"列名出现了 {times} 次：每列只能有一个表头，请删除或改名重复的列", column=name)
-        seen.add(name)
-
-
-# Days from 1970-01-01 to 0001-01-01 and to 9999-12-31: the dates Python (and so a message) can hold. Anything
-# beyond is no real date (and crashes the conversion); dates within yet outside 2000–2100 are named by the row checks.
-_CALENDAR_DAYS = (-719_162, 2_932_896)
-_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
-
-
-def _check_calendar(name: str, col: pa.ChunkedArray) -> None:
-    t = col.type
-    if pa.types.is_date32(t):
-        per_day = 1
-    elif pa.types.is_date64(t):
-        per_day = _PER_DAY["ms"]
-    elif pa.types.is_timestamp(t):
-        per_day = _PER_DAY[t.unit]
-    else:
-        return
-    width = np.int32 if pa.types.is_date32(t) else np.int64
-    low = max(_CALENDAR_DAYS[0] * per_day, -(2**63))
-    high = min(_CALENDAR_DAYS[1] * per_day, 2**63 - 1)
-    row = 0
-    for chunk in col.chunks:
-        # Straight from the buffers (to_numpy would import pandas, pyarrow.compute costs seconds on first use).
-        validity, data = chunk.buffers()[:2]
-        ticks = np.frombuffer(data, dtype=width)[chunk.offset : chunk.offset + len(chunk)]
-        outside = (ticks < low) | (ticks > high)
-        if validity is not None and chunk.null_count:  # a null slot may hold any number: only real values count
-            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
-            outside &= bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
-        found = np.flatnonzero(outside)
-        if len(found):
-            first = int(found[0])
-            raise ReadError(
-                "日期不是任何日历上的日期（日期应在 2000-01-01 至 2100-12-31 之间）",
-                row + first + 1,
-                name,
-                f"{int(ticks[first])}（{t}）",
-            )
-        row += len(chunk)
-
-
-def _check_utf8(name: str, col: pa.ChunkedArray) -> None:
-    """Text that is not valid UTF-8 (written by a tool with another encoding) is named by its row and column."""
-    if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
-        try:
-            col.validate(full=True)
-        except pa.ArrowInvalid:
-            _check_utf8(name, pa.chunked_array([c.dictionary.take(c.indices) for c in col.chunks]))
-        return
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-        try:
-            col.validate(full=True)
-        except pa.ArrowInvalid as exc:
-            raise ReadError(f"列的内容无法读取（{str(exc)[:120]}）", column=name) from exc
-        return
-    try:
-        col.validate(full=True)
-        return
-    except pa.ArrowInvalid:
-        pass
-    row = 0
-    for chunk in col.chunks:
-        for value in chunk.view(pa.binary() if pa.types.is_string(col.type) else pa.large_binary()).to_pylist():
-            row += 1
-            if value is None:
-                continue
-            try:
-                value.decode("utf-8")
-            except UnicodeDecodeError:
-                shown = show_value(value.decode("utf-8", errors="replace"))
-                raise ReadError(
-                    "文字不是有效的 UTF-8 编码（可能用 GBK 等其他编码写入）：请用 UTF-8 编码重新保存", row, name, shown
-                ) from None
-    raise ReadError("列的内容不是有效的 UTF-8 文字", column=name)

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from gydash.snapshots import store
-from gydash.snapshots.catalog import FileEntry
+from gydash.snapshots.file_entry import FileEntry
 from gydash.snapshots.store import Data, LoadedFile
 
 

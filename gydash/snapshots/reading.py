@@ -8,7 +8,8 @@ from pathlib import Path
 from gydash.snapshots import limits
 from gydash.snapshots.csvfile import read_csv
 from gydash.snapshots.intake import Raw, Refused
-from gydash.snapshots.parquet import ReadError, read_parquet
+from gydash.snapshots.parquet import read_parquet
+from gydash.snapshots.parquet_checks import ReadError
 from gydash.snapshots.spreadsheet import read_xlsx
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")

@@ -13,10 +13,10 @@ from gydash.base import libs
 from gydash.base.contract import DATASET_LABELS
 from gydash.base.problems import show_value
 from gydash.snapshots import limits
+from gydash.snapshots.column_checks import _fold as fold_header  # the one header spelling rule, shared with validation
 from gydash.snapshots.guard import FILE_FAILURES, reason
 from gydash.snapshots.headers import _apply_header, _col_letter
 from gydash.snapshots.intake import MAX_LISTED, Raw, Refused
-from gydash.snapshots.validate import _fold as fold_header  # the one header spelling rule, shared with validation
 
 TEMPLATE_AUX_SHEETS = ("数据字典", "选项")  # written by gydash.snapshots.templates; never data
 

@@ -1,17 +1,17 @@
 """The data in effect: a look at the data dir, kept in step with the warehouse, and a view of it at a cut-off date.
 
-Each look stats the data dir (catalog.scan); only new or changed files are read and judged (snapshots.ingest), and
-the warehouse forgets removed ones. A Data is one state of the dir, optionally cut off at a date: the cut-off is a
-condition on snapshot dates in every query, not a second copy of the rows. Derived results are cached on a Data
-(`cached`) and a Data is cached per state of the files it sees, so a rerun with no new file computes nothing, and a
-past quarter's results outlive new files dated after it.
+Each look (snapshots.looks) stats the data dir (catalog.scan); only new or changed files are read and judged
+(snapshots.ingest), and the warehouse forgets removed ones. A Data is one state of the dir, optionally cut off at a
+date: the cut-off is a condition on snapshot dates in every query, not a second copy of the rows (snapshots.frames
+slices one frame for every cut-off). Derived results are cached on a Data (`cached`) and a Data is cached per state
+of the files it sees, so a rerun with no new file computes nothing, and a past quarter's results outlive new files
+dated after it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,55 +20,20 @@ from pathlib import Path
 
 import polars as pl
 
-from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem
-from gydash.snapshots import dating, kept, tables, verdicts, warehouse, watch
-from gydash.snapshots.catalog import FileEntry, default_data_dir, rescan, scan
+from gydash.snapshots import dating, kept, looks, tables, verdicts, warehouse
+from gydash.snapshots.catalog import default_data_dir
+from gydash.snapshots.file_entry import FileEntry
+from gydash.snapshots.frames import FOREVER, _Frames
 from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
 
 MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (quarter ends, a chosen date)
-FOREVER = date(9999, 12, 31)
 _lock = threading.RLock()
 _versions: OrderedDict[tuple, Data] = OrderedDict()
 # (dir, cut-off) → the scan last asked with, and its version
 _by_look: dict[tuple[str, date | None], tuple[tuple, Data]] = {}
 MAX_SCOPED = 64  # results kept across states by the datasets they read (Data.cached's `only`): a few kB each
 _scoped: OrderedDict[tuple, object] = OrderedDict()
-
-
-class _Frames:
-    """Data.frames: a dataset's accepted rows at the data's cut-off as a polars frame, with provenance columns _file,
-    _as_of and _order (newer snapshots have higher order), in the order files take effect. Fetched on first use;
-    a cut-off's rows are a prefix of the whole (zero-copy slice) of one frame shared by every cut-off."""
-
-    def __init__(self, data: Data):
-        self._data = data
-
-    def __getitem__(self, dataset: str) -> pl.DataFrame:
-        if dataset not in DATASETS:
-            raise KeyError(dataset)
-        return self._data._frame(dataset)
-
-    def get(self, dataset: str, default=None):
-        return self[dataset] if dataset in DATASETS else default
-
-    def plain(self) -> dict[str, pl.DataFrame]:
-        return {ds: self[ds] for ds in DATASETS}
-
-    def keys(self):
-        return DATASETS
-
-    def items(self):
-        return self.plain().items()
-
-    def values(self):
-        return self.plain().values()
-
-    def __iter__(self):
-        return iter(DATASETS)
-
-    def __contains__(self, dataset: object) -> bool:
-        return dataset in DATASETS
 
 
 @dataclass
@@ -199,13 +164,6 @@ class Data:
         """Notes on the dir and snapshot dates (dating.dating_notes), worked out once per state and day."""
         return list(self.cached(f"notes:{today}", lambda: dating.dating_notes(self, today)))
 
-    def _frame(self, dataset: str) -> pl.DataFrame:
-        frame = _stored_frame(self.warehouse, dataset)
-        if self.cutoff is not None:  # the rows are in the order files take effect: a cut-off keeps a prefix
-            frame = frame.slice(0, frame["_as_of"].search_sorted(self.cutoff, side="right"))
-        mine = [f for f in self.extra if f.entry.dataset == dataset]
-        return _with_extra(self, frame, mine) if mine else frame
-
 
 @cache
 def code_version() -> str:
@@ -218,108 +176,10 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def orders(data: Data, dataset: str) -> dict[str, int]:
-    """The order in which the dataset's accepted files take effect (catalog.FileEntry.order), by relative path."""
-    ranked = sorted(data.accepted(dataset), key=lambda f: f.entry.order)
-    return {f.entry.rel: i for i, f in enumerate(ranked)}
-
-
-def with_provenance(data: Data, f: LoadedFile) -> pl.DataFrame:
-    """A file's own rows (one not yet stored) with the provenance columns the stored rows carry."""
-    order = orders(data, f.entry.dataset)[f.entry.rel]
-    return f.given.with_columns(
-        pl.lit(f.entry.rel).alias("_file"),
-        pl.lit(f.entry.as_of).alias("_as_of"),
-        pl.lit(order, pl.Int64).alias("_order"),
-    )
-
-
-def renumbered(data: Data, dataset: str, stored: pl.DataFrame) -> pl.DataFrame:
-    """Stored rows with _order as it is once the files not yet stored take their places among them."""
-    order = orders(data, dataset)
-    return stored.with_columns(pl.col("_file").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
-
-
-def _with_extra(data: Data, frame: pl.DataFrame, extra: list[LoadedFile]) -> pl.DataFrame:
-    """The rows with files not yet stored placed where they take effect, so a preview resolves exactly as the
-    stored file will."""
-    dataset = extra[0].entry.dataset
-    parts = [renumbered(data, dataset, frame), *(with_provenance(data, f).select(frame.columns) for f in extra)]
-    return pl.concat(parts, how="vertical_relaxed").sort("_order", "_row", maintain_order=True)
-
-
-_frames_lock = threading.Lock()
-_frames: dict[str, tuple[int, pl.DataFrame]] = {}
-
-
-def _stored_frame(wh: warehouse.Warehouse, dataset: str) -> pl.DataFrame:
-    """A dataset's accepted rows in the warehouse now, fetched once per change of the warehouse (one kept per
-    dataset: a frame of an older state is never asked for again)."""
-    with _frames_lock:
-        hit = _frames.get(dataset)
-    if hit is not None and hit[0] == wh.generation:
-        return hit[1]
-    frame = wh.query(tables.accepted_sql(dataset, FOREVER) + " order by f.ord, r._row")
-    if not frame.height:
-        frame = tables.empty_frame(dataset)
-    with _frames_lock:
-        _frames[dataset] = (wh.generation, frame)
-    return frame
-
-
 def load(data_dir: Path | str | None = None, cutoff: date | None = None) -> Data:
     """The data in effect now: scans the dir (stat only), reads only new or changed files."""
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    return _version(root, _looks.look(root), cutoff)
-
-
-class _Looks:
-    """Scans of data dirs shared by callers who ask at the same time (twenty officials opening a link at once): a
-    caller gets a scan that started after it asked, never an older one, so nothing dropped before the ask is missed;
-    those who ask while a scan runs share the next one instead of each statting every file."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._running: set[str] = set()
-        self._last: dict[str, tuple[float, tuple[FileEntry, ...]]] = {}
-
-    def look(self, root: Path) -> tuple[FileEntry, ...]:
-        key, asked = str(root), time.monotonic()
-        with self._cond:
-            while True:
-                done = self._last.get(key)
-                if done is not None and done[0] >= asked:
-                    return done[1]
-                if key not in self._running:
-                    self._running.add(key)
-                    break
-                self._cond.wait()
-        started, entries = time.monotonic(), None
-        try:
-            done = self._last.get(key)
-            changed = watch.WATCHER.changes(key) if done is not None else None
-            if changed == ():
-                entries = done[1]  # the kernel reports nothing changed under the dir since that scan began
-            if changed:  # only files in some folders: list them again, keep the rest of that scan
-                scope = watch.WATCHER.begin(key, whole=False)
-                found = rescan(root, done[1], scope.folders, scope) if scope and scope.folders else None
-                if found is not None:
-                    watch.WATCHER.end(scope)
-                    entries = tuple(found)
-            if entries is None:
-                scope = watch.WATCHER.begin(key)
-                entries = tuple(scan(root, scope))
-                watch.WATCHER.end(scope)
-            return entries
-        finally:
-            with self._cond:
-                self._running.discard(key)
-                if entries is not None:
-                    self._last[key] = (started, entries)
-                self._cond.notify_all()
-
-
-_looks = _Looks()
+    return _version(root, looks.LOOKS.look(root), cutoff)
 
 
 def cut(data: Data, cutoff: date | None) -> Data:

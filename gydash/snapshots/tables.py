@@ -2,7 +2,7 @@
 
 - ``files``: one row per dated snapshot file: path, dataset, snapshot date, size, mtime, content hash, status, the
   problems found (JSON), the areas it has rows for, and ``ord``, the order in which the dataset's accepted files take
-  effect (recomputed in Python from catalog.FileEntry.order, the one tie-break rule, after every change);
+  effect (recomputed in Python from file_entry.FileEntry.order, the one tie-break rule, after every change);
 - ``rows_<dataset>``: the accepted rows with provenance (``_fid`` → files, ``_row`` the row in the file). Event
   datasets (activities, loans) also keep, per row, what resolving them needs at any cut-off date (see filing);
 - ``kept``: results worked out from one state of the files, as Arrow bytes, by key (store.Data.kept);
@@ -86,7 +86,7 @@ def schema_sql() -> list[str]:
 class Ingested:
     """One file read and judged, ready to be stored: `frame` is None when the file was rejected."""
 
-    entry: object  # catalog.FileEntry
+    entry: object  # file_entry.FileEntry
     frame: pl.DataFrame | None
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from gydash.base.problems import show_value
-from gydash.snapshots.catalog import UNREADABLE_FOLDER, open_regular, os_reason, scan
+from gydash.snapshots.catalog import UNREADABLE_FOLDER, scan
 from gydash.snapshots.intake import Refused
+from gydash.snapshots.opening import open_regular, os_reason
 
 IMPORT_META_KEY = b"gydash_import"
 

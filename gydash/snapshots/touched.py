@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from gydash.base.contract import columns
-from gydash.snapshots import store
 from gydash.snapshots.change_specs import SPECS, UNKEYED, _data_cols
+from gydash.snapshots.frames import renumbered, with_provenance
 from gydash.snapshots.store import Data
 
 
@@ -55,8 +55,8 @@ def _rows_of_files(d: Data, dataset: str, rels: list[str]) -> pl.DataFrame:
     stored = _stored_rows(d, dataset, "f.rel in (select unnest($rels))", {"rels": rels})
     if not extra:
         return stored
-    own = [store.with_provenance(d, f).select(stored.columns) for f in extra]
-    return pl.concat([store.renumbered(d, dataset, stored), *own], how="vertical_relaxed")
+    own = [with_provenance(d, f).select(stored.columns) for f in extra]
+    return pl.concat([renumbered(d, dataset, stored), *own], how="vertical_relaxed")
 
 
 def _rows_matching(d: Data, dataset: str, ids: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
@@ -72,8 +72,8 @@ def _with_extra(d: Data, dataset: str, stored: pl.DataFrame) -> pl.DataFrame:
     extra = [f for f in d.extra if f.entry.dataset == dataset]
     if not extra:
         return stored
-    own = [store.with_provenance(d, f).select(stored.columns) for f in extra]
-    rows = pl.concat([store.renumbered(d, dataset, stored), *own], how="vertical_relaxed")
+    own = [with_provenance(d, f).select(stored.columns) for f in extra]
+    rows = pl.concat([renumbered(d, dataset, stored), *own], how="vertical_relaxed")
     return rows.sort("_order", "_row", maintain_order=True)
 
 

@@ -9,8 +9,8 @@ import stat
 from pathlib import Path
 
 from gydash.base.problems import show_value
-from gydash.snapshots.catalog import open_regular
 from gydash.snapshots.intake import Refused
+from gydash.snapshots.opening import open_regular
 
 DEFAULT_MAX_UPLOAD_MB = 50
 

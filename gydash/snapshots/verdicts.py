@@ -12,7 +12,7 @@ import polars as pl
 
 from gydash.base.problems import Problem
 from gydash.snapshots import tables, warehouse
-from gydash.snapshots.catalog import FileEntry
+from gydash.snapshots.file_entry import FileEntry
 
 _lock = threading.RLock()
 

@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 
 from gydash.base import clock
 from gydash.base.problems import show_value
-from gydash.snapshots.catalog import date_from_name, os_reason
+from gydash.snapshots.dating import date_from_name
 from gydash.snapshots.intake import Prepared, Refused
-from gydash.snapshots.parquet import ReadError, read_parquet
+from gydash.snapshots.opening import os_reason
+from gydash.snapshots.parquet import read_parquet
+from gydash.snapshots.parquet_checks import ReadError
 from gydash.snapshots.target import IMPORT_META_KEY, already_imported, folder_check, target_rel
 from gydash.snapshots.validate import validate
 
