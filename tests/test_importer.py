@@ -423,3 +423,27 @@ def test_written_file_is_left_alone_by_later_imports(seeded, tmp_path, capsys):
     code, out, _ = run_cli(capsys, "import", str(src), "--dataset", "indicators", str(seeded))
     assert code == 0 and "2025-09-30_indicators_2.parquet" in out
     assert (written.read_bytes(), written.stat().st_mtime_ns) == stamp
+
+
+def test_one_long_text_shared_by_many_cells_is_refused_before_it_is_spelled_out(data_dir, monkeypatch):
+    """Excel keeps a text once however many cells use it: small in the file, but once per cell when read."""
+    monkeypatch.setenv("GYDASH_MAX_XLSX_UNPACKED_MB", "1")
+    long = "长" * 100_000
+    rows = [["tech_sme", "利州区", 2025, 9, n, long] for n in range(20)]
+    p = checking.prepare(xlsx(rows), "x.xlsx", "indicators", data_dir)
+    assert not p.ok and "表格太大" in p.errors[0].message and "超过上限 1 MB" in p.errors[0].message
+
+
+def test_a_panic_in_the_excel_reader_refuses_the_file_in_words(data_dir, monkeypatch):
+    """The Excel reader's own panic class is not polars': it still refuses this file instead of a traceback."""
+    from gydash.snapshots import spreadsheet
+
+    class PanicException(BaseException):  # as the Rust reader names its own
+        pass
+
+    def panics(*args, **kwargs):
+        raise PanicException("byte array offset overflow")
+
+    monkeypatch.setattr(spreadsheet.pl, "read_excel", panics)
+    p = checking.prepare(xlsx(ROWS), "x.xlsx", "indicators", data_dir)
+    assert not p.ok and "无法读取工作表" in p.errors[0].message and "程序内部错误" in p.errors[0].message

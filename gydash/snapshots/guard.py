@@ -9,8 +9,14 @@ from polars.exceptions import PanicException
 FILE_FAILURES: tuple[type[BaseException], ...] = (Exception, PanicException)
 
 
+def is_panic(exc: BaseException) -> bool:
+    """A panic inside any Rust library: polars' PanicException, or another extension's own class of that name
+    (fastexcel, which reads Excel, raises pyo3_runtime.PanicException, which polars' class does not catch)."""
+    return isinstance(exc, PanicException) or type(exc).__name__ == "PanicException"
+
+
 def reason(exc: BaseException) -> str:
     """The technical detail of a failure, cut short, for the end of a Chinese sentence."""
-    kind = "程序内部错误" if isinstance(exc, PanicException) else type(exc).__name__
+    kind = "程序内部错误" if is_panic(exc) else type(exc).__name__
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
     return f"{kind}: {detail}" if detail else kind

@@ -14,7 +14,7 @@ from gydash.base.contract import DATASET_LABELS
 from gydash.base.problems import show_value
 from gydash.snapshots import limits
 from gydash.snapshots.column_checks import _fold as fold_header  # the one header spelling rule, shared with validation
-from gydash.snapshots.guard import FILE_FAILURES, reason
+from gydash.snapshots.guard import FILE_FAILURES, is_panic, reason
 from gydash.snapshots.headers import _apply_header, _col_letter
 from gydash.snapshots.intake import MAX_LISTED, Raw, Refused
 
@@ -42,6 +42,18 @@ def _check_extent(used: list[tuple[int, int]]) -> None:
         limits.check_range(_col_letter(first[1]), str(first[0]), _col_letter(last[1]), str(last[0]))
     except limits.TooLarge as exc:
         raise Refused(f"表格太大，未读取：{exc}") from exc
+
+
+def _check_text(cells: list) -> None:
+    """All the cells' text together within the workbook's unpacked-size limit: one long text that many cells share
+    (Excel's shared strings) is small in the file, but reading the sheet as a grid spells it out once per cell."""
+    total = sum(len(value) for c in cells if isinstance(value := c.value, str))
+    limit = limits.MAX_XLSX_UNPACKED_MB.value()
+    if total > limit * 1024 * 1024:
+        raise Refused(
+            f"表格太大，未读取：各单元格的文字合计约 {total / 1024 / 1024:.0f} MB（同一段文字被多个单元格引用时，"
+            f"每个单元格都计一次），超过上限 {limit} MB；请删去过长的文字后再导入"
+        )
 
 
 def _structure_problems(ws, cells: list, header_row: int, header: dict[int, str]) -> list[str]:
@@ -109,6 +121,7 @@ def read_xlsx(content: bytes, dataset: str) -> Raw:
     if not used:
         raise Refused(f"工作表「{sheet}」是空的")
     _check_extent(used)
+    _check_text(cells)
     header_row = min(r for r, _ in used)
     header = {c.column: str(c.value).strip() for c in cells if c.row == header_row and c.value is not None}
     problems = _structure_problems(ws, cells, header_row, header)
@@ -127,7 +140,9 @@ def read_xlsx(content: bytes, dataset: str) -> Raw:
             drop_empty_cols=False,
             read_options={"dtypes": "string"},
         )
-    except FILE_FAILURES as exc:
+    except BaseException as exc:  # the Excel reader's panic is its own class, not polars'
+        if not (isinstance(exc, FILE_FAILURES) or is_panic(exc)):
+            raise
         raise Refused(f"无法读取工作表「{sheet}」：{reason(exc)}") from exc
     last_row = max(r for r, _ in used)
     if grid.height != last_row - header_row + 1:
