@@ -750,3 +750,16 @@ def test_dictionary_encoded_date_text_is_read_as_a_date(write, load):
 )
 def test_the_largest_plausible_value_is_accepted(write, load, dataset, column, value):
     accepted(write, load, dataset, [GOOD[dataset] | {column: value}])
+
+
+DIFFERING_KEYS = [p for p in BAD_FILES if "出现多次且内容不同" in p.values]
+
+
+@pytest.mark.parametrize(("dataset", "rows", "row", "column", "value", "words"), DIFFERING_KEYS)
+def test_a_key_with_two_contents_is_rejected_even_when_each_row_has_an_exact_copy(
+    write, load, dataset, rows, row, column, value, words
+):
+    """Rows 10, 99, 10, 99 for one key: "exact copies count once" must not keep both contents in effect."""
+    write(dataset, "2025-06-30.parquet", rows + rows)
+    [rejected] = load().rejected()
+    assert any(words in p.message for p in rejected.errors), [str(p) for p in rejected.errors]

@@ -39,7 +39,9 @@ def _dedupe(frame: pl.DataFrame, key: list[str], ck: Checker, what: str) -> pl.D
         return frame
     data_cols += within
     dup_row = frame.select(pl.struct(data_cols).is_duplicated()).to_series()
-    conflicting = dup_key & ~dup_row
+    # A key is in conflict when its rows hold more than one content, however often each content is repeated: with
+    # rows 10, 99, 10, 99 every row has an exact copy, and "copies count once" must not keep both 10 and 99.
+    conflicting = frame.select(pl.struct(data_cols).n_unique().over([*key, *within]) > 1).to_series()
     label = "、".join(ck.headers.get(k, k) for k in key)
     ck.flag(conflicting, key[-1], frame[key[-1]], f"同一{what}（{label}）在本文件中出现多次且内容不同")
     repeats = frame.select(pl.struct(data_cols).is_first_distinct()).to_series()
