@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gydash.base import plan
-from gydash.snapshots.column_checks import _fold
+from gydash.snapshots.column_checks import fold
 
 SECTION = "gydash_staff"
 CITY, COUNTY = "city", "county"
@@ -60,8 +60,8 @@ def county_code(text: object) -> str | None:
     """A county's code from its full name, short name or code (width, case and spaces folded); None otherwise."""
     if not isinstance(text, str | int) or isinstance(text, bool):
         return None
-    folded = {_fold(k): v for k, v in plan.area_lookup().items()}
-    code = folded.get(_fold(str(text)))
+    folded = {fold(k): v for k, v in plan.area_lookup().items()}
+    code = folded.get(fold(str(text)))
     return code if code in plan.counties() else None
 
 

@@ -15,7 +15,7 @@ import polars as pl
 from gydash.access.roles import Role
 from gydash.base import plan
 from gydash.base.problems import Problem, show_value
-from gydash.snapshots.column_checks import _fold
+from gydash.snapshots.column_checks import fold
 from gydash.snapshots.intake import Prepared
 
 MAX_ROWS_LISTED = 8
@@ -23,8 +23,8 @@ COUNTY_PER_FILE = ("coverage",)
 
 
 def _codes(values: pl.Series) -> list[str | None]:
-    folded = {_fold(k): v for k, v in plan.area_lookup().items()}
-    return [None if v is None else folded.get(_fold(str(v))) for v in values.to_list()]
+    folded = {fold(k): v for k, v in plan.area_lookup().items()}
+    return [None if v is None else folded.get(fold(str(v))) for v in values.to_list()]
 
 
 def _whose(code: str | None) -> str:

@@ -17,7 +17,7 @@ MAX_ROWS_PER_RULE = 8
 IGNORED_HEADERS = ("__index_level_0__", "index", "")
 
 
-def _fold(name: str) -> str:
+def fold(name: str) -> str:
     """Header spelling that ignores width, case and spaces: '金额（万元）' ≡ '金额(万元)'."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).lower()
 
@@ -50,17 +50,17 @@ class Checker:
         self.warnings.append(Problem(self.rel, message, column=col, level="warning"))
 
 
-def _map_headers(raw: pl.DataFrame, specs: tuple[Column, ...], ck: Checker) -> dict[str, str]:
+def map_headers(raw: pl.DataFrame, specs: tuple[Column, ...], ck: Checker) -> dict[str, str]:
     """Canonical column → raw header; reports duplicates and unknown headers."""
     by_fold = {}
     for col in specs:
-        by_fold[_fold(col.name)] = col.name
-        by_fold[_fold(col.zh)] = col.name
+        by_fold[fold(col.name)] = col.name
+        by_fold[fold(col.zh)] = col.name
     found: dict[str, str] = {}
     for header in raw.columns:
-        canonical = by_fold.get(_fold(header))
+        canonical = by_fold.get(fold(header))
         if canonical is None:
-            if _fold(header) not in IGNORED_HEADERS:
+            if fold(header) not in IGNORED_HEADERS:
                 ck.warn(f"未识别的列「{show_value(header)}」，已忽略", None)
             continue
         if canonical in found:
@@ -80,19 +80,20 @@ def _allowed(enum: dict[str, str]) -> str:
 
 @cache
 def _folded(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {_fold(k): v for k, v in pairs}
+    return {fold(k): v for k, v in pairs}
 
 
-def _lookup(s: pl.Series, mapping: dict[str, str]) -> pl.Series:
+def lookup(s: pl.Series, mapping: dict[str, str]) -> pl.Series:
     """Map each spelling (width, case and spaces folded) to its code; unknown spellings become null."""
     folded = _folded(tuple(mapping.items()))
     text = s.cast(pl.String)
     # Fold each distinct spelling once: a file of thousands of rows names only a handful of areas or kinds.
-    table = {v: folded.get(_fold(v)) for v in text.unique().drop_nulls().to_list()}
+    table = {v: folded.get(fold(v)) for v in text.unique().drop_nulls().to_list()}
     return text.replace_strict(table, default=None, return_dtype=pl.String).alias(s.name)
 
 
-def _coerce_column(raw: pl.DataFrame, header: str | None, col: Column, ck: Checker) -> pl.Series:
+def coerce_column(raw: pl.DataFrame, header: str | None, col: Column, ck: Checker) -> pl.Series:
+    """The column in its contract type, each value that cannot be one flagged by row; a missing column: its default."""
     n = raw.height
     if header is None:
         return pl.Series(col.name, [col.default] * n, dtype=DTYPES[col.type])
@@ -106,7 +107,7 @@ def _coerce_column(raw: pl.DataFrame, header: str | None, col: Column, ck: Check
     if col.required:
         ck.flag(clean.is_null() & ~bad & ~outside, col.name, source, "必填，不能为空")
     if col.enum:
-        mapped = _lookup(clean, {**{c: c for c in col.enum}, **{v: c for c, v in col.enum.items()}})
+        mapped = lookup(clean, {**{c: c for c in col.enum}, **{v: c for c, v in col.enum.items()}})
         ck.flag(clean.is_not_null() & mapped.is_null(), col.name, clean, f"不是允许的值，可填：{_allowed(col.enum)}")
         clean = mapped
     return clean

@@ -9,16 +9,17 @@ import polars as pl
 from gydash.base import plan
 from gydash.base.contract import GROWTH_MAX, GROWTH_MIN, YEAR_MAX, YEAR_MIN
 from gydash.base.contract import number as fmt_bound
-from gydash.snapshots.column_checks import Checker, _fold, _lookup
+from gydash.snapshots.column_checks import Checker, fold, lookup
 
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ROUND = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)?\s*(0?3|10)\s*(?:月)?$")
 
 
-def _check_area(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
+def check_area(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
+    """Area names or codes as codes (the spelling given kept as _area_given); one not in Guangyuan is flagged."""
     area = frame["area"]
-    codes = _lookup(area, plan.area_lookup())
+    codes = lookup(area, plan.area_lookup())
     ck.flag(
         area.is_not_null() & codes.is_null(),
         "area",
@@ -53,7 +54,7 @@ def _dedupe(frame: pl.DataFrame, key: list[str], ck: Checker, what: str) -> pl.D
 
 def _indicators(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     given = frame["indicator"]
-    codes = _lookup(given, plan.indicator_lookup())
+    codes = lookup(given, plan.indicator_lookup())
     names = "、".join(f"{r['code']}（{r['name']}）" for r in plan.indicators().iter_rows(named=True))
     ck.flag(given.is_not_null() & codes.is_null(), "indicator", given, f"不是目录中的指标，可填：{names}")
     frame = frame.with_columns(codes.alias("indicator"))
@@ -63,7 +64,7 @@ def _indicators(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     frame = frame.join(cat, on="indicator", how="left", maintain_order="left")
     factors = plan.unit_factors()
     pairs = list(zip(frame["unit"].to_list(), frame["_cat_unit"].to_list(), strict=True))
-    factor = [1.0 if u is None or c is None or _fold(u) == _fold(c) else factors.get((u, c)) for u, c in pairs]
+    factor = [1.0 if u is None or c is None or fold(u) == fold(c) else factors.get((u, c)) for u, c in pairs]
     factor_s = pl.Series("_factor", factor, dtype=pl.Float64)
     ck.flag(factor_s.is_null(), "unit", frame["unit"], "单位无法换算为目录单位（如「亿元」「家」），请核对")
     converted = factor_s.is_not_null() & (factor_s != 1.0)
@@ -166,7 +167,7 @@ def _commendations(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
 def _targets(frame: pl.DataFrame, ck: Checker) -> pl.DataFrame:
     plans = frame["plan"].map_elements(lambda v: plan.plan_lookup().get(v.strip(), v.strip()), return_dtype=pl.String)
     given = frame["indicator"]
-    codes = _lookup(given, plan.indicator_lookup())
+    codes = lookup(given, plan.indicator_lookup())
     ck.flag(given.is_not_null() & codes.is_null(), "indicator", given, "不是目录中的指标")
     growth = frame["kind"] == "growth"
     ck.flag(

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the store uses this module
 FOREVER = date(9999, 12, 31)  # the cut-off of data that has none (Data.until): after every snapshot date
 
 
-class _Frames:
+class Frames:
     """Data.frames: a dataset's accepted rows at the data's cut-off as a polars frame, with provenance columns _file,
     _as_of and _order (newer snapshots have higher order), in the order files take effect. Fetched on first use;
     a cut-off's rows are a prefix of the whole (zero-copy slice) of one frame shared by every cut-off."""

@@ -8,7 +8,7 @@ from gydash.base import libs
 from gydash.base.contract import columns
 from gydash.base.problems import show_value
 from gydash.snapshots.coerce import COERCE
-from gydash.snapshots.column_checks import _fold as fold_header  # the one header spelling rule, shared with validation
+from gydash.snapshots.column_checks import fold as fold_header  # the one header spelling rule, shared with validation
 from gydash.snapshots.intake import MAX_LISTED, Raw, Refused
 
 

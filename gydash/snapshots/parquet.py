@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from gydash.snapshots import limits
 from gydash.snapshots.guard import FILE_FAILURES, reason
 from gydash.snapshots.opening import open_regular
-from gydash.snapshots.parquet_checks import ReadError, _checked, _is_text
+from gydash.snapshots.parquet_checks import ReadError, checked_table, is_text
 
 SAMPLE_KEY = b"gydash_sample"
 SMALL_BYTES = 16 << 20  # a text column that cannot spell out beyond this needs no exact count
@@ -42,7 +42,7 @@ def read_table(path: Path, size: int) -> tuple[pa.Table, bool]:
             raise ReadError("Parquet 文件不完整（文件尾缺失），可能复制中断或已损坏")
         fh.seek(0)
         try:
-            table = _checked(_read_within_limits(fh))
+            table = checked_table(_read_within_limits(fh))
         except (ReadError, limits.TooLarge):
             raise
         except FILE_FAILURES as exc:  # pyarrow raises many kinds: all mean "cannot be read"
@@ -95,7 +95,7 @@ def _spelled_out_bytes(table: pa.Table) -> int:
         return table.nbytes
     total = 0
     for col in table.columns:
-        if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
+        if pa.types.is_dictionary(col.type) and is_text(col.type.value_type):
             total += sum(_dictionary_bytes(chunk) for chunk in col.chunks)
         else:
             total += col.nbytes

@@ -16,7 +16,7 @@ class ReadError(Exception):
         self.row, self.column, self.value = row, column, value
 
 
-def _is_text(t: pa.DataType) -> bool:
+def is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
 
 
@@ -46,7 +46,7 @@ def _nested(name: str, t: pa.DataType) -> pa.DataType:
     return t
 
 
-def _checked(table: pa.Table) -> pa.Table:
+def checked_table(table: pa.Table) -> pa.Table:
     """Unusable types converted or refused, text checked to be UTF-8, dates checked to be within any calendar."""
     _check_unique_names(table.column_names)
     try:  # every buffer of every column at once (text as UTF-8 among them): the usual file passes in one call
@@ -120,7 +120,7 @@ def _check_calendar(name: str, col: pa.ChunkedArray) -> None:
 
 def _check_utf8(name: str, col: pa.ChunkedArray) -> None:
     """Text that is not valid UTF-8 (written by a tool with another encoding) is named by its row and column."""
-    if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
+    if pa.types.is_dictionary(col.type) and is_text(col.type.value_type):
         try:
             col.validate(full=True)
         except pa.ArrowInvalid:

@@ -13,7 +13,7 @@ from gydash.base import libs
 from gydash.base.contract import DATASET_LABELS
 from gydash.base.problems import show_value
 from gydash.snapshots import limits
-from gydash.snapshots.column_checks import _fold as fold_header  # the one header spelling rule, shared with validation
+from gydash.snapshots.column_checks import fold as fold_header  # the one header spelling rule, shared with validation
 from gydash.snapshots.guard import FILE_FAILURES, is_panic, reason
 from gydash.snapshots.headers import _apply_header, _col_letter
 from gydash.snapshots.intake import MAX_LISTED, Raw, Refused

@@ -24,7 +24,7 @@ from gydash.base.problems import Problem
 from gydash.snapshots import dating, kept, looks, tables, verdicts, warehouse
 from gydash.snapshots.catalog import default_data_dir
 from gydash.snapshots.file_entry import FileEntry
-from gydash.snapshots.frames import FOREVER, _Frames
+from gydash.snapshots.frames import FOREVER, Frames
 from gydash.snapshots.verdicts import LoadedFile, reads  # noqa: F401  (store's API: a file's verdict, files read)
 
 MAX_DATA_VERSIONS = 12  # the current state and the dates pages compare with (quarter ends, a chosen date)
@@ -51,8 +51,8 @@ class Data:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
-    def frames(self) -> _Frames:
-        return _Frames(self)
+    def frames(self) -> Frames:
+        return Frames(self)
 
     @property
     def warehouse(self) -> warehouse.Warehouse:

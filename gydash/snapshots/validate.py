@@ -8,8 +8,8 @@ import polars as pl
 
 from gydash.base.contract import columns
 from gydash.base.problems import Problem
-from gydash.snapshots.column_checks import Checker, _coerce_column, _map_headers
-from gydash.snapshots.dataset_rules import RULES, _check_area
+from gydash.snapshots.column_checks import Checker, coerce_column, map_headers
+from gydash.snapshots.dataset_rules import RULES, check_area
 
 
 @dataclass
@@ -27,17 +27,17 @@ def validate(dataset: str, raw: pl.DataFrame, rel: str, row_offset: int = 0) -> 
 def _validate(dataset: str, raw: pl.DataFrame, rel: str, row_offset: int = 0, parts: list[int] | None = None) -> Result:
     ck = Checker(rel, dataset, row_offset)
     specs = columns(dataset)
-    headers = _map_headers(raw, specs, ck)
+    headers = map_headers(raw, specs, ck)
     if ck.errors:
         return Result(None, ck.errors, ck.warnings)
-    cleaned = [_coerce_column(raw, headers.get(col.name), col, ck) for col in specs]
+    cleaned = [coerce_column(raw, headers.get(col.name), col, ck) for col in specs]
     frame = pl.DataFrame(cleaned).with_row_index("_row", offset=1 + row_offset)
     if parts is not None:  # several files checked at once: duplicate checks stay within each file
         part = pl.int_range(len(parts), dtype=pl.UInt32, eager=True).gather(
             pl.Series(parts, dtype=pl.UInt32).cum_sum().search_sorted(frame["_row"] - 1, side="right")
         )
         frame = frame.with_columns(part.alias("_part"))
-    frame = _check_area(frame, ck)
+    frame = check_area(frame, ck)
     frame = RULES[dataset](frame, ck)
     if raw.height == 0:
         ck.warn("文件没有数据行")
