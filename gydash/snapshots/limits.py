@@ -32,6 +32,9 @@ MAX_UNPACKED_MB = Limit("GYDASH_MAX_UNPACKED_MB", 128, "Parquet 文件读入后�
 MAX_CELLS = Limit("GYDASH_MAX_CELLS", 500_000, "Excel 工作表的单元格数（行数 × 列数）")
 MAX_XLSX_UNPACKED_MB = Limit("GYDASH_MAX_XLSX_UNPACKED_MB", 40, "Excel 工作簿解压后的大小", " MB")
 MAX_ROW_GROUPS = 10_000  # a footer of countless empty row groups is a slow read that holds no data
+# A Parquet footer describes every column of every row group; a table's is a few tens of KB. Parsing one takes many
+# times its size (10 000 row groups of 100 columns: a 100 MB footer, about 1 GB to parse), so a larger one is refused.
+MAX_FOOTER_BYTES = 8 << 20
 
 
 class TooLarge(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 from gydash.snapshots import limits
 from gydash.snapshots.guard import FILE_FAILURES, reason
 from gydash.snapshots.opening import open_regular
-from gydash.snapshots.parquet_checks import ReadError, checked_table, is_text
+from gydash.snapshots.parquet_checks import ReadError, checked_table, is_text, numbers, present
 
 SAMPLE_KEY = b"gydash_sample"
 SMALL_BYTES = 16 << 20  # a text column that cannot spell out beyond this needs no exact count
@@ -32,14 +33,20 @@ def read_table(path: Path, size: int) -> tuple[pa.Table, bool]:
         raise ReadError("文件为空（0 字节），可能复制未完成")
     with open_regular(path) as fh:  # a named pipe swapped in after the scan is refused, not waited on
         head = fh.read(4)
-        fh.seek(max(size - 4, 0))
-        tail = fh.read(4)
+        fh.seek(max(size - 8, 0))
+        last = fh.read(8)  # the footer's stated length, then PAR1
+        tail, footer_size = last[-4:], int.from_bytes(last[:4], "little") if len(last) == 8 else 0
         if head[:2] == b"PK":
             raise ReadError(NOT_PARQUET_ZIP)
         if head != b"PAR1":
             raise ReadError("不是 Parquet 文件（文件头不符），可能是改了扩展名的其他文件")
         if tail != b"PAR1" or size < 12:
             raise ReadError("Parquet 文件不完整（文件尾缺失），可能复制中断或已损坏")
+        if footer_size > limits.MAX_FOOTER_BYTES:  # parsing a footer costs tens of times its size in memory
+            raise ReadError(
+                f"文件的目录部分（文件尾）有 {footer_size // (1 << 20)} MB，正常的表格只有几十 KB："
+                "多半是分成了极多的行组（row group），未读取；请用一个行组重新保存"
+            )
         fh.seek(0)
         try:
             table = checked_table(_read_within_limits(fh))
@@ -53,8 +60,9 @@ def read_table(path: Path, size: int) -> tuple[pa.Table, bool]:
 
 def _read_within_limits(fh) -> pa.Table:
     """The rows, checked against the limits from the footer first, then row group by row group as they are read (a
-    footer can understate what its pages hold). Text columns stay dictionary-encoded while reading, so a short
-    file repeating one long text a million times is measured before it is spelled out."""
+    footer can understate what its pages hold). Text and bytes stay dictionary-encoded while reading, also inside
+    lists and structs, so a short file repeating one long value a million times is measured before it is spelled
+    out."""
     try:
         probe = pq.ParquetFile(fh)
     except FILE_FAILURES as exc:
@@ -67,39 +75,136 @@ def _read_within_limits(fh) -> pa.Table:
     footer = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))  # uncompressed, per group
     limits.check_unpacked(footer)
     schema = probe.schema_arrow
-    # No text can be longer than the whole file unpacked: when even every row holding that much stays within the
+    kinds = {t.id for t in schema.types}  # (each look at a type costs a microsecond: most files are small)
+    # No value can be longer than the whole file unpacked: when even every value holding that much stays within the
     # limit (small files, the usual case), read plainly; otherwise keep text dictionary-encoded until measured.
-    spelled_at_most = meta.num_rows * max(footer, 1)
-    texts = (
-        []
-        if spelled_at_most <= limits.MAX_UNPACKED_MB.value() * 1024 * 1024
-        else [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    )
+    values = meta.num_rows if kinds <= _ONE_SMALL_VALUE else _values_at_most(meta, schema)
+    spelled_at_most = values * max(footer, 1)
+    texts = [] if spelled_at_most <= _limit() else _byte_leaves(meta)
     fh.seek(0)
     pf = pq.ParquetFile(fh, read_dictionary=texts, metadata=meta) if texts else probe  # the footer parsed once
+    plain = not texts and kinds <= _ONE_SMALL_VALUE  # then nothing is dictionary-encoded: no need to look
     parts, rows, used = [], 0, 0
     for g in range(pf.num_row_groups):
         part = pf.read_row_group(g)
         rows += part.num_rows
-        used += _spelled_out_bytes(part)
+        used += part.nbytes if plain else _spelled_out_bytes(part)
         limits.check_rows(rows)
-        limits.check_unpacked(used)
         parts.append(part)
+        if used > _limit():
+            raise _too_large(used, _biggest(parts))
     table = pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table()
+    if _TIMESTAMP in kinds:  # INT96 is read as a timestamp
+        table = _int96_unwrapped(fh, meta, table)
     return table.replace_schema_metadata(schema.metadata)
+
+
+def _limit() -> int:
+    return limits.MAX_UNPACKED_MB.value() * 1024 * 1024
+
+
+def _too_large(total: int, column: tuple[str, int]) -> ReadError:
+    """The unpacked-size refusal, naming the column that takes the most (often one value repeated many times)."""
+    mb = lambda n: f"{n / 1024 / 1024:,.0f}".replace(",", " ")  # noqa: E731
+    refusal = limits.refuse(limits.MAX_UNPACKED_MB, total / 1024 / 1024)
+    return ReadError(f"文件太大，未读取：此列读入后约 {mb(column[1])} MB。{refusal}", column=column[0])
+
+
+def _biggest(parts: list[pa.Table]) -> tuple[str, int]:
+    sizes: dict[str, int] = {}
+    for part in parts:
+        for name, col in zip(part.column_names, part.columns, strict=True):
+            sizes[name] = sizes.get(name, 0) + sum(_array_bytes(chunk) for chunk in col.chunks)
+    return max(sizes.items(), key=lambda item: item[1], default=("", 0))
+
+
+# Types holding one value per row, none wider than 32 bytes (text: its offset). A column of any other type (a list or
+# map holds any number per row, bytes may be of any stated width) has its values counted from the footer.
+_ONE_SMALL_VALUE = {
+    t.id
+    for t in (
+        *(pa.null(), pa.bool_(), pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16()),
+        *(pa.uint32(), pa.uint64(), pa.float16(), pa.float32(), pa.float64(), pa.decimal128(1), pa.decimal256(1)),
+        *(pa.string(), pa.large_string(), pa.binary(), pa.large_binary(), pa.string_view(), pa.binary_view()),
+        *(pa.date32(), pa.date64(), pa.timestamp("s"), pa.time32("s"), pa.time64("us"), pa.duration("s")),
+    )
+}
+_TIMESTAMP = pa.timestamp("ns").id
+
+
+def _values_at_most(meta: pq.FileMetaData, schema: pa.Schema) -> int:
+    """The most values any one column holds: its rows, unless a list holds more (any number per row); refused when
+    the values of fixed width alone — a list of a million numbers per row, bytes of a stated width even when empty
+    — would take more than the limit."""
+    leaves = [(f.name, *leaf) for f in schema for leaf in _leaves(f.type)]
+    if len(leaves) != meta.num_columns:  # never expected: then every value counts as in a list, 8 bytes wide
+        chunks = (meta.row_group(0).column(i) for i in range(meta.num_columns if meta.num_row_groups else 0))
+        leaves = [(chunk.path_in_schema.split(".")[0], pa.int64(), True) for chunk in chunks]
+    counts, sizes = [], {}
+    for i, (owner, t, repeats) in enumerate(leaves):
+        n = _leaf_values(meta, i) if repeats else meta.num_rows
+        counts.append(n)
+        sizes[owner] = sizes.get(owner, 0) + n * _value_bytes(t)
+    if sum(sizes.values()) > _limit():
+        raise _too_large(sum(sizes.values()), max(sizes.items(), key=lambda item: item[1]))
+    return max([meta.num_rows, *counts])
+
+
+def _leaves(t: pa.DataType, repeats: bool = False) -> Iterator[tuple[pa.DataType, bool]]:
+    """The values a column of this type is stored as, in the footer's order, each with whether it may occur more
+    than once a row (inside a list or map)."""
+    if pa.types.is_dictionary(t) or not t.num_fields:
+        if not pa.types.is_struct(t):  # (a struct of no fields stores nothing)
+            yield t, repeats
+        return
+    for i in range(t.num_fields):
+        yield from _leaves(t.field(i).type, repeats or not pa.types.is_struct(t))
+
+
+def _value_bytes(t: pa.DataType) -> int:
+    """The bytes one value takes once read: its width, or for text its offset (its letters are measured later)."""
+    try:
+        return max(t.bit_width // 8, 1)
+    except ValueError:
+        return 4
+
+
+def _leaf_values(meta: pq.FileMetaData, i: int) -> int:
+    return sum(meta.row_group(g).column(i).num_values for g in range(meta.num_row_groups))
+
+
+def _byte_leaves(meta: pq.FileMetaData) -> list[str]:
+    """Every stored text or bytes, top-level or inside a list or struct, by its path (what read_dictionary takes).
+    (From a column chunk, not meta.schema: see _int96_unwrapped.)"""
+    leaves = (meta.row_group(0).column(i) for i in range(meta.num_columns if meta.num_row_groups else 0))
+    return [leaf.path_in_schema for leaf in leaves if leaf.physical_type == "BYTE_ARRAY"]
 
 
 def _spelled_out_bytes(table: pa.Table) -> int:
     """Memory the table takes once every dictionary-encoded text is written out in full."""
-    if not any(pa.types.is_dictionary(t) for t in table.schema.types):
+    if not any(_holds_dictionary(t) for t in table.schema.types):
         return table.nbytes
-    total = 0
-    for col in table.columns:
-        if pa.types.is_dictionary(col.type) and is_text(col.type.value_type):
-            total += sum(_dictionary_bytes(chunk) for chunk in col.chunks)
-        else:
-            total += col.nbytes
-    return total
+    return sum(_array_bytes(chunk) for col in table.columns for chunk in col.chunks)
+
+
+def _holds_dictionary(t: pa.DataType) -> bool:
+    return pa.types.is_dictionary(t) or any(_holds_dictionary(t.field(i).type) for i in range(t.num_fields))
+
+
+def _array_bytes(arr: pa.Array) -> int:
+    """An array's bytes once spelled out, dictionary-encoded text inside lists and structs included."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        return _dictionary_bytes(arr) if is_text(t.value_type) else arr.nbytes
+    if not _holds_dictionary(t):
+        return arr.nbytes
+    if pa.types.is_struct(t):
+        inner = [arr.field(i) for i in range(t.num_fields)]
+    elif hasattr(arr, "values"):  # lists of any kind, and maps (a list of key-value structs)
+        inner = [arr.values]
+    else:
+        return arr.nbytes
+    return 8 * len(arr) + sum(_array_bytes(a) for a in inner)
 
 
 def _dictionary_bytes(chunk: pa.DictionaryArray) -> int:
@@ -118,6 +223,35 @@ def _dictionary_bytes(chunk: pa.DictionaryArray) -> int:
     indices = np.frombuffer(chunk.indices.buffers()[1], dtype=index_type)[chunk.offset : chunk.offset + len(chunk)]
     # A null row's slot may hold any number: clipped into range it counts some word, an over-estimate at most.
     return int(lengths[np.clip(indices, 0, len(words) - 1)].sum()) + 8 * len(chunk)
+
+
+def _int96_unwrapped(fh, meta: pq.FileMetaData, table: pa.Table) -> pa.Table:
+    """INT96 timestamps (old Spark, Hive and Impala) are read in nanoseconds, which wrap round beyond 1677–2262: a
+    date in 2620 would arrive as one in 2035. Such a column is read again in milliseconds (which hold any INT96
+    date); where the two readings disagree, the milliseconds are kept, so the date checks name the row and value."""
+    # Physical types from the first row group's column chunks, not meta.schema: that ties the footer into a reference
+    # cycle, held until Python's cycle collector runs (a cold start of many small files took 15 % longer).
+    leaves = [meta.row_group(0).column(i) for i in range(meta.num_columns)] if meta.num_row_groups else []
+    if all(leaf.physical_type != "INT96" for leaf in leaves):  # the usual timestamp: INT64, read as it is stored
+        return table
+    stamps = {f.name for f in table.schema if pa.types.is_timestamp(f.type) and f.type.unit == "ns"}
+    int96 = [leaf.path_in_schema for leaf in leaves if leaf.physical_type == "INT96" and leaf.path_in_schema in stamps]
+    if not int96 or len(set(table.column_names)) < table.num_columns:  # repeated names: refused by the checks
+        return table
+    fh.seek(0)
+    coarse = pq.ParquetFile(fh, metadata=meta, coerce_int96_timestamp_unit="ms").read(columns=int96)
+    for name in int96:
+        if not _same_instants(table.column(name), coarse.column(name)):
+            at = table.schema.get_field_index(name)
+            table = table.set_column(at, table.schema.field(at).with_type(coarse.schema.field(name).type), coarse[name])
+    return table
+
+
+def _same_instants(fine: pa.ChunkedArray, coarse: pa.ChunkedArray) -> bool:
+    ns = np.concatenate([numbers(c, np.int64) for c in fine.chunks] or [np.zeros(0, np.int64)])
+    ms = np.concatenate([numbers(c, np.int64) for c in coarse.chunks] or [np.zeros(0, np.int64)])
+    held = np.concatenate([present(c) for c in coarse.chunks] or [np.zeros(0, bool)])
+    return len(ns) == len(ms) and bool(np.all((np.abs(ns // 1_000_000 - ms) <= 1) | ~held))
 
 
 def as_polars(table: pa.Table) -> pl.DataFrame:

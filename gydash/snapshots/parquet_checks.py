@@ -17,7 +17,12 @@ class ReadError(Exception):
 
 
 def is_text(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
+    """Text or bytes of any length (old Hive, Impala and Spark write text as bytes without marking it as text)."""
+    return _is_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+
+
+def _is_string(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
 
 
 def _usable(name: str, t: pa.DataType) -> pa.DataType:
@@ -38,10 +43,12 @@ def _usable(name: str, t: pa.DataType) -> pa.DataType:
 
 
 def _nested(name: str, t: pa.DataType) -> pa.DataType:
-    # A nested column is never a contract value; only make sure nothing inside it would crash polars.
+    # A nested column is never a contract value; only make sure nothing inside it would crash polars. (Text inside
+    # a large one is read dictionary-encoded, as it is in the file: polars holds that as it is.)
     for i in range(t.num_fields):
         inner = t.field(i).type
-        if _usable(name, inner) != inner:
+        plain = inner.value_type if pa.types.is_dictionary(inner) else inner
+        if _usable(name, inner) != plain:
             raise ReadError(f"列的数据类型（{t}）无法读取：请改为文本、数值或日期后重新保存", column=name)
     return t
 
@@ -57,8 +64,9 @@ def checked_table(table: pa.Table) -> pa.Table:
     given = table.columns  # (pyarrow makes new column objects on every call: compared with these)
     columns = []
     for field, col in zip(table.schema, given, strict=True):
-        wanted = _usable(field.name, field.type)
-        if wanted != col.type and not pa.types.is_dictionary(col.type):
+        t = field.type
+        wanted = _usable(field.name, t)
+        if wanted != t and not pa.types.is_dictionary(t):
             col = col.cast(wanted)  # rare types only: the first pyarrow.compute call of a process costs seconds
         if not valid:
             _check_utf8(field.name, col)
@@ -99,13 +107,10 @@ def _check_calendar(name: str, col: pa.ChunkedArray) -> None:
     high = min(_CALENDAR_DAYS[1] * per_day, 2**63 - 1)
     row = 0
     for chunk in col.chunks:
-        # Straight from the buffers (to_numpy would import pandas, pyarrow.compute costs seconds on first use).
-        validity, data = chunk.buffers()[:2]
-        ticks = np.frombuffer(data, dtype=width)[chunk.offset : chunk.offset + len(chunk)]
+        ticks = numbers(chunk, width)
         outside = (ticks < low) | (ticks > high)
-        if validity is not None and chunk.null_count:  # a null slot may hold any number: only real values count
-            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
-            outside &= bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
+        if chunk.null_count:  # a null slot may hold any number: only real values count
+            outside &= present(chunk)
         found = np.flatnonzero(outside)
         if len(found):
             first = int(found[0])
@@ -118,36 +123,94 @@ def _check_calendar(name: str, col: pa.ChunkedArray) -> None:
         row += len(chunk)
 
 
+def numbers(chunk: pa.Array, width: type) -> np.ndarray:
+    """A fixed-width array's values straight from its buffer (to_numpy would import pandas, and pyarrow.compute
+    costs seconds on first use); a null slot holds any number."""
+    data = chunk.buffers()[1]
+    if data is None or not len(chunk):
+        return np.zeros(0, dtype=width)
+    return np.frombuffer(data, dtype=width)[chunk.offset : chunk.offset + len(chunk)]
+
+
+def present(chunk: pa.Array) -> np.ndarray:
+    """Which slots hold a value (not null)."""
+    validity = chunk.buffers()[0]
+    if validity is None:
+        return np.ones(len(chunk), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    return bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
+
+
+def _plain(t: pa.DataType) -> pa.DataType:
+    return t.value_type if pa.types.is_dictionary(t) else t
+
+
+NOT_UTF8 = "文字不是有效的 UTF-8 编码（可能用 GBK 等其他编码写入）：请用 UTF-8 编码重新保存"
+
+
 def _check_utf8(name: str, col: pa.ChunkedArray) -> None:
-    """Text that is not valid UTF-8 (written by a tool with another encoding) is named by its row and column."""
-    if pa.types.is_dictionary(col.type) and is_text(col.type.value_type):
-        try:
-            col.validate(full=True)
-        except pa.ArrowInvalid:
-            _check_utf8(name, pa.chunked_array([c.dictionary.take(c.indices) for c in col.chunks]))
+    """Text that is not valid UTF-8 (written by a tool with another encoding) is named by its row and column. Bytes
+    are not text to Arrow: a contract column of bytes is decoded and checked row by row with the other values
+    (coerce.readable), and bytes in a column the contract does not know are ignored with it."""
+    if not _is_string(_plain(col.type)):
+        _check_valid(name, col)
         return
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-        try:
-            col.validate(full=True)
-        except pa.ArrowInvalid as exc:
-            raise ReadError(f"列的内容无法读取（{str(exc)[:120]}）", column=name) from exc
-        return
-    try:
-        col.validate(full=True)
-        return
-    except pa.ArrowInvalid:
-        pass
     row = 0
     for chunk in col.chunks:
-        for value in chunk.view(pa.binary() if pa.types.is_string(col.type) else pa.large_binary()).to_pylist():
-            row += 1
-            if value is None:
-                continue
-            try:
-                value.decode("utf-8")
-            except UnicodeDecodeError:
-                shown = show_value(value.decode("utf-8", errors="replace"))
-                raise ReadError(
-                    "文字不是有效的 UTF-8 编码（可能用 GBK 等其他编码写入）：请用 UTF-8 编码重新保存", row, name, shown
-                ) from None
-    raise ReadError("列的内容不是有效的 UTF-8 文字", column=name)
+        if pa.types.is_dictionary(chunk.type):
+            found = _bad_dictionary_row(chunk)
+        else:
+            bad = _bad_words(chunk)
+            found = (int(bad[0][0]), bad[1][0]) if bad[0].size else None
+        if found is not None:
+            shown = show_value(found[1].decode("utf-8", errors="replace"))
+            raise ReadError(NOT_UTF8, row + int(found[0]) + 1, name, shown)
+        row += len(chunk)
+    _check_valid(name, col)  # every word is UTF-8, yet something else is broken (a dictionary index, an offset)
+
+
+def _check_valid(name: str, col: pa.ChunkedArray) -> None:
+    try:
+        col.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        if "utf" in str(exc).lower():  # text inside a list or struct: named by its column
+            raise ReadError(f"列中的{NOT_UTF8}", column=name) from exc
+        raise ReadError(f"列的内容已损坏，无法读取（{str(exc)[:120]}）", column=name) from exc
+
+
+def _bad_words(chunk: pa.Array) -> tuple[np.ndarray, list[bytes]]:
+    """The positions and bytes of the values that are not UTF-8 (none, in one call, for the usual valid column)."""
+    large = pa.types.is_large_string(chunk.type)
+    try:
+        chunk.validate(full=True)
+        return np.zeros(0, dtype=np.int64), []
+    except pa.ArrowInvalid:
+        pass
+    at, words = [], []
+    for i, value in enumerate(chunk.view(pa.large_binary() if large else pa.binary()).to_pylist()):
+        if value is not None and not _decodes(value):
+            at.append(i)
+            words.append(value)
+    return np.array(at, dtype=np.int64), words
+
+
+def _decodes(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _bad_dictionary_row(chunk: pa.DictionaryArray) -> tuple[int, bytes] | None:
+    """The first row whose dictionary word is not UTF-8, found from the indices (never spelled out: one long word
+    may be shared by every row)."""
+    at, words = _bad_words(chunk.dictionary)
+    if not at.size:
+        return None
+    indices = numbers(chunk.indices, np.dtype(str(chunk.type.index_type)))
+    rows = np.flatnonzero(np.isin(indices, at) & present(chunk))
+    if not rows.size:
+        return None  # only words no row uses: nothing staff wrote is wrong
+    first = int(rows[0])
+    return first, words[int(np.flatnonzero(at == indices[first])[0])]
