@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -216,6 +217,26 @@ def test_the_warehouse_can_be_kept_in_memory(write, data_dir, state_dir, monkeyp
     assert _child(data_dir) | {"slot": None} == {"reads": 1, "values": [40.0], "slot": None}
     assert _child(data_dir)["reads"] == 1  # nothing kept: a start reads the data dir again
     assert not (state_dir / "warehouse").exists()
+
+
+def test_a_warehouse_in_memory_never_spills_into_the_folder_the_app_was_started_in(data_dir, tmp_path, monkeypatch):
+    """Beyond its memory limit DuckDB writes to disk; an in-memory warehouse would do so in `.tmp` under the
+    working directory (the app's folder, or wherever staff ran the command) unless told where."""
+    started_in = tmp_path / "cwd"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
+    monkeypatch.setenv("GYDASH_WAREHOUSE", "memory")
+    w = warehouse.Warehouse(data_dir)
+    try:
+        cur = w.cursor()
+        cur.sql("set memory_limit = '32MB'; set threads = 1")
+        rows = "select md5(range::varchar) as s, range as i from range(1000000)"
+        cur.sql(f"select s, i from ({rows}) order by s").fetchall()  # a sort of about 60 MB spills beyond 32 MB
+        spill = Path(cur.sql("select current_setting('temp_directory')").fetchall()[0][0])
+    finally:
+        w.close()
+    assert os.listdir(started_in) == []
+    assert not spill.is_relative_to(started_in) and spill.is_relative_to(tempfile.gettempdir())
 
 
 def test_the_warehouse_file_lives_in_the_state_dir(write, load, state_dir):

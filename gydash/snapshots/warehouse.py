@@ -16,12 +16,15 @@ The tables are laid out in snapshots.tables and filled by snapshots.filing.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import itertools
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -167,10 +170,21 @@ def _open(data_dir: Path) -> tuple[Path | None, duckdb.DuckDBPyConnection]:
 
 
 def _config(folder: Path | None = None) -> dict:
-    config = {"threads": 2, "memory_limit": MEMORY_LIMIT}
-    if folder is not None:
-        config["temp_directory"] = str(folder / "tmp")
-    return config
+    """DuckDB's settings; where it spills beyond its memory limit is always named: left unset, an in-memory
+    database spills into `.tmp` under whatever folder the process was started in (the app's, or a user's)."""
+    spill = folder / "tmp" if folder is not None else _private_spill_dir()
+    return {"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)}
+
+
+_spill: list[Path] = []
+
+
+def _private_spill_dir() -> Path:
+    """A folder of this process's own in the system's temporary folder, removed when the process exits."""
+    if not _spill:
+        _spill.append(Path(tempfile.mkdtemp(prefix="gydash-warehouse-")))
+        atexit.register(shutil.rmtree, _spill[0], ignore_errors=True)
+    return _spill[0]
 
 
 def _discard(path: Path) -> None:
