@@ -80,9 +80,10 @@ def column_number(letters: str) -> int:
     return n
 
 
-def check_workbook(z: zipfile.ZipFile) -> None:
-    """A workbook's unpacked size from the zip's directory, and each sheet's stated range from its <dimension>,
-    before any sheet is parsed (a 5 KB file can state a million rows; a 17 MB one can unpack to gigabytes)."""
+def check_workbook(z: zipfile.ZipFile, sheets: tuple[str, ...] | None = None) -> None:
+    """A workbook's unpacked size from the zip's directory, and the range each sheet states in its <dimension> (the
+    parts in `sheets`, or every sheet when None), before any sheet is parsed (a 5 KB file can state a million rows;
+    a 17 MB one can unpack to gigabytes). Staff often keep a large sheet beside the one imported: only it counts."""
     infos = z.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
         raise TooLarge(f"工作簿中有 {_n(len(infos))} 个部件，不是正常的 Excel 文件")
@@ -90,7 +91,7 @@ def check_workbook(z: zipfile.ZipFile) -> None:
     if unpacked > MAX_XLSX_UNPACKED_MB.value() * 1024 * 1024:
         raise refuse(MAX_XLSX_UNPACKED_MB, unpacked / 1024 / 1024, "请拆分成几个文件，或另存为 CSV 后导入")
     for info in infos:
-        if _SHEET_XML.match(info.filename):
+        if info.filename in sheets if sheets is not None else _SHEET_XML.match(info.filename):
             with z.open(info) as fh:
                 head = fh.read(HEAD_BYTES)
             found = _DIMENSION.search(head)

@@ -157,7 +157,7 @@ def _open_sheet(content: bytes, dataset: str) -> tuple[str, list[str], bytes]:
     workbook that cannot be opened or a sheet over the limits, before any sheet is parsed."""
     try:
         z = zipfile.ZipFile(io.BytesIO(content))
-        limits.check_workbook(z)
+        limits.check_workbook(z, sheets=())  # the sheet's own range once it is chosen: other sheets never count
     except limits.TooLarge as exc:
         raise Refused(f"表格太大，未读取：{exc}") from exc
     except (zipfile.BadZipFile, *FILE_FAILURES) as exc:
@@ -179,8 +179,11 @@ def _open_sheet(content: bytes, dataset: str) -> tuple[str, list[str], bytes]:
         try:
             unused = workbook_parts.unused_parts(z, part, drop)
             parsed = {n for n in z.namelist() if n.endswith((".xml", ".rels"))} - unused
+            limits.check_workbook(z, sheets=(part,))
             _check_counts(z, sheet, part, strings, parsed)
             content = workbook_parts.only_sheet(z, drop) if drop else content
+        except limits.TooLarge as exc:
+            raise Refused(f"表格太大，未读取（工作表「{sheet}」）：{exc}") from exc
         except FILE_FAILURES as exc:
             if isinstance(exc, Refused):
                 raise
