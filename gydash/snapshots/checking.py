@@ -95,7 +95,7 @@ def prepare(
         prepared.errors.extend(_file_problem(source, line) for line in str(exc).split("\n"))
         return prepared
     except FILE_FAILURES as exc:  # a shape of file the reader did not foresee refuses this file, never crashes
-        prepared.errors.append(_file_problem(source, f"无法读取此文件：{reason(exc)}"))
+        prepared.errors.append(_file_problem(source, f"无法读取此文件：{reason(exc, where=source)}"))
         return prepared
     prepared.notes.extend(raw.notes)
     prepared.notes.extend(_unchecked_folders(Path(data_dir), dataset))
@@ -111,7 +111,11 @@ def _validate_into(prepared: Prepared, raw: Raw) -> None:
     try:
         result = validate(prepared.dataset, raw.frame, prepared.source, row_offset=offset)
     except FILE_FAILURES as exc:  # as in store: an unforeseen shape refuses this file with a reason, never crashes
-        prepared.errors.append(_file_problem(prepared.source, f"无法按数据约定检查此文件：{reason(exc)}"))
+        prepared.errors.append(
+            _file_problem(
+                prepared.source, f"无法按数据约定检查此文件：{reason(exc, checking=True, where=prepared.source)}"
+            )
+        )
         return
     prepared.errors = _remap(result.errors, raw.rows, offset)
     prepared.warnings = _remap(result.warnings, raw.rows, offset)
@@ -132,4 +136,8 @@ def _validate_into(prepared: Prepared, raw: Raw) -> None:
         prepared.out = canonical(prepared.dataset, raw.frame)
     except FILE_FAILURES as exc:
         prepared.frame = prepared.out = None
-        prepared.errors.append(_file_problem(prepared.source, f"无法按数据约定检查此文件：{reason(exc)}"))
+        prepared.errors.append(
+            _file_problem(
+                prepared.source, f"无法按数据约定检查此文件：{reason(exc, checking=True, where=prepared.source)}"
+            )
+        )

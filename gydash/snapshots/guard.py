@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from polars.exceptions import PanicException
 
 # PanicException derives from BaseException, so `except Exception` lets it through and one odd file would take down
 # every page. KeyboardInterrupt and SystemExit are deliberately not listed: they must still stop the program.
 FILE_FAILURES: tuple[type[BaseException], ...] = (Exception, PanicException)
+log = logging.getLogger("gydash.snapshots")
+LOGGED = "（技术细节已写入服务器日志，可请管理员查看）"
 
 
 def is_panic(exc: BaseException) -> bool:
@@ -15,8 +19,22 @@ def is_panic(exc: BaseException) -> bool:
     return isinstance(exc, PanicException) or type(exc).__name__ == "PanicException"
 
 
-def reason(exc: BaseException) -> str:
-    """The technical detail of a failure, cut short, for the end of a Chinese sentence."""
-    kind = "程序内部错误" if is_panic(exc) else type(exc).__name__
-    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{kind}: {detail}" if detail else kind
+def technical(exc: BaseException) -> str:
+    """The library's own words for a failure (English, naming its internals), cut short: for the server log."""
+    detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def reason(exc: BaseException, checking: bool = False, where: str = "") -> str:
+    """A failure no rule foresaw, in words for the end of a Chinese sentence; the libraries' English text, which
+    staff cannot act on, goes to the server log for IT staff instead (with the file, when `where` names it)."""
+    log.warning("%s%s：%s", where and f"{where} ", "检查时出错" if checking else "读取时出错", technical(exc))
+    if is_panic(exc):
+        what = "程序内部错误"
+    elif isinstance(exc, MemoryError) or "MemoryError" in type(exc).__name__:
+        what = "内容展开后太大，内存不足"
+    elif checking:
+        what = "程序未能处理这个文件的内容"
+    else:
+        what = "文件内容不符合格式，可能已损坏或由其他软件写成"
+    return what + LOGGED

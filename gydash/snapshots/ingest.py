@@ -76,7 +76,7 @@ def _read(entry: FileEntry, as_table: bool = False) -> tuple[pl.DataFrame | pa.T
     except OSError as exc:
         got = _rejected(entry, Problem(entry.rel, f"无法打开文件（{os_reason(exc)}）"))
     except FILE_FAILURES as exc:  # anything unforeseen while reading rejects this file only
-        got = _rejected(entry, Problem(entry.rel, f"无法读取此文件：{reason(exc)}"))
+        got = _rejected(entry, Problem(entry.rel, f"无法读取此文件：{reason(exc, where=entry.rel)}"))
     finally:
         _count_read()
     try:
@@ -92,7 +92,7 @@ def _judged(entry: FileEntry, raw: pl.DataFrame, sample: bool, result: Result | 
     try:
         result = result or validate(entry.dataset, raw, entry.rel)
     except FILE_FAILURES as exc:  # a shape of file the checks did not foresee rejects that file, never the others
-        why = f"无法按数据约定检查此文件：{reason(exc)}"
+        why = f"无法按数据约定检查此文件：{reason(exc, checking=True, where=entry.rel)}"
         return _rejected(entry, Problem(entry.rel, why), raw.height, sample)
     errors, warnings = tuple(result.errors), tuple(result.warnings)
     return Ingested(entry, result.frame, errors, warnings, sample, raw.height, _hash(entry))

@@ -53,7 +53,7 @@ def read_table(path: Path, size: int) -> tuple[pa.Table, bool]:
         except (ReadError, limits.TooLarge):
             raise
         except FILE_FAILURES as exc:  # pyarrow raises many kinds: all mean "cannot be read"
-            raise ReadError(f"无法读取 Parquet 文件：{reason(exc)}") from exc
+            raise ReadError(f"无法读取 Parquet 文件：{reason(exc, where=str(path))}") from exc
     meta = table.schema.metadata or {}
     return table, meta.get(SAMPLE_KEY, b"") not in (b"", b"0", b"false")
 
