@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from gydash.base.problems import show_value
+from gydash.snapshots.guard import reason
 
 
 class ReadError(Exception):
@@ -175,7 +176,7 @@ def _check_valid(name: str, col: pa.ChunkedArray) -> None:
     except pa.ArrowInvalid as exc:
         if "utf" in str(exc).lower():  # text inside a list or struct: named by its column
             raise ReadError(f"列中的{NOT_UTF8}", column=name) from exc
-        raise ReadError(f"列的内容已损坏，无法读取（{str(exc)[:120]}）", column=name) from exc
+        raise ReadError(f"列的内容已损坏，无法读取：{reason(exc, where=name)}", column=name) from exc
 
 
 def _bad_words(chunk: pa.Array) -> tuple[np.ndarray, list[bytes]]:
