@@ -215,3 +215,19 @@ def test_a_quote_never_closed_is_reported_at_the_row_where_it_opens(seeded, endi
     text = eol.join([",".join([*HEADER, "来源"]), *rows]) + eol + ("tech_sme,510821,2025,9,3,家" + eol) * 10_000
     p = prepare(text.encode(), seeded)
     assert not p.ok and "CSV 格式有误（第 3 行）" in messages(p) and "引号" in messages(p), messages(p)
+
+
+@pytest.mark.parametrize("ending", ["lf", "crlf", "cr"])
+def test_a_quote_never_closed_before_the_end_of_the_file_is_named_not_swallowing_the_rows_below(seeded, ending):
+    """An optional 来源 cell opened with a quote and never closed takes every line below into that one cell: the
+    rows below would vanish while the file was accepted. It is refused, naming the row where the quote opened."""
+    eol = ENDINGS[ending]
+    rows = [f"tech_sme,510821,{2000 + i},9,{i},," for i in range(10)]
+    rows[3] += '"见统计公报'
+    text = eol.join([",".join([*HEADER, "来源"]), *rows]) + eol
+    p = prepare(text.encode(), seeded)
+    assert not p.ok
+    assert "第 5 行" in messages(p) and "引号" in messages(p), messages(p)
+    closed = text.replace('"见统计公报', '"见统计公报"')  # the same file with the quote closed: every row is read
+    q = prepare(closed.encode(), seeded)
+    assert q.ok and q.rows == 10, messages(q)

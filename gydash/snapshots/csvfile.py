@@ -111,7 +111,7 @@ class _Feed:
 
     def __init__(self, text: str, end: int, delimiter: str):
         self.text, self.end, self.delimiter = text, end, delimiter
-        self.row, self.pending = 1, 0
+        self.row, self.pending, self.consumed = 1, 0, 0  # consumed: characters handed to the reader so far
 
     def __iter__(self) -> Iterator[str]:
         most = limits.MAX_COLUMNS.value() * DELIMITERS_PER_COLUMN
@@ -124,6 +124,7 @@ class _Feed:
                     f"{_n(limits.MAX_COLUMNS.value())}，不是正常的表格：请检查这一行"
                     f"（上限可由管理员通过环境变量 {limits.MAX_COLUMNS.env} 调整）"
                 )
+            self.consumed += len(line)
             yield line
 
 
@@ -135,6 +136,19 @@ def _csv_message(exc: csv.Error, row: int, lines: int) -> str:
             "个字符仍没有结尾的引号：多半是引号没有配对，请检查这一行"
         )
     return f"CSV 格式有误（第 {row} 行）：{_csv_reason(exc)}"
+
+
+def _check_not_swallowed(feed: _Feed, rec: list[str], began: int) -> None:
+    """A quote opened and never closed makes the reader take every line to the end of the file into one cell, and
+    the rows below would be lost without a word: the record that reached the end with a line break in a cell and
+    an odd number of quotes is refused, naming the row where it began."""
+    if feed.consumed < feed.end or not any("\n" in v or "\r" in v for v in rec):
+        return
+    if feed.text.count('"', began, feed.end) % 2:
+        raise Refused(
+            f"CSV 格式有误（第 {feed.row} 行）：这一行有一个以引号开头的单元格，直到文件末尾都没有结尾的引号，"
+            "其下各行都被读进了这一个单元格：多半是引号没有配对，请检查这一行"
+        )
 
 
 def _long_row(number: int, rec: list[str], width: int) -> str | None:
@@ -150,10 +164,11 @@ def _records(text: str, end: int, delimiter: str) -> tuple[list[list[str]], int,
     feed = _Feed(text, end, delimiter)
     reader = csv.reader(feed, delimiter=delimiter)
     records: list[list[str]] = []
-    above, long_rows, done = 0, [], 0
+    above, long_rows, done, began, rec = 0, [], 0, 0, []
     try:
         for rec in islice(reader, limits.MAX_ROWS.value() + 2):
-            feed.pending, feed.row, done = 0, feed.row + 1, reader.line_num
+            _check_not_swallowed(feed, rec, began)
+            feed.pending, feed.row, done, began = 0, feed.row + 1, reader.line_num, feed.consumed
             if not records and not any(v.strip() for v in rec):
                 above += 1
             elif not records:
