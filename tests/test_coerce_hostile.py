@@ -16,6 +16,12 @@ from conftest import activity, coverage_row, ind
 
 from gydash.snapshots import validate
 
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")  # the files' snapshot dates are judged against it
+
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 
