@@ -13,6 +13,7 @@ import polars as pl
 from gydash.snapshots import limits
 from gydash.snapshots.headers import _apply_header
 from gydash.snapshots.intake import MAX_LISTED, Raw, Refused
+from gydash.snapshots.limits import spaced
 
 _ENDS = "\r\n"
 _SHORT_LINE = re.compile(r"[^\r\n]{0,200}(?:\r\n|\r|\n)?")
@@ -51,10 +52,6 @@ def _csv_reason(exc: csv.Error) -> str:
     if "new-line" in text or "newline" in text:
         return "单元格中有换行但没有用引号括起来，请用 Excel 或 WPS 另存为 CSV 后再导入"
     return f"无法按 CSV 读取（{text}）"
-
-
-def _n(number: int) -> str:
-    return f"{number:,}".replace(",", " ")
 
 
 def _too_large(exc: limits.TooLarge) -> Refused:
@@ -120,8 +117,8 @@ class _Feed:
             if self.pending > most:
                 name = "制表符" if self.delimiter == "\t" else "逗号"
                 raise Refused(
-                    f"表格太大，未读取：第 {self.row} 行有 {_n(self.pending)} 个以上的{name}，远远超过列数上限 "
-                    f"{_n(limits.MAX_COLUMNS.value())}，不是正常的表格：请检查这一行"
+                    f"表格太大，未读取：第 {self.row} 行有 {spaced(self.pending)} 个以上的{name}，远远超过列数上限 "
+                    f"{spaced(limits.MAX_COLUMNS.value())}，不是正常的表格：请检查这一行"
                     f"（上限可由管理员通过环境变量 {limits.MAX_COLUMNS.env} 调整）"
                 )
             self.consumed += len(line)

@@ -41,13 +41,14 @@ class TooLarge(Exception):
     """A file over a limit; the message says which limit, the file's figure, and what to do."""
 
 
-def _n(number: float) -> str:
+def spaced(number: float) -> str:
+    """A count as staff read it: thousands set apart by spaces (1 300 000)."""
     return f"{number:,.0f}".replace(",", " ")
 
 
 def refuse(limit: Limit, found: float, advice: str = "请拆分成几个文件") -> TooLarge:
     return TooLarge(
-        f"{limit.what}为 {_n(found)}{limit.unit}，超过上限 {_n(limit.value())}{limit.unit}：{advice}"
+        f"{limit.what}为 {spaced(found)}{limit.unit}，超过上限 {spaced(limit.value())}{limit.unit}：{advice}"
         f"（上限可由管理员通过环境变量 {limit.env} 调整）"
     )
 
@@ -86,7 +87,7 @@ def check_workbook(z: zipfile.ZipFile, sheets: tuple[str, ...] | None = None) ->
     a 17 MB one can unpack to gigabytes). Staff often keep a large sheet beside the one imported: only it counts."""
     infos = z.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise TooLarge(f"工作簿中有 {_n(len(infos))} 个部件，不是正常的 Excel 文件")
+        raise TooLarge(f"工作簿中有 {spaced(len(infos))} 个部件，不是正常的 Excel 文件")
     unpacked = sum(i.file_size for i in infos)
     if unpacked > MAX_XLSX_UNPACKED_MB.value() * 1024 * 1024:
         raise refuse(MAX_XLSX_UNPACKED_MB, unpacked / 1024 / 1024, "请拆分成几个文件，或另存为 CSV 后导入")
@@ -104,11 +105,15 @@ def check_range(first_col: str, first_row: str, last_col: str | None, last_row: 
     last_col, last_row = last_col or first_col, last_row or first_row
     rows = int(last_row) - int(first_row) + 1
     cols = column_number(last_col) - column_number(first_col) + 1
-    where = f"工作表的使用范围 {first_col}{first_row}:{last_col}{last_row}（{_n(rows)} 行 × {_n(cols)} 列）"
+    where = f"工作表的使用范围 {first_col}{first_row}:{last_col}{last_row}（{spaced(rows)} 行 × {spaced(cols)} 列）"
     advice = "多半是表格下方或右侧有零散内容或格式，请删除多余的行和列后再导入"
     if rows > MAX_ROWS.value() + 1:  # + the header row
-        raise TooLarge(f"{where}超过行数上限 {_n(MAX_ROWS.value())}：{advice}（上限见环境变量 {MAX_ROWS.env}）")
+        raise TooLarge(f"{where}超过行数上限 {spaced(MAX_ROWS.value())}：{advice}（上限见环境变量 {MAX_ROWS.env}）")
     if cols > MAX_COLUMNS.value():
-        raise TooLarge(f"{where}超过列数上限 {_n(MAX_COLUMNS.value())}：{advice}（上限见环境变量 {MAX_COLUMNS.env}）")
+        raise TooLarge(
+            f"{where}超过列数上限 {spaced(MAX_COLUMNS.value())}：{advice}（上限见环境变量 {MAX_COLUMNS.env}）"
+        )
     if rows * cols > MAX_CELLS.value():
-        raise TooLarge(f"{where}超过单元格数上限 {_n(MAX_CELLS.value())}：{advice}（上限见环境变量 {MAX_CELLS.env}）")
+        raise TooLarge(
+            f"{where}超过单元格数上限 {spaced(MAX_CELLS.value())}：{advice}（上限见环境变量 {MAX_CELLS.env}）"
+        )

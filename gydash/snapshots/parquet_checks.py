@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from gydash.base.problems import show_value
+from gydash.snapshots.coerce import NOT_UTF8
 from gydash.snapshots.guard import reason
 
 
@@ -144,9 +145,6 @@ def present(chunk: pa.Array) -> np.ndarray:
 
 def _plain(t: pa.DataType) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
-
-
-NOT_UTF8 = "文字不是有效的 UTF-8 编码（可能用 GBK 等其他编码写入）：请用 UTF-8 编码重新保存"
 
 
 def _check_utf8(name: str, col: pa.ChunkedArray) -> None:

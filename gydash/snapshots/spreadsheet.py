@@ -17,6 +17,7 @@ from gydash.snapshots.column_checks import fold as fold_header  # the one header
 from gydash.snapshots.guard import FILE_FAILURES, is_panic, reason
 from gydash.snapshots.headers import _apply_header, _col_letter
 from gydash.snapshots.intake import MAX_LISTED, Raw, Refused
+from gydash.snapshots.limits import spaced
 
 TEMPLATE_AUX_SHEETS = ("数据字典", "选项")  # written by gydash.snapshots.templates; never data
 
@@ -70,18 +71,14 @@ def _check_counts(z: zipfile.ZipFile, sheet: str, part: str, strings: str | None
         others += workbook_parts.count_tags(z, name, {workbook_parts.ANY: MAX_OTHER_TAGS - others})[workbook_parts.ANY]
         if others > MAX_OTHER_TAGS:
             raise Refused(
-                f"工作簿中除表格数据外的内容（单元格格式、批注、图表、名称等）超过 {_n(MAX_OTHER_TAGS)} 项，"
+                f"工作簿中除表格数据外的内容（单元格格式、批注、图表、名称等）超过 {spaced(MAX_OTHER_TAGS)} 项，"
                 "远多于正常的 Excel 文件，未读取：请新建工作簿，把要导入的表“选择性粘贴 → 数值”过去后再导入"
             )
 
 
 def _over(over: bool, what: str, limit: limits.Limit, advice: str) -> None:
     if over:
-        raise Refused(f"表格太大，未读取：{what} {_n(limit.value())}：{advice}（上限见环境变量 {limit.env}）")
-
-
-def _n(number: int) -> str:
-    return f"{number:,}".replace(",", " ")
+        raise Refused(f"表格太大，未读取：{what} {spaced(limit.value())}：{advice}（上限见环境变量 {limit.env}）")
 
 
 def _check_extent(used: list[tuple[int, int]]) -> None:
