@@ -337,3 +337,13 @@ def test_a_footer_of_countless_row_groups_is_refused_before_it_is_parsed(tmp_pat
     assert "行组" in problem.message and "MB" in problem.message
     assert [f.entry.rel for f in data.accepted("indicators")] == ["indicators/2025-09-30_好.parquet"]
     assert grown_mb < 200  # parsing that footer takes several hundred MB
+
+
+def test_a_footer_stated_longer_than_the_file_is_called_incomplete(data_dir, write, load):
+    """A file cut short (or damaged) may state a footer of any length: it is incomplete, not "many row groups"."""
+    good = write("indicators", "2025-09-30_好.parquet", [ind("hitech_enterprise", "广元市", 2025, 9, 52.0)])
+    content = good.read_bytes()
+    bad = data_dir / "indicators" / "2025-06-30_截断.parquet"
+    bad.write_bytes(content[:-8] + (64 << 20).to_bytes(4, "little") + b"PAR1")
+    problem = only_problem(load(), "indicators/2025-06-30_截断.parquet")
+    assert "不完整" in problem.message and "行组" not in problem.message

@@ -40,7 +40,7 @@ def read_table(path: Path, size: int) -> tuple[pa.Table, bool]:
             raise ReadError(NOT_PARQUET_ZIP)
         if head != b"PAR1":
             raise ReadError("不是 Parquet 文件（文件头不符），可能是改了扩展名的其他文件")
-        if tail != b"PAR1" or size < 12:
+        if tail != b"PAR1" or size < 12 or footer_size > size - 12:  # a footer longer than the file: cut short
             raise ReadError("Parquet 文件不完整（文件尾缺失），可能复制中断或已损坏")
         if footer_size > limits.MAX_FOOTER_BYTES:  # parsing a footer costs tens of times its size in memory
             raise ReadError(
