@@ -18,13 +18,18 @@ def _scale(row: dict) -> float:
     return 100.0 if row["kind"] == "growth" else 1.0
 
 
-def bullet(row: dict, height: int = 46) -> alt.LayerChart:
-    """The actual as a bar (status colour), the target as a black tick, 序时进度 as a grey marker."""
+def bullet_marks(row: dict) -> tuple[float, float, float | None, float]:
+    """A bullet's actual, target, 序时进度 position (None once final) and scale end, in the figure's own terms."""
     k = _scale(row)
     actual = (row["actual"] or 0.0) * k
     target = row["target"] * k
     pace = (row["pace"] or 0.0) * target if row["pace"] is not None and not row["final"] else None
-    top = max(actual, target) * 1.12 or 1.0
+    return actual, target, pace, max(actual, target) * 1.12 or 1.0
+
+
+def bullet(row: dict, height: int = 46) -> alt.LayerChart:
+    """The actual as a bar (status colour), the target as a black tick, 序时进度 as a grey marker."""
+    actual, target, pace, top = bullet_marks(row)
     colour = palette.TARGET[row["status"]].ink
     unit = "%" if row["kind"] == "growth" else row["unit"]
     base = pl.DataFrame({"y": ["实际"], "actual": [actual], "target": [target], "pace": [pace], "unit": [unit]})

@@ -77,7 +77,7 @@ if before.height:
 
 st.subheader("名单（按县区）")
 all_years = sorted(set(names["year"].to_list()), reverse=True)
-year = st.selectbox("年度", all_years, key="year", format_func=lambda y: f"{y} 年")
+year = ui.choice("年度", all_years, key="year", format_func=lambda y: f"{y} 年")
 chosen = names.filter(pl.col("year") == year)
 order = {n: i for i, n in enumerate(plan.areas()["name"])}
 counts = chosen.group_by("area_name").agg(pl.len().alias("n")).sort(pl.col("area_name").replace_strict(order))

@@ -15,7 +15,7 @@ ui.page_header("县区对比", d)
 
 names = {code: plan.area_name(code) for code in plan.counties()}
 current = ui.selected_area()
-choice = st.selectbox(
+choice = ui.choice(
     "关注县区（链接中带上 ?area= 即可直接打开）",
     [None, *names],
     index=([None, *names].index(current) if current in names else 0),
@@ -28,7 +28,7 @@ quarters = scoreboard.quarter_ends(d, ui.today())
 if not quarters:
     st.info("还没有数据，无法生成红黑榜。", icon=":material/info:")
     st.stop()
-q = st.selectbox("季度末", quarters, format_func=lambda x: f"{scoreboard.quarter_label(x)}（截至 {x}）")
+q = ui.choice("季度末", quarters, format_func=lambda x: f"{scoreboard.quarter_label(x)}（截至 {x}）")
 board = scoreboard.with_change(d, q, plan_id)
 
 st.markdown(f"#### 红黑榜 · {scoreboard.quarter_label(q)}")

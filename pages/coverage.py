@@ -29,7 +29,7 @@ if not listed:
     st.info("数据目录中还没有两个覆盖台账（coverage）数据。")
     st.stop()
 
-rnd = st.selectbox(
+rnd = ui.choice(
     "台账期次",
     list(reversed(listed)),
     key="round",

@@ -283,7 +283,7 @@ def templates_tab() -> None:
                     icon=":material/download:",
                     on_click="ignore",
                 )
-    dataset = st.selectbox("查看数据字典", DATASETS, format_func=lambda s: DATASET_LABELS[s], key="dict_dataset")
+    dataset = ui.choice("查看数据字典", DATASETS, format_func=lambda s: DATASET_LABELS[s], key="dict_dataset")
     st.table(templates.dictionary(dataset), hide_index=True)
 
 

@@ -26,7 +26,7 @@ st.caption(
 counties = list(plan.counties())
 followed = ui.selected_area()
 options = [ALL, *counties]
-chosen = st.selectbox(
+chosen = ui.choice(
     "县区",
     options,
     index=options.index(followed) if followed in counties else 0,

@@ -94,6 +94,16 @@ def remove_tree(root: Path) -> None:
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
+def choice(at, key: str):
+    """The ui.choice widget with this key: radio buttons when it offers a few options, a drop-down otherwise."""
+    for kind in (at.radio, at.selectbox):
+        try:
+            return kind(key=key)
+        except KeyError:
+            pass
+    raise KeyError(key)
+
+
 def open_every_page(pages, tabs=(), timeout: float = 120):
     """The app run through each page (paths as app.py registers them) and each 数据管理 tab in turn, asserting that
     none of them raises; the AppTest, at the last one shown."""

@@ -251,7 +251,7 @@ def test_area_query_parameter_round_trip(board_dir: Path, monkeypatch: pytest.Mo
     assert any("关注县区" in m.value and "旺苍县" in m.value for m in at.sidebar.markdown)
     at.switch_page("pages/counties.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox[0].value == "510821"
+    assert at.main.radio[0].value == "510821"  # the county choice, set by the link
     assert any("★ 旺苍县" in str(df.value) for df in at.dataframe)
     at.switch_page("pages/overview.py").run()  # the county follows the official to another page
     assert at.query_params["area"] in ("510821", ["510821"])

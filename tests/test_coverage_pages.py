@@ -11,6 +11,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import choice
 from streamlit.testing.v1 import AppTest
 
 from gydash.base import palette
@@ -88,7 +89,7 @@ def text(at: AppTest) -> str:
 
 def test_coverage_page_answers_who_is_late_and_what_is_uncovered(data_root):
     at = run(COVERAGE)
-    assert at.selectbox(key="round").value == "2025-10"
+    assert choice(at, "round").value == "2025-10"
     page = text(at)
     assert "旺苍县（逾期 12 天" in page
     assert "丙公司" in page and "未报送" in page  # five counties sent nothing for 2025-10
@@ -104,7 +105,7 @@ def test_coverage_page_answers_who_is_late_and_what_is_uncovered(data_root):
 
 def test_coverage_page_switches_round(data_root):
     at = run(COVERAGE)
-    at.selectbox(key="round").set_value("2025-03").run()
+    choice(at, "round").set_value("2025-03").run()
     assert not at.exception
     assert list(table(at, "跟进原因")["组织名称"]) == ["甲公司"]
     assert {m.label: m.value for m in at.metric}["逾期报送"] == "0 个县区"
@@ -173,9 +174,9 @@ def test_commendations_page_shows_quota_bars_names_and_spread(data_root):
     words = [r["words"] for _, rows in charts for r in rows]
     assert "2/3 个 ✗ 未完成" in words  # 2024 表扬引领型党组织
     assert "20/20 名 ✓ 达标" in words  # 2025 优秀党务工作者、优秀共产党员
-    assert at.selectbox(key="year").value == 2025
+    assert choice(at, "year").value == 2025
     assert len(table(at, "名称/姓名")) == 20
-    at.selectbox(key="year").set_value(2024).run()
+    choice(at, "year").set_value(2024).run()
     assert not at.exception
     assert list(table(at, "名称/姓名")["名称/姓名"]) == ["组织0", "组织1"]
     assert "从未获得表扬推荐的县区：昭化区、朝天区、旺苍县、青川县、剑阁县、苍溪县" in text(at)
@@ -210,4 +211,4 @@ def test_pages_run_on_the_bundled_sample(monkeypatch, page):
     at = run(page)
     if page == COVERAGE:
         assert "**未报送**：青川县" in text(at)
-        assert at.selectbox(key="round").value == "2026-10"
+        assert choice(at, "round").value == "2026-10"

@@ -90,6 +90,10 @@ def test_overview_shows_summary_figures(data_dir: Path) -> None:
 def test_revision_rejected_file_and_no_data_are_visible(data_dir: Path) -> None:
     at = _run()
     text = _texts(at)
+    assert "✎ 数据已修订，见下方逐项详情" in text  # on the card; the wording is in the target's own details
+    assert "数据已修订" not in text.replace("✎ 数据已修订，见下方逐项详情", "")
+    at.session_state["target_detail"] = "高新技术企业"  # the official opens that target's tab
+    text = _texts(at.run())
     assert "数据已修订：原为 50 家（indicators/2025-09-30.parquet），现为 52 家" in text
     assert "有 **1** 个数据文件未通过检查" in text
     assert "无数据" in text
@@ -115,7 +119,7 @@ def test_bundled_data_passes_and_shows_final_verdicts(monkeypatch: pytest.Monkey
 def test_plan_selector_switches_to_a_later_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
     at = _run()
-    box = at.sidebar.selectbox(key="plan")
+    box = at.sidebar.radio(key="plan")
     assert box.options == ["《党建引领科技创新高质量发展实施方案》（2024）", "2026年度目标"]
     box.set_value("2026年度目标").run()
     assert not at.exception

@@ -105,6 +105,27 @@ def test_target_badges_and_bullets_follow_the_palette() -> None:
     for key, s in palette.TARGET.items():
         spec = charts.bullet(row | {"status": key}).to_dict()
         assert s.ink in {layer["mark"].get("color") for layer in spec["layer"]}, key
+        assert f"background:{s.ink}" in ui.bullet_html(row | {"status": key}), key
+
+
+def test_the_html_bullet_puts_its_marks_where_the_chart_does() -> None:
+    """The overview's cards draw the bullet in HTML: bar, target and 序时进度 on the chart's own scale (to 1.12 ×
+    the larger of actual and target), with the same words for a screen reader."""
+    from gydash import ui
+
+    row = {"kind": "level", "actual": 40.0, "target": 50.0, "pace": 0.9, "final": False, "unit": "家"}
+    markup = ui.bullet_html(row | {"status": "behind"})
+    top = 50 * 1.12
+    assert f"width:{40 / top * 100:.2f}%" in markup  # the bar
+    assert f"left:calc({50 / top * 100:.2f}% - 1.5px)" in markup  # the target tick
+    assert f"left:{45 / top * 100:.2f}%" in markup and "▼" in markup  # pace: 90 % of the target
+    assert 'aria-label="实际 40 家，目标 50 家，序时进度应达 45 家"' in markup
+    final = ui.bullet_html(row | {"status": "achieved", "final": True, "actual": 70.0})
+    assert "▼" not in final  # once final, no pace
+    assert f"width:{70 / (70 * 1.12) * 100:.2f}%" in final
+    growth = ui.bullet_html({"kind": "growth", "actual": 0.18, "target": 0.15, "pace": None, "final": False,
+                                 "unit": "%", "status": "on_track"})  # fmt: skip
+    assert 'aria-label="实际 18 %，目标 15 %"' in growth
 
 
 def test_no_red_on_a_chart_of_things_done() -> None:

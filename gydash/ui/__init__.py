@@ -5,6 +5,7 @@ Pages use these names as `ui.data()`, `ui.table(…)`, `ui.chart(ui.spec(…))`;
 """
 
 from gydash.ui.preload import PRELOADED  # noqa: I001 (first, on purpose)
+from gydash.ui.bullet import bullet_html
 from gydash.ui.layout import (
     BADGE_COLOURS,
     DATA_PAGE,
@@ -20,16 +21,20 @@ from gydash.ui.layout import (
 from gydash.ui.session import data, plan_title, selected_area, selected_plan, set_area, store_targets, today
 from gydash.ui.specs import spec
 from gydash.ui.staff import staff_role, staff_sign_in, viewing_allowed
-from gydash.ui.widgets import chart, table
+from gydash.ui.widgets import RADIO_MAX, chart, choice, html_chart, table
 
 __all__ = [
     "BADGE_COLOURS",
     "DATA_PAGE",
     "MENU",
     "PRELOADED",
+    "RADIO_MAX",
     "badge_md",
+    "bullet_html",
     "chart",
+    "choice",
     "data",
+    "html_chart",
     "menu_links",
     "page_header",
     "pages",

@@ -10,6 +10,7 @@ from gydash.base import palette, plan
 from gydash.plan import progress
 from gydash.snapshots.store import Data
 from gydash.ui.session import data, plan_title, selected_area, selected_plan, today
+from gydash.ui.widgets import choice
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 STYLE = (ASSETS / "gydash.css").read_text(encoding="utf-8")
@@ -90,13 +91,14 @@ def sidebar() -> None:
         st.markdown(f"**数据截至** {d.as_of or '—'}")
         ids = progress.plan_ids(d)
         current = selected_plan(d)
-        st.selectbox(
+        choice(
             "跟踪方案",
             ids,
             index=ids.index(current) if current in ids else 0,
             format_func=lambda p: plan_title(d, p),
             key="plan",
             on_change=_on_plan_change,
+            horizontal=False,  # a plan's title is long: one per line
         )
         area = selected_area()
         if area:

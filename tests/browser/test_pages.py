@@ -108,8 +108,9 @@ def test_new_snapshot_shows_after_a_rerun_without_restart(sample, new_page):
     drop_snapshot(data, "2026-11-20_浏览器测试.parquet", NEW_FIGURE)
     watch.run_and_wait(lambda: press_rerun(page))
     text = main.inner_text()
-    assert "777 家" in text
-    assert "indicators/2026-11-20_浏览器测试.parquet" in text  # the provenance names the new file
+    assert "777 家" in text  # on the target's card
+    watch.run_and_wait(page.get_by_role("tab", name="高新技术企业").click)  # its details, one tab per target
+    assert "indicators/2026-11-20_浏览器测试.parquet" in main.inner_text()  # the provenance names the new file
     full_page_screenshot(page, ARTIFACTS / "new-snapshot-after-rerun.png")
 
     # A session opened afterwards (a reload) sees it too, and nothing went wrong along the way.
