@@ -1,5 +1,6 @@
 // gydash: Chinese names for the few labels Streamlit's own controls carry only in English (read by screen
-// readers, shown when a field is empty). Installed once per browser tab by gydash.ui.style(); follows redraws,
+// readers, shown when a field is empty), and Chinese words for the one English notice an official can meet: the
+// dialog shown when a link names no page (an old or mistyped link). Installed once per browser tab by gydash.ui.style(); follows redraws,
 // at most once per animation frame, so a page being drawn is not slowed down.
 (() => {
   const doc = window.parent?.document ?? document;
@@ -11,6 +12,20 @@
     "Vega visualization": "图表", "Main menu": "主菜单", "Show password text": "显示密码",
     "Hide password text": "隐藏密码", "Press Enter to apply": "按回车确认", "Press Enter to submit form": "按回车提交",
   };
+  const TEXTS = {
+    "Page not found": "找不到该页面",
+    "The page that you have requested does not seem to exist. Running the app's main page.":
+      "链接中的页面不存在，已为您打开首页（目标进度）。",
+  };
+  const notice = () => {
+    for (const dialog of doc.querySelectorAll('[role="dialog"]')) {
+      const walker = doc.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const zh = TEXTS[n.nodeValue.trim()];
+        if (zh) n.nodeValue = zh;
+      }
+    }
+  };
   const selector = Object.keys(LABELS)
     .flatMap(text => ["aria-label", "title", "placeholder"].map(attr => `[${attr}="${text}"]`))
     .join(",");
@@ -21,6 +36,7 @@
         if (zh) el.setAttribute(attr, zh);
       }
     }
+    notice();
   };
   let queued = false;
   const later = () => {

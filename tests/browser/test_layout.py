@@ -199,3 +199,20 @@ def test_every_page_fits_a_projector_in_chinese(browser, hrefs):
         if found:
             problems[stem] = found
     assert not problems, problems
+
+
+def test_a_link_to_no_page_says_so_in_chinese(browser, served):
+    """An old or mistyped link (/overview, /no-such-page) opens the first page with Streamlit's notice, which
+    gydash.js puts in Chinese."""
+    page = browser.new_page(viewport=PHONE, locale="zh-CN")
+    try:
+        watch = Watch(page)
+        page.goto(served.rstrip("/") + "/no-such-page")
+        watch.settled()
+        dialog = page.locator('[role="dialog"]')
+        dialog.wait_for(timeout=30_000)
+        page.wait_for_function("() => document.querySelector('[role=dialog]').innerText.includes('找不到该页面')")
+        assert "链接中的页面不存在" in dialog.inner_text()
+        assert not english_words(page)
+    finally:
+        page.close()
