@@ -28,13 +28,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from browser.server import NGINX, nginx_config
 from conftest import missing_system_package
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-NGINX = "/usr/sbin/nginx"
 TODAY = "2026-11-26"
 STAFF, PASSWORD = "zhangsan", "correct horse battery"
 
@@ -95,42 +95,6 @@ def replica_command(port: int) -> list[str]:
     args = shlex.split(unit["Service"]["ExecStart"].replace("%i", str(port)))
     assert args[0].endswith("/streamlit") and args[1:3] == ["run", "app.py"]
     return [sys.executable, "-m", "streamlit", *args[1:]]
-
-
-def nginx_config(tmp: Path, listen: int, replicas: list[str]) -> Path:
-    """deploy/nginx/gydash.conf inside a main config of the test's own, each deployed path or port replaced."""
-    conf = (DEPLOY / "nginx" / "gydash.conf").read_text(encoding="utf-8")
-    replace = {
-        "server 127.0.0.1:8501 ": f"server {replicas[0]} ",
-        "server 127.0.0.1:8502 ": f"server {replicas[1]} ",
-        "/var/cache/nginx/gydash": str(tmp / "cache"),
-        "/etc/nginx/snippets/gydash-locations.conf": str(DEPLOY / "nginx" / "gydash-locations.conf"),
-        "listen 80;": f"listen 127.0.0.1:{listen};",
-        "listen [::]:80;": "",
-    }
-    for old, new in replace.items():
-        assert old in conf, old
-        conf = conf.replace(old, new)
-    user = "user root root;" if os.geteuid() == 0 else ""  # workers must read the (private) temp dir
-    temp = " ".join(f"{kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    path = tmp / "nginx.conf"
-    path.write_text(
-        f"""{user}
-worker_processes 1;
-pid {tmp / "nginx.pid"};
-error_log {tmp / "error.log"} info;
-events {{ worker_connections 512; }}
-http {{
-    include /etc/nginx/mime.types;
-    log_format replica '$request_uri $status $upstream_addr $cookie_gydash_route';
-    access_log {tmp / "access.log"} replica;
-    {temp}
-{conf}
-}}
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 @contextlib.contextmanager

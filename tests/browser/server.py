@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
+DEPLOY = ROOT / "deploy"
+NGINX = "/usr/sbin/nginx"  # Debian's nginx (apt-get install nginx), as the intranet server runs it
 ARTIFACTS = ROOT / "artifacts" / "browser"
 INSTALL_HINT = "Chromium not found: install it with `apt-get install chromium fonts-noto-cjk` (Debian/Ubuntu)"
 
@@ -77,16 +79,19 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 90, app: Path = APP) -> Iterator[str]:
+def serve(
+    data_dir: Path, today: str, log: Path | None = None, timeout: float = 90, app: Path = APP, base_path: str = ""
+) -> Iterator[str]:
     """`streamlit run app.py` (or another `app`) against data_dir with GYDASH_TODAY=today; yields the base URL (a
-    Served: a str with the server's pid); kills it after."""
+    Served: a str with the server's pid); kills it after. `base_path` serves it under /base_path, as deployed."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": today, "PYTHONUNBUFFERED": "1"}
     env["GYDASH_WAREHOUSE"] = "file"  # a real server keeps its warehouse file (the in-process tests keep it in memory)
     args = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
     args += ["--browser.gatherUsageStats", "false"]
+    args += ["--server.baseUrlPath", base_path] if base_path else []
     log = log or ARTIFACTS / f"server-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
@@ -102,6 +107,66 @@ def serve(data_dir: Path, today: str, log: Path | None = None, timeout: float = 
             yield Served(url, proc.pid)
         finally:
             _stop(proc)
+
+
+def nginx_config(tmp: Path, listen: int, replicas: list[str]) -> Path:
+    """deploy/nginx/gydash.conf inside a main config of the test's own, each deployed path or port replaced."""
+    conf = (DEPLOY / "nginx" / "gydash.conf").read_text(encoding="utf-8")
+    replace = {
+        "server 127.0.0.1:8501 ": f"server {replicas[0]} ",
+        "server 127.0.0.1:8502 ": f"server {replicas[1]} ",
+        "/var/cache/nginx/gydash": str(tmp / "cache"),
+        "/etc/nginx/snippets/gydash-locations.conf": str(DEPLOY / "nginx" / "gydash-locations.conf"),
+        "listen 80;": f"listen 127.0.0.1:{listen};",
+        "listen [::]:80;": "",
+    }
+    for old, new in replace.items():
+        assert old in conf, old
+        conf = conf.replace(old, new)
+    user = "user root root;" if os.geteuid() == 0 else ""  # workers must read the (private) temp dir
+    temp = " ".join(f"{kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    path = tmp / "nginx.conf"
+    path.write_text(
+        f"""{user}
+worker_processes 1;
+pid {tmp / "nginx.pid"};
+error_log {tmp / "error.log"} info;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    log_format replica '$request_uri $status $upstream_addr $cookie_gydash_route';
+    access_log {tmp / "access.log"} replica;
+    {temp}
+{conf}
+}}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@contextlib.contextmanager
+def behind_nginx(app_url: str, tmp: Path, timeout: float = 30) -> Iterator[str]:
+    """Debian's nginx with the deployed configuration (deploy/nginx) in front of one app server started with
+    serve(..., base_path="gydash"): yields the dashboard's URL through nginx, which serves Streamlit's static files
+    from its own cache, as on the intranet server. Both upstream lines point at the one server."""
+    replica = app_url.removeprefix("http://").split("/", 1)[0]
+    tmp.mkdir(parents=True, exist_ok=True)
+    listen = free_port()
+    conf = nginx_config(tmp, listen, [replica, replica])
+    cmd = [NGINX, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log"), "-g", "daemon off;"]
+    with open(tmp / "nginx.out", "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{listen}/gydash"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not serve {url}:\n{(tmp / 'error.log').read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        _stop(proc)
 
 
 def _stop(proc: subprocess.Popen) -> None:
