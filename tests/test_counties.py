@@ -281,3 +281,17 @@ def test_followed_county_preselects_duties_and_filters_the_follow_up_list(monkey
     follow = next(df.value for df in at.dataframe if "跟进原因" in df.value.columns)
     # The bundled sample's 2026-10 round leaves two uncovered organisations in 剑阁县 (and one in 旺苍县).
     assert set(follow["县区"]) == {"剑阁县"} and len(follow) >= 2
+
+
+def test_county_trends_chart_sends_only_what_it_draws() -> None:
+    """Each viewer's browser gets the small multiples' points (county, period, value), not the series' files,
+    sources and revision columns: at full scale those made the chart 150 kB a view."""
+    from gydash import charts
+
+    data = store.load(ROOT / "data")
+    trends = counties.trends(data, "tech_sme")
+    assert {"file", "source", "as_of"} <= set(trends.columns)
+    spec = charts.small_multiples(trends, "家").to_dict()
+    [rows] = spec["datasets"].values()
+    assert {tuple(sorted(r)) for r in rows} == {("period", "short", "value")}
+    assert len(rows) == trends.height
