@@ -9,10 +9,10 @@ from gydash.base import fmt, palette
 
 
 def bullet_html(row: dict) -> str:
-    """The same bullet as charts.bullet (same marks, same scale), as a few positioned HTML boxes: a card on the
-    overview shows it without loading the chart library, which costs a new viewer's browser about 0.3 s before the first
-    chart and some 0.04 s per chart. The marks carry no words; the card around it says the figure, the target
-    and the status, and aria-label says them again for a screen reader."""
+    """The same bullet as charts.bullet (same marks, same scale), as a few positioned HTML boxes: the overview's
+    five cards need no chart views of their own (a new viewer's browser spends about 0.3 s on the first Vega chart
+    of a page and some 0.04 s on each after it). The marks carry no words; the card around it says the figure, the
+    target and the status, and aria-label says them again for a screen reader."""
     actual, target, pace, top = charts.bullet_marks(row)
 
     def at(value: float) -> str:

@@ -93,7 +93,7 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
 
 
 def html_chart(markup: str, drawn, frame=None, name: str = "chart", unit: str | None = None) -> None:
-    """A chart drawn as plain HTML (`markup`, e.g. charts.bullet_html) with the same 下载 menu as `chart`: its PNG
+    """A chart drawn as plain HTML (`markup`, e.g. ui.bullet_html) with the same 下载 menu as `chart`: its PNG
     is made from `drawn`, the same chart as a spec, when clicked."""
     st.html(markup)
     _downloads(_named(drawn, name), frame, name, unit)
