@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from browser import server
+from conftest import missing_system_package
+
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "@@BENCH@@"
 
@@ -47,3 +51,18 @@ def test_bench_tiny_runs_end_to_end(tmp_path):
     }
     assert summary["errors"] == [] and summary["new_file_visible"] and summary["naive_numbers_match"]
     assert set(report["app"]["pages"]) == set(report["app"]["peak_mb_after_first_visit"])
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_before_and_after_compares_two_versions_page_by_page(tmp_path):
+    """benchmarks/ab.py serves a git revision and the working tree side by side and reports both per page."""
+    if server.chromium_path() is None:
+        missing_system_package("chromium", "the before-and-after benchmark")
+    cmd = [sys.executable, str(ROOT / "benchmarks/ab.py"), "--base", "HEAD", "--scale", "tiny", "--views", "1"]
+    cmd += ["--pages", "overview,counties", "--cache", str(tmp_path / "cache")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line.split() for line in proc.stdout.splitlines() if line.startswith("    ")]
+    assert [line[0] for line in lines] == ["overview", "counties"], proc.stdout
+    assert all("->" in line and "not" not in line for line in lines), proc.stdout  # both versions drew each page
