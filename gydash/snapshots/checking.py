@@ -13,7 +13,7 @@ from gydash.base import clock
 from gydash.base.contract import DATASETS
 from gydash.base.problems import Problem, show_value
 from gydash.snapshots.dating import invalid_date_in_name
-from gydash.snapshots.guard import FILE_FAILURES, reason
+from gydash.snapshots.guard import FILE_FAILURES, unchecked, unreadable
 from gydash.snapshots.headers import _header_hint, canonical
 from gydash.snapshots.intake import Prepared, Raw, Refused
 from gydash.snapshots.naming import _date_text, check_name, date_check, name_from_source, source_parts
@@ -95,7 +95,7 @@ def prepare(
         prepared.errors.extend(_file_problem(source, line) for line in str(exc).split("\n"))
         return prepared
     except FILE_FAILURES as exc:  # a shape of file the reader did not foresee refuses this file, never crashes
-        prepared.errors.append(_file_problem(source, f"无法读取此文件：{reason(exc, where=source)}"))
+        prepared.errors.append(_file_problem(source, unreadable(exc, source)))
         return prepared
     prepared.notes.extend(raw.notes)
     prepared.notes.extend(_unchecked_folders(Path(data_dir), dataset))
@@ -111,11 +111,7 @@ def _validate_into(prepared: Prepared, raw: Raw) -> None:
     try:
         result = validate(prepared.dataset, raw.frame, prepared.source, row_offset=offset)
     except FILE_FAILURES as exc:  # as in store: an unforeseen shape refuses this file with a reason, never crashes
-        prepared.errors.append(
-            _file_problem(
-                prepared.source, f"无法按数据约定检查此文件：{reason(exc, checking=True, where=prepared.source)}"
-            )
-        )
+        prepared.errors.append(_file_problem(prepared.source, unchecked(exc, prepared.source)))
         return
     prepared.errors = _remap(result.errors, raw.rows, offset)
     prepared.warnings = _remap(result.warnings, raw.rows, offset)
@@ -136,8 +132,4 @@ def _validate_into(prepared: Prepared, raw: Raw) -> None:
         prepared.out = canonical(prepared.dataset, raw.frame)
     except FILE_FAILURES as exc:
         prepared.frame = prepared.out = None
-        prepared.errors.append(
-            _file_problem(
-                prepared.source, f"无法按数据约定检查此文件：{reason(exc, checking=True, where=prepared.source)}"
-            )
-        )
+        prepared.errors.append(_file_problem(prepared.source, unchecked(exc, prepared.source)))

@@ -38,3 +38,13 @@ def reason(exc: BaseException, checking: bool = False, where: str = "") -> str:
     else:
         what = "文件内容不符合格式，可能已损坏或由其他软件写成"
     return what + LOGGED
+
+
+def unreadable(exc: BaseException, where: str) -> str:
+    """The reason a file that failed in a way no rule foresaw is refused, for the file list and the import page."""
+    return f"无法读取此文件：{reason(exc, where=where)}"
+
+
+def unchecked(exc: BaseException, where: str) -> str:
+    """The reason a file read well is refused when the contract's checks failed on it in a way no rule foresaw."""
+    return f"无法按数据约定检查此文件：{reason(exc, checking=True, where=where)}"

@@ -15,7 +15,7 @@ from gydash.base.problems import Problem
 from gydash.snapshots import limits
 from gydash.snapshots.dating import date_out_of_range
 from gydash.snapshots.file_entry import FileEntry
-from gydash.snapshots.guard import FILE_FAILURES, reason
+from gydash.snapshots.guard import FILE_FAILURES, unchecked, unreadable
 from gydash.snapshots.opening import open_regular, os_reason
 from gydash.snapshots.parquet import as_polars_many, read_parquet, read_table
 from gydash.snapshots.parquet_checks import ReadError
@@ -76,7 +76,7 @@ def _read(entry: FileEntry, as_table: bool = False) -> tuple[pl.DataFrame | pa.T
     except OSError as exc:
         got = _rejected(entry, Problem(entry.rel, f"无法打开文件（{os_reason(exc)}）"))
     except FILE_FAILURES as exc:  # anything unforeseen while reading rejects this file only
-        got = _rejected(entry, Problem(entry.rel, f"无法读取此文件：{reason(exc, where=entry.rel)}"))
+        got = _rejected(entry, Problem(entry.rel, unreadable(exc, entry.rel)))
     finally:
         _count_read()
     try:
@@ -92,7 +92,7 @@ def _judged(entry: FileEntry, raw: pl.DataFrame, sample: bool, result: Result | 
     try:
         result = result or validate(entry.dataset, raw, entry.rel)
     except FILE_FAILURES as exc:  # a shape of file the checks did not foresee rejects that file, never the others
-        why = f"无法按数据约定检查此文件：{reason(exc, checking=True, where=entry.rel)}"
+        why = unchecked(exc, entry.rel)
         return _rejected(entry, Problem(entry.rel, why), raw.height, sample)
     errors, warnings = tuple(result.errors), tuple(result.warnings)
     return Ingested(entry, result.frame, errors, warnings, sample, raw.height, _hash(entry))

@@ -105,9 +105,9 @@ def _limit() -> int:
 
 def _too_large(total: int, column: tuple[str, int]) -> ReadError:
     """The unpacked-size refusal, naming the column that takes the most (often one value repeated many times)."""
-    mb = lambda n: f"{n / 1024 / 1024:,.0f}".replace(",", " ")  # noqa: E731
     refusal = limits.refuse(limits.MAX_UNPACKED_MB, total / 1024 / 1024)
-    return ReadError(f"文件太大，未读取：此列读入后约 {mb(column[1])} MB。{refusal}", column=column[0])
+    taken = limits.spaced(column[1] / 1024 / 1024)
+    return ReadError(f"文件太大，未读取：此列读入后约 {taken} MB。{refusal}", column=column[0])
 
 
 def _biggest(parts: list[pa.Table]) -> tuple[str, int]:

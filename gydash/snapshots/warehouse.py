@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -176,15 +177,12 @@ def _config(folder: Path | None = None) -> dict:
     return {"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)}
 
 
-_spill: list[Path] = []
-
-
+@functools.cache
 def _private_spill_dir() -> Path:
     """A folder of this process's own in the system's temporary folder, removed when the process exits."""
-    if not _spill:
-        _spill.append(Path(tempfile.mkdtemp(prefix="gydash-warehouse-")))
-        atexit.register(shutil.rmtree, _spill[0], ignore_errors=True)
-    return _spill[0]
+    path = Path(tempfile.mkdtemp(prefix="gydash-warehouse-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _discard(path: Path) -> None:
