@@ -39,6 +39,12 @@ def bullet_table(row: dict, name: str) -> pl.DataFrame:
     )
 
 
+def pace_of(row: dict) -> str | None:
+    """序时进度 in words for a level target still running; None for a growth target or one past its deadline."""
+    running = row["pace"] is not None and not row["final"] and row["kind"] != "growth"
+    return fmt.percent(row["pace"]) if running else None
+
+
 def card(row: dict, name: str) -> None:
     with st.container(border=True):
         # The figure's own period: the header's 数据截至 date is when the data came in, not what the figure covers.
@@ -49,8 +55,7 @@ def card(row: dict, name: str) -> None:
         ui.html_chart(ui.bullet_html(row), ui.spec(charts.bullet, row, themed=True), bullet_table(row, name),
                       f"目标进度_{name}")  # fmt: skip
         # The ▼ in words: where 序时进度 puts the figure by now (details are one tab at a time below).
-        shown = row["pace"] is not None and not row["final"] and row["kind"] != "growth"
-        pace = f"  \n▼ 序时进度 {fmt.percent(row['pace'])}" if shown else ""
+        pace = f"  \n▼ 序时进度 {pace_of(row)}" if pace_of(row) else ""
         revised = "  \n✎ 数据已修订，见下方逐项详情" if fmt.revision(row) else ""
         st.caption(fmt.gap_words(row) + pace + revised)
 
@@ -67,7 +72,7 @@ def detail(row: dict, name: str) -> None:
     left, right = st.columns([2, 3])
     with left:
         period = fmt.figure_period(row) or "最新一期"
-        pace = f"\n- 序时进度 {fmt.percent(row['pace'])}" if not row["final"] and row["kind"] != "growth" else ""
+        pace = f"\n- 序时进度 {pace_of(row)}" if pace_of(row) else ""
         run_rate = fmt.run_rate_words(row)
         st.markdown(
             f"**{name}**（{row['area']}） · 截止 {row['deadline']}\n\n{ui.badge_md(row)}\n\n"

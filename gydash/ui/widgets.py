@@ -1,4 +1,4 @@
-"""Tables and charts with the project's own Chinese download menu in place of Streamlit's English toolbars."""
+"""Tables, charts and short choices; Chinese download menus in place of Streamlit's English toolbars."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import threading
 
 import streamlit as st
 
+from gydash.base.fmt import md
 from gydash.ui.session import run_token
 
 _this_run = threading.local()  # Streamlit runs each session's script on its own thread
@@ -68,8 +69,6 @@ RADIO_MAX = 8
 def choice(label: str, options, *, index: int = 0, format_func=str, key: str | None = None, on_change=None,
            horizontal: bool = True):  # fmt: skip
     """One of `options`, as st.radio when there are few of them and st.selectbox otherwise (same arguments)."""
-    from gydash.base.fmt import md
-
     options = list(options)
     if len(options) <= RADIO_MAX:
         # A radio button's label is Markdown (a drop-down's is not): names staff typed are shown as typed.
