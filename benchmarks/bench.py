@@ -15,6 +15,7 @@ when nginx serves Streamlit's static files from its cache, as deployed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -385,7 +386,6 @@ def deployed_views(browser, data_dir: Path, names: list[str]) -> dict:
     front of an app server under /gydash. Run after the direct measurements, on its own server."""
     if not Path(server.NGINX).exists():
         return {"error": f"{server.NGINX} not found: apt-get install nginx"}
-    out: dict = {}
     with tempfile.TemporaryDirectory(prefix="gydash-deployed-") as tmp:
         log = ROOT / "artifacts" / "bench-deployed.log"
         with (
@@ -393,18 +393,8 @@ def deployed_views(browser, data_dir: Path, names: list[str]) -> dict:
             server.behind_nginx(app_url, Path(tmp) / "nginx") as url,
         ):
             site = server.Served(url, app_url.pid)  # views through nginx, CPU of the app server
-            out["views"] = page_views(browser, site, [f"{url}/{name}".rstrip("/") for name in names], VIEWS_PER_PAGE)
-        with tempfile.TemporaryDirectory(prefix="gydash-floor-") as floor_dir:
-            app = Path(floor_dir) / "floor.py"
-            app.write_text(FLOOR_APP, encoding="utf-8")
-            floor_log = ROOT / "artifacts" / "bench-floor.log"
-            with (
-                server.serve(data_dir, TODAY, log=floor_log, app=app, base_path="gydash") as app_url,
-                server.behind_nginx(app_url, Path(tmp) / "nginx-floor") as url,
-            ):
-                later = [one_view(browser, url, app_url.pid) for _ in range(VIEWS_PER_PAGE + 1)][1:]
-                out["floor"] = {k: _median(v[k] for v in later) for k in later[0]}
-    return out
+            views = page_views(browser, site, [f"{url}/{name}".rstrip("/") for name in names], VIEWS_PER_PAGE)
+        return {"views": views, "floor": streamlit_floor(browser, data_dir, nginx_dir=Path(tmp) / "nginx-floor")}
 
 
 # A page of one line of text: what Streamlit's own frontend costs a new viewer on this machine, whatever the app.
@@ -415,15 +405,19 @@ st.markdown("广元科创党建进度看板")
 """
 
 
-def streamlit_floor(browser, data_dir: Path) -> dict:
+def streamlit_floor(browser, data_dir: Path, nginx_dir: Path | None = None) -> dict:
     """New viewers of a one-line Streamlit page, measured as the dashboard's pages are (one_view): the least any
-    page can take to be drawn here, set beside the budget."""
-    with tempfile.TemporaryDirectory(prefix="gydash-floor-") as tmp:
+    page can take to be drawn here, set beside the budget. With `nginx_dir`, through the deployment's nginx (its
+    files kept there), as deployed_views opens the pages."""
+    with tempfile.TemporaryDirectory(prefix="gydash-floor-") as tmp, contextlib.ExitStack() as stack:
         app = Path(tmp) / "floor.py"
         app.write_text(FLOOR_APP, encoding="utf-8")
-        with server.serve(data_dir, TODAY, log=ROOT / "artifacts" / "bench-floor.log", app=app) as url:
-            first = one_view(browser, url, url.pid)
-            later = [one_view(browser, url, url.pid) for _ in range(VIEWS_PER_PAGE)]
+        log = ROOT / "artifacts" / "bench-floor.log"
+        base = "gydash" if nginx_dir else ""
+        app_url = stack.enter_context(server.serve(data_dir, TODAY, log=log, app=app, base_path=base))
+        url = stack.enter_context(server.behind_nginx(app_url, nginx_dir)) if nginx_dir else app_url
+        first = one_view(browser, url, app_url.pid)
+        later = [one_view(browser, url, app_url.pid) for _ in range(VIEWS_PER_PAGE)]
     return {"first": first, **{k: _median(v[k] for v in later) for k in first}}
 
 
