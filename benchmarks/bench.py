@@ -32,6 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
+import gydash  # noqa: E402, F401  (first, as in the app: its allocator settings precede polars and pyarrow)
+
+# isort: split
 import scale  # noqa: E402  (benchmarks/ is not a package)
 from browser import server  # noqa: E402  (tests/browser/server.py: the app's pages, serving it, Chromium)
 

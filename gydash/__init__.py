@@ -1,1 +1,5 @@
 """gydash: progress dashboard for Guangyuan's 2024 plan on party-led science and technology innovation."""
+
+from gydash.base import allocators
+
+allocators.configure()  # first, before anything in gydash imports polars
