@@ -109,109 +109,17 @@ else:
     lines.append("**仍未覆盖的组织**：无，各县区最新台账均已清零。")
 build = follow.filter(pl.col("should_build"))
 if build.height:
-    lines.append(f"**应建未建**（党员 3 名以上仍未建立党组织）：{build.height} 个，见下方名单。")
+    lines.append(f"**应建未建**（党员 3 名以上仍未建立党组织）：{build.height} 个，见下方“清零与待跟进”中的名单。")
 st.markdown("\n\n".join(f"- {line}" for line in lines))
 if missing.height:
-    st.caption("未报送县区的组织情况按其最近一期台账列入下方名单（“所据台账期次”一列注明）。")
-
-# --- county × round --------------------------------------------------------------------------------------------
-
-st.subheader("各县区报送情况")
-matrix = status.with_columns(
-    pl.col("status").replace_strict(ledger.STATUS_LABELS, return_dtype=pl.String).alias("状态"),
-    pl.col("status").replace_strict({k: s.text for k, s in palette.LEDGER.items()}).alias("文字"),
-    pl.col("area_name").alias("提示：县区"),
-    pl.col("round").alias("提示：期次"),
-    pl.col("status_label").alias("提示：状态"),
-    pl.col("first_updated_on").cast(pl.String).fill_null("—").alias("提示：首次报送"),
-    pl.col("submissions").fill_null(0).cast(pl.String).add(" 次").alias("提示：报送次数"),
-)
-ui.chart(
-    ui.spec(grid, matrix, "状态", STATUS_COLOURS, "文字", county_names, "报送状态"),
-    status.select("area_name", "round", "status_label", "first_updated_on", "submissions", "orgs", "uncovered"),
-    "两个覆盖_各县区报送情况",
-)
-resent = status.filter(pl.col("submissions") > 1)
-if resent.height:
-    notes = [
-        f"{r['area_name']} {r['round']} 期报送 {r['submissions']} 次，内容以最新文件 {fmt.md(r['latest_file'])} 为准，"
-        f"是否按时以首次报送（{r['first_updated_on']}）为准"
-        for r in resent.iter_rows(named=True)
-    ]
-    st.caption("；".join(notes) + "。")
-
-# --- road to zero ----------------------------------------------------------------------------------------------
-
-st.subheader("未覆盖组织动态清零")
-zero = ledger_zero.road_to_zero(d, today).with_columns(
-    ledger_zero.zero_word().alias("清零情况"),
-    pl.col("area_name").alias("提示：县区"),
-    pl.col("round").alias("提示：期次"),
-    pl.col("cell").alias("提示：未覆盖组织"),
-)
-ui.chart(
-    ui.spec(grid, zero, "清零情况", ZERO_COLOURS, "cell", [*county_names, plan.area_name(plan.CITY)], "清零情况"),
-    zero.select("area_name", "round", "uncovered", "cell", "counties_reported"),
-    "两个覆盖_未覆盖组织动态清零",
-)
-state = ledger_zero.zero_state(d, today)
-done = state.filter(pl.col("cleared"))
-open_ = state.filter(~pl.col("cleared"))
-parts = []
-if done.height:
-    parts.append("**已清零**：" + names_with(done, "（自 {cleared_since} 期起保持）"))
-if open_.height:
-    parts.append("**尚未清零**：" + names_with(open_, " {uncovered} 个"))
-partial = zero.filter(pl.col("area") == plan.CITY, pl.col("cell").str.ends_with("*"))
-footnote = "；".join(f"{r['round']} 期 {r['counties_reported']}/{len(county_names)}" for r in partial.rows(named=True))
-if parts:
-    st.markdown("按各县区最新一期台账，" + "；".join(parts) + "。")
-st.caption(
-    "全市数为已报送县区之和，全部县区报送且均为 0 才记为已清零。"
-    + (f"* 部分县区未报送（已报送县区数：{footnote}）。" if footnote else "")
-)
-
-# --- the named follow-up list --------------------------------------------------------------------------------
-
-st.subheader("待跟进组织名单")
-st.caption("未覆盖：既未建立党组织也未选派党建指导员/联络员；应建未建：党员 3 名以上但未建立党组织。")
-sheet = ledger_orgs.follow_up_sheet(d, today, rnd)
-followed = ui.selected_area()
-if followed and st.toggle(f"只看关注县区（{plan.area_name(followed)}）", value=True, key="follow_up_mine"):
-    # A county office opening its ?area= link gets its own list (and its own Excel file) first.
-    sheet = sheet.filter(pl.col("县区") == plan.area_name(followed))
-if sheet.height:
-    ui.table(sheet, hide_index=True, key="follow_up")
-    st.download_button(
-        "下载名单（Excel）",
-        data=lambda: xlsx.workbook(sheet, "待跟进组织名单"),  # made when clicked, not on every run
-        file_name=f"两个覆盖待跟进组织名单_{rnd}.xlsx",
-        mime=xlsx.MIME,
-        icon=":material/download:",
-        key="follow_up_xlsx",
-        on_click="ignore",
-    )
-else:
-    st.success("各县区最新台账中没有未覆盖或应建未建的组织。")
-
-# --- 流动党员 --------------------------------------------------------------------------------------------------
-
-st.subheader("流动党员归入支部")
-mobile = ledger.current(d, today, rnd)
+    st.caption("未报送县区的组织情况按其最近一期台账列入“清零与待跟进”中的名单（“所据台账期次”一列注明）。")
 
 
-def placement_words(r: dict) -> str:
+def placement_words(r: dict, rnd: str) -> str:
     if not r["mobile_members"]:
         return "无流动党员"
     words = f"{fmt.percent(r['placement_rate'])}（{r['mobile_members_placed']}/{r['mobile_members']} 人）"
     return words if r["round"] == rnd else f"{words} · {r['round']} 期"
-
-
-mobile = mobile.with_columns(
-    (pl.col("placement_rate") * 100).alias("归入率"),
-    pl.Series("文字", [placement_words(r) for r in mobile.iter_rows(named=True)], dtype=pl.String),
-    pl.col("area_name").alias("县区"),
-)
 
 
 def placement_chart(mobile: pl.DataFrame):
@@ -229,38 +137,143 @@ def placement_chart(mobile: pl.DataFrame):
     return vega.configured(chart, font=vega.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
-ui.chart(
-    ui.spec(placement_chart, mobile),
-    mobile.select("area_name", "round", "mobile_members", "mobile_members_placed", "placement_rate"),
-    f"两个覆盖_流动党员归入支部_{rnd}",
-)
-if totals["mobile_members"]:
+def reporting_view() -> None:
+    """Each county's report for each round: on time, late, missing."""
+    st.subheader("各县区报送情况")
+    matrix = status.with_columns(
+        pl.col("status").replace_strict(ledger.STATUS_LABELS, return_dtype=pl.String).alias("状态"),
+        pl.col("status").replace_strict({k: s.text for k, s in palette.LEDGER.items()}).alias("文字"),
+        pl.col("area_name").alias("提示：县区"),
+        pl.col("round").alias("提示：期次"),
+        pl.col("status_label").alias("提示：状态"),
+        pl.col("first_updated_on").cast(pl.String).fill_null("—").alias("提示：首次报送"),
+        pl.col("submissions").fill_null(0).cast(pl.String).add(" 次").alias("提示：报送次数"),
+    )
+    ui.chart(
+        ui.spec(grid, matrix, "状态", STATUS_COLOURS, "文字", county_names, "报送状态"),
+        status.select("area_name", "round", "status_label", "first_updated_on", "submissions", "orgs", "uncovered"),
+        "两个覆盖_各县区报送情况",
+    )
+    resent = status.filter(pl.col("submissions") > 1)
+    if resent.height:
+        notes = [
+            f"{r['area_name']} {r['round']} 期报送 {r['submissions']} 次，"
+            f"内容以最新文件 {fmt.md(r['latest_file'])} 为准，"
+            f"是否按时以首次报送（{r['first_updated_on']}）为准"
+            for r in resent.iter_rows(named=True)
+        ]
+        st.caption("；".join(notes) + "。")
+
+
+def zero_view() -> None:
+    """The road to zero uncovered organisations, and the named organisations still to follow up."""
+    st.subheader("未覆盖组织动态清零")
+    zero = ledger_zero.road_to_zero(d, today).with_columns(
+        ledger_zero.zero_word().alias("清零情况"),
+        pl.col("area_name").alias("提示：县区"),
+        pl.col("round").alias("提示：期次"),
+        pl.col("cell").alias("提示：未覆盖组织"),
+    )
+    ui.chart(
+        ui.spec(grid, zero, "清零情况", ZERO_COLOURS, "cell", [*county_names, plan.area_name(plan.CITY)], "清零情况"),
+        zero.select("area_name", "round", "uncovered", "cell", "counties_reported"),
+        "两个覆盖_未覆盖组织动态清零",
+    )
+    state = ledger_zero.zero_state(d, today)
+    done = state.filter(pl.col("cleared"))
+    open_ = state.filter(~pl.col("cleared"))
+    parts = []
+    if done.height:
+        parts.append("**已清零**：" + names_with(done, "（自 {cleared_since} 期起保持）"))
+    if open_.height:
+        parts.append("**尚未清零**：" + names_with(open_, " {uncovered} 个"))
+    partial = zero.filter(pl.col("area") == plan.CITY, pl.col("cell").str.ends_with("*"))
+    footnote = "；".join(
+        f"{r['round']} 期 {r['counties_reported']}/{len(county_names)}" for r in partial.rows(named=True)
+    )
+    if parts:
+        st.markdown("按各县区最新一期台账，" + "；".join(parts) + "。")
     st.caption(
-        f"{rnd} 期已报送的 {totals['counties_reported']} 个县区合计：流动党员 {totals['mobile_members']} 人，"
-        f"已归入支部 {totals['mobile_members_placed']} 人（{fmt.percent(totals['placement_rate'])}）。"
+        "全市数为已报送县区之和，全部县区报送且均为 0 才记为已清零。"
+        + (f"* 部分县区未报送（已报送县区数：{footnote}）。" if footnote else "")
+    )
+    st.subheader("待跟进组织名单")
+    st.caption("未覆盖：既未建立党组织也未选派党建指导员/联络员；应建未建：党员 3 名以上但未建立党组织。")
+    sheet = ledger_orgs.follow_up_sheet(d, today, rnd)
+    followed = ui.selected_area()
+    if followed and st.toggle(f"只看关注县区（{plan.area_name(followed)}）", value=True, key="follow_up_mine"):
+        # A county office opening its ?area= link gets its own list (and its own Excel file) first.
+        sheet = sheet.filter(pl.col("县区") == plan.area_name(followed))
+    if sheet.height:
+        ui.table(sheet, hide_index=True, key="follow_up")
+        st.download_button(
+            "下载名单（Excel）",
+            data=lambda: xlsx.workbook(sheet, "待跟进组织名单"),  # made when clicked, not on every run
+            file_name=f"两个覆盖待跟进组织名单_{rnd}.xlsx",
+            mime=xlsx.MIME,
+            icon=":material/download:",
+            key="follow_up_xlsx",
+            on_click="ignore",
+        )
+    else:
+        st.success("各县区最新台账中没有未覆盖或应建未建的组织。")
+
+
+def mobile_view() -> None:
+    """Mobile party members placed in a branch, by county."""
+    st.subheader("流动党员归入支部")
+    mobile = ledger.current(d, today, rnd)
+
+    mobile = mobile.with_columns(
+        (pl.col("placement_rate") * 100).alias("归入率"),
+        pl.Series("文字", [placement_words(r, rnd) for r in mobile.iter_rows(named=True)], dtype=pl.String),
+        pl.col("area_name").alias("县区"),
     )
 
-# --- what changed ----------------------------------------------------------------------------------------------
-
-st.subheader("与上一期相比的变化")
-changed = ledger_orgs.changes(d, today, rnd)
-counts = {label: changed.filter(pl.col("change_label") == label).height for label in ledger_orgs.CHANGE_LABELS.values()}
-st.markdown(" · ".join(f"{label} **{n} 个**" for label, n in counts.items()))  # one line, also on a phone
-if changed.height:
-    ui.table(
-        changed.select(
-            pl.col("change_label").alias("变化"),
-            pl.col("area_name").alias("县区"),
-            pl.col("org_name").alias("组织名称"),
-            pl.col("before_word").alias("上期情况"),
-            pl.col("after_word").alias("本期情况"),
-            pl.col("party_members").alias("党员人数（人）"),
-            pl.col("prev_round").alias("对比期次"),
-        ),
-        hide_index=True,
-        key="changes",
+    ui.chart(
+        ui.spec(placement_chart, mobile),
+        mobile.select("area_name", "round", "mobile_members", "mobile_members_placed", "placement_rate"),
+        f"两个覆盖_流动党员归入支部_{rnd}",
     )
-else:
-    st.caption("本期没有组织新纳入、移出台账，也没有覆盖状态的变化。")
-if reported.height < this.height:
-    st.caption(f"{names_with(this.filter(pl.col('orgs').is_null()))} 本期尚无台账，未参与比较。")
+    if totals["mobile_members"]:
+        st.caption(
+            f"{rnd} 期已报送的 {totals['counties_reported']} 个县区合计：流动党员 {totals['mobile_members']} 人，"
+            f"已归入支部 {totals['mobile_members_placed']} 人（{fmt.percent(totals['placement_rate'])}）。"
+        )
+
+
+def changes_view() -> None:
+    """What changed against the previous round."""
+    st.subheader("与上一期相比的变化")
+    changed = ledger_orgs.changes(d, today, rnd)
+    counts = {
+        label: changed.filter(pl.col("change_label") == label).height for label in ledger_orgs.CHANGE_LABELS.values()
+    }
+    st.markdown(" · ".join(f"{label} **{n} 个**" for label, n in counts.items()))  # one line, also on a phone
+    if changed.height:
+        ui.table(
+            changed.select(
+                pl.col("change_label").alias("变化"),
+                pl.col("area_name").alias("县区"),
+                pl.col("org_name").alias("组织名称"),
+                pl.col("before_word").alias("上期情况"),
+                pl.col("after_word").alias("本期情况"),
+                pl.col("party_members").alias("党员人数（人）"),
+                pl.col("prev_round").alias("对比期次"),
+            ),
+            hide_index=True,
+            key="changes",
+        )
+    else:
+        st.caption("本期没有组织新纳入、移出台账，也没有覆盖状态的变化。")
+    if reported.height < this.height:
+        st.caption(f"{names_with(this.filter(pl.col('orgs').is_null()))} 本期尚无台账，未参与比较。")
+
+
+# The four views below the summary, one at a time: only the open one is computed and drawn, so a new viewer's
+# browser draws one chart, not three charts and two lists, and a phone is not one long scroll.
+VIEWS = {"各县区报送": reporting_view, "清零与待跟进": zero_view, "流动党员": mobile_view, "与上一期相比": changes_view}
+for view_tab, view in zip(st.tabs(list(VIEWS), key="coverage_view", on_change="rerun"), VIEWS.values(), strict=True):
+    if view_tab.open:
+        with view_tab:
+            view()

@@ -230,99 +230,8 @@ st.caption(
     + "　".join(f"{s.symbol} {s.word}{LEGEND_NOTES.get(k, '')}" for k, s in palette.DUTY.items())
 )
 
-# --- what is overdue now: this year's first, earlier years folded, the followed county's only ---------------------
-st.subheader("当前未完成事项")
-followed = ui.selected_area()
-if followed:
-    st.caption(f"只列{plan.area_name(followed)}的事项（链接中的 ?area=）。")
-overdue = duty_lists.overdue(d, today, followed)
-this_year = [o for o in overdue if o["year"] == today.year]
-if this_year:
-    st.markdown(f"**{today.year} 年未完成 {len(this_year)} 项**")
-    st.markdown(overdue_lines(this_year))
-else:
-    st.success(f"✓ {today.year} 年目前没有逾期未完成的责任。")
-for year in sorted({o["year"] for o in overdue if o["year"] < today.year}, reverse=True):
-    earlier = [o for o in overdue if o["year"] == year]
-    with st.expander(f"{year} 年未完成 {len(earlier)} 项"):
-        st.markdown(overdue_lines(earlier))
-waiting = duty_lists.awaiting(d, today, followed)
-if waiting:
-    wait = palette.DUTY["awaiting_data"]
-    st.markdown(
-        f"**{wait.symbol} {wait.word} {len(waiting)} 项**（期间已结束，但数据还没有报送到期末，暂不判定、不计为未完成）"
-    )
-    st.markdown(overdue_lines(waiting))
-through = duties.reported_through(d)
-st.caption(
-    "；".join(f"{DATASET_LABELS[ds]}数据截至 {day or '（尚无数据）'}" for ds, day in through.items())
-    + "。期末晚于此日期的期间为待报送。"
-)
-if d.rejected():
-    st.warning(f"有 {len(d.rejected())} 个数据文件被拒绝，其中的记录未计入（详见数据管理页）。")
 
-if table.is_empty():
-    st.info("尚无可核对的责任。")
-    st.stop()
-
-# --- compliance calendar ----------------------------------------------------------------------------------------
-st.subheader("完成情况日历")
-codes = duty_rules.rule_codes()
-left, right = st.columns([3, 1])
-rule = left.selectbox("规则", codes, format_func=rule_title, key="duty_rule")
-info = duty_rules.rule_info(rule)
-years = sorted(table["year"].unique().to_list(), reverse=True)
-year = right.selectbox("年份", years, format_func=lambda y: f"{y} 年", key="duty_year", on_change=forget_cell_period)
-
-rule_rows = table.filter(pl.col("rule") == rule)
-monthly = info["period"] == "month"
-grid = rule_rows.filter(pl.col("year") == year) if monthly else rule_rows
-areas_in_rule = [plan.area_name(a) for a in dict.fromkeys(rule_rows["area_code"])]
-periods = list(dict.fromkeys(grid["period"]))
-if grid.is_empty():
-    st.info(f"{year} 年没有这项规则的核对记录。")
-else:
-    st.caption(f"{year} 年各月" if monthly else "各年度（年度规则按全部年份显示）")
-    event = ui.chart(
-        ui.spec(calendar_chart, grid, areas_in_rule, periods),
-        grid.select(*duty_lists.SUMMARY_FIELDS, "unit", "events"),
-        f"责任落实日历_{info['name_zh']}_{year}",
-        width="stretch",
-        on_select="rerun",
-        selection_mode="cell",
-        key="duty_calendar",
-    )
-    pick_cell((event.selection or {}).get("cell", []) if event else [])
-
-    # --- the events behind one cell ----------------------------------------------------------------------------
-    st.markdown("**查看某一格计入的记录**（点击日历中的格子，或在下方选择）")
-    a, p = st.columns(2)
-    if st.session_state.get("duty_cell_area") not in areas_in_rule:
-        st.session_state.pop("duty_cell_area", None)
-    if st.session_state.get("duty_cell_period") not in periods:
-        st.session_state.pop("duty_cell_period", None)
-    due = grid.filter(pl.col("status") != "not_due")["period"].to_list()
-    if str(year) in periods:
-        st.session_state.setdefault("duty_cell_period", str(year))
-    st.session_state.setdefault("duty_cell_period", due[-1] if due else periods[0])
-    followed = ui.selected_area()
-    if followed and plan.area_name(followed) in areas_in_rule:
-        st.session_state.setdefault("duty_cell_area", plan.area_name(followed))  # the ?area= county first
-    area = a.selectbox("县区", areas_in_rule, key="duty_cell_area")
-    period = p.selectbox("期间", periods, format_func=duty_words.period_label, key="duty_cell_period")
-    chosen = duty_events.cell(d, rule, area, period, today)
-    events = duty_events.cell_events(d, rule, area, period, today)
-    st.markdown(f"**{duty_words.describe(chosen)}**")
-    counted = f"共 {len(events)} 条记录计入" + (
-        f"，合计 {duty_words.number(chosen['actual'])} {info['unit']}" if info["measure"] != "count" else ""
-    )
-    events_table(events, info["unit"], counted)
-
-# --- the city's own monthly and yearly duties ------------------------------------------------------------------
-st.subheader(f"{year} 年全市重点指标")
-
-
-def monthly_tab() -> None:
+def monthly_tab(year: int) -> None:
     month_rows = table.filter((pl.col("year") == year) & (pl.col("area_code") == plan.CITY))
     for code in ("tech_service_events", "tech_service_enterprises"):
         rows = month_rows.filter(pl.col("rule") == code)
@@ -344,7 +253,7 @@ def monthly_tab() -> None:
     )
 
 
-def yearly_tab(code: str) -> None:
+def yearly_tab(code: str, year: int) -> None:
     try:
         yearly = duty_events.cell(d, code, plan.CITY, str(year), today)
     except KeyError:
@@ -365,10 +274,118 @@ def yearly_tab(code: str) -> None:
 # Short names, so all three fit a phone's width; only the open tab is computed and drawn (a lighter page).
 CITY_TABS = {
     "科技服务专场": monthly_tab,
-    "天府科创贷": lambda: yearly_tab("tianfu_loans"),
-    "科普活动": lambda: yearly_tab("science_popularization"),
+    "天府科创贷": lambda year: yearly_tab("tianfu_loans", year),
+    "科普活动": lambda year: yearly_tab("science_popularization", year),
 }
-for tab, show in zip(st.tabs(list(CITY_TABS), key="duty_city_tab", on_change="rerun"), CITY_TABS.values(), strict=True):
-    if tab.open:
-        with tab:
-            show()
+
+
+def overdue_view() -> None:
+    """What is overdue now: this year's first, earlier years folded, the followed county's only (the tab says
+    what this is: no heading repeats it)."""
+    followed = ui.selected_area()
+    if followed:
+        st.caption(f"只列{plan.area_name(followed)}的事项（链接中的 ?area=）。")
+    overdue = duty_lists.overdue(d, today, followed)
+    this_year = [o for o in overdue if o["year"] == today.year]
+    if this_year:
+        st.markdown(f"**{today.year} 年未完成 {len(this_year)} 项**")
+        st.markdown(overdue_lines(this_year))
+    else:
+        st.success(f"✓ {today.year} 年目前没有逾期未完成的责任。")
+    for year in sorted({o["year"] for o in overdue if o["year"] < today.year}, reverse=True):
+        earlier = [o for o in overdue if o["year"] == year]
+        with st.expander(f"{year} 年未完成 {len(earlier)} 项"):
+            st.markdown(overdue_lines(earlier))
+    waiting = duty_lists.awaiting(d, today, followed)
+    if waiting:
+        wait = palette.DUTY["awaiting_data"]
+        st.markdown(
+            f"**{wait.symbol} {wait.word} {len(waiting)} 项**"
+            "（期间已结束，但数据还没有报送到期末，暂不判定、不计为未完成）"
+        )
+        st.markdown(overdue_lines(waiting))
+    through = duties.reported_through(d)
+    st.caption(
+        "；".join(f"{DATASET_LABELS[ds]}数据截至 {day or '（尚无数据）'}" for ds, day in through.items())
+        + "。期末晚于此日期的期间为待报送。"
+    )
+    if d.rejected():
+        st.warning(f"有 {len(d.rejected())} 个数据文件被拒绝，其中的记录未计入（详见数据管理页）。")
+
+
+def calendar_view() -> None:
+    """The compliance calendar of one rule and year, the events behind one cell, and the city's own duties."""
+    if table.is_empty():
+        st.info("尚无可核对的责任。")
+        return
+
+    # --- compliance calendar (named by its tab) -------------------------------------------------------------------
+    codes = duty_rules.rule_codes()
+    left, right = st.columns([3, 1])
+    rule = left.selectbox("规则", codes, format_func=rule_title, key="duty_rule")
+    info = duty_rules.rule_info(rule)
+    years = sorted(table["year"].unique().to_list(), reverse=True)
+    year = right.selectbox(
+        "年份", years, format_func=lambda y: f"{y} 年", key="duty_year", on_change=forget_cell_period
+    )
+
+    rule_rows = table.filter(pl.col("rule") == rule)
+    monthly = info["period"] == "month"
+    grid = rule_rows.filter(pl.col("year") == year) if monthly else rule_rows
+    areas_in_rule = [plan.area_name(a) for a in dict.fromkeys(rule_rows["area_code"])]
+    periods = list(dict.fromkeys(grid["period"]))
+    if grid.is_empty():
+        st.info(f"{year} 年没有这项规则的核对记录。")
+    else:
+        st.caption(f"{year} 年各月" if monthly else "各年度（年度规则按全部年份显示）")
+        event = ui.chart(
+            ui.spec(calendar_chart, grid, areas_in_rule, periods),
+            grid.select(*duty_lists.SUMMARY_FIELDS, "unit", "events"),
+            f"责任落实日历_{info['name_zh']}_{year}",
+            width="stretch",
+            on_select="rerun",
+            selection_mode="cell",
+            key="duty_calendar",
+        )
+        pick_cell((event.selection or {}).get("cell", []) if event else [])
+
+        # --- the events behind one cell --------------------------------------------------------------------------
+        st.markdown("**查看某一格计入的记录**（点击日历中的格子，或在下方选择）")
+        a, p = st.columns(2)
+        if st.session_state.get("duty_cell_area") not in areas_in_rule:
+            st.session_state.pop("duty_cell_area", None)
+        if st.session_state.get("duty_cell_period") not in periods:
+            st.session_state.pop("duty_cell_period", None)
+        due = grid.filter(pl.col("status") != "not_due")["period"].to_list()
+        if str(year) in periods:
+            st.session_state.setdefault("duty_cell_period", str(year))
+        st.session_state.setdefault("duty_cell_period", due[-1] if due else periods[0])
+        followed = ui.selected_area()
+        if followed and plan.area_name(followed) in areas_in_rule:
+            st.session_state.setdefault("duty_cell_area", plan.area_name(followed))  # the ?area= county first
+        area = a.selectbox("县区", areas_in_rule, key="duty_cell_area")
+        period = p.selectbox("期间", periods, format_func=duty_words.period_label, key="duty_cell_period")
+        chosen = duty_events.cell(d, rule, area, period, today)
+        events = duty_events.cell_events(d, rule, area, period, today)
+        st.markdown(f"**{duty_words.describe(chosen)}**")
+        counted = f"共 {len(events)} 条记录计入" + (
+            f"，合计 {duty_words.number(chosen['actual'])} {info['unit']}" if info["measure"] != "count" else ""
+        )
+        events_table(events, info["unit"], counted)
+
+    # --- the city's own monthly and yearly duties ----------------------------------------------------------------
+    st.subheader(f"{year} 年全市重点指标")
+    tabs = st.tabs(list(CITY_TABS), key="duty_city_tab", on_change="rerun")
+    for tab, show in zip(tabs, CITY_TABS.values(), strict=True):
+        if tab.open:
+            with tab:
+                show(year)
+
+
+# What is overdue first, the calendar on its own tab: only the open one is computed and drawn, so a new viewer's
+# browser draws no chart until the calendar is asked for (it has three), and a phone opens on the list to act on.
+VIEWS = {"当前未完成事项": overdue_view, "完成情况日历": calendar_view}
+for view_tab, view in zip(st.tabs(list(VIEWS), key="duty_view", on_change="rerun"), VIEWS.values(), strict=True):
+    if view_tab.open:
+        with view_tab:
+            view()

@@ -273,9 +273,11 @@ def test_followed_county_preselects_duties_and_filters_the_follow_up_list(monkey
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["area"] = "剑阁县"
     at.run()
+    at.session_state["duty_view"] = "完成情况日历"  # the official opens the calendar
     at.switch_page("pages/duties.py").run()
     assert not at.exception
     assert at.selectbox(key="duty_cell_area").value == "剑阁县"
+    at.session_state["coverage_view"] = "清零与待跟进"  # the official opens the follow-up list
     at.switch_page("pages/coverage.py").run()
     assert not at.exception
     follow = next(df.value for df in at.dataframe if "跟进原因" in df.value.columns)

@@ -96,9 +96,10 @@ def test_coverage_page_answers_who_is_late_and_what_is_uncovered(data_root):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已报送县区"] == "2 / 7 个"
     assert metrics["逾期报送"] == "1 个县区"
-    assert "新实现覆盖 **1 个**" in page  # 甲公司
-    assert "新纳入台账 **1 个**" in page  # 丙公司
-    follow = table(at, "跟进原因")
+    changes = text(open_view(at, "与上一期相比", "coverage_view"))
+    assert "新实现覆盖 **1 个**" in changes  # 甲公司
+    assert "新纳入台账 **1 个**" in changes  # 丙公司
+    follow = table(open_view(at, "清零与待跟进", "coverage_view"), "跟进原因")
     assert list(follow["组织名称"]) == ["丙公司"]
     assert list(follow["跟进原因"]) == ["未覆盖、应建未建"]
 
@@ -107,7 +108,7 @@ def test_coverage_page_switches_round(data_root):
     at = run(COVERAGE)
     choice(at, "round").set_value("2025-03").run()
     assert not at.exception
-    assert list(table(at, "跟进原因")["组织名称"]) == ["甲公司"]
+    assert list(table(open_view(at, "清零与待跟进", "coverage_view"), "跟进原因")["组织名称"]) == ["甲公司"]
     assert {m.label: m.value for m in at.metric}["逾期报送"] == "0 个县区"
 
 
@@ -122,7 +123,7 @@ def test_coverage_download_opens_back_with_chinese_headers(data_root, monkeypatc
         return original(label, data, *args, **kwargs)
 
     monkeypatch.setattr(st, "download_button", record)
-    at = run(COVERAGE)
+    at = open_view(run(COVERAGE), "清零与待跟进", "coverage_view")
     button = next(b for b in at.get("download_button") if b.key == "follow_up_xlsx")  # charts have downloads too
     assert button.proto.deferred_file_id  # the file is made when clicked, not on every run of the page
     data = offered["follow_up_xlsx"]
@@ -158,27 +159,40 @@ def every_year(at: AppTest) -> list[tuple[dict[str, str], list[dict]]]:
     """The quota charts of every year's tab, opened one after another (only the open tab is drawn)."""
     charts = quota_charts(at)
     assert len(charts) == 1  # the newest year's, open first
-    for tab in at.tabs[1:]:
-        at.session_state["quota_year"] = tab.label
+    years = [tab.label for tab in at.tabs if tab.label.endswith(" 年")]
+    for label in years[1:]:
+        at.session_state["quota_year"] = label
         at.run()
         charts += quota_charts(at)
-    at.session_state["quota_year"] = at.tabs[0].label
+    at.session_state["quota_year"] = years[0]
     at.run()
     return charts
 
 
+def open_view(at: AppTest, view: str, key: str = "commendation_view") -> AppTest:
+    """The page with one of its views open, as when the official taps its tab."""
+    at.session_state[key] = view
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_commendations_page_shows_quota_bars_names_and_spread(data_root):
     at = run(COMMENDATIONS)
-    assert [c.label for c in at.tabs] == ["2025 年", "2024 年"]
+    # The year tabs sit inside the first view.
+    assert [c.label for c in at.tabs] == ["完成情况", "2025 年", "2024 年", "名单", "各县区历年"]
+    assert len(at.get("vega_lite_chart")) == 1  # the quotas of the newest year: the other views wait to be opened
     charts = every_year(at)
     words = [r["words"] for _, rows in charts for r in rows]
     assert "2/3 个 ✗ 未完成" in words  # 2024 表扬引领型党组织
     assert "20/20 名 ✓ 达标" in words  # 2025 优秀党务工作者、优秀共产党员
+    open_view(at, "名单")
     assert choice(at, "year").value == 2025
     assert len(table(at, "名称/姓名")) == 20
     choice(at, "year").set_value(2024).run()
     assert not at.exception
     assert list(table(at, "名称/姓名")["名称/姓名"]) == ["组织0", "组织1"]
+    open_view(at, "各县区历年")
     assert "从未获得表扬推荐的县区：昭化区、朝天区、旺苍县、青川县、剑阁县、苍溪县" in text(at)
 
 

@@ -54,6 +54,12 @@ def page(tmp_path, monkeypatch) -> AppTest:
     return AppTest.from_file(PAGE, default_timeout=60)
 
 
+def _calendar(page: AppTest) -> AppTest:
+    """The page run with its calendar tab open, as when the official taps 完成情况日历."""
+    page.session_state["duty_view"] = "完成情况日历"
+    return page.run()
+
+
 def _markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -69,8 +75,20 @@ def test_page_runs_and_shows_what_is_overdue(page):
     assert at.title[0].value == "责任落实"
 
 
-def test_a_cell_lists_the_events_it_counts(page):
+def test_the_page_opens_on_what_is_overdue_and_draws_the_calendar_when_asked(page):
+    """A new viewer's browser draws no chart until the calendar is asked for: the list to act on comes first."""
     at = page.run()
+    assert not at.exception
+    assert "朝天区 2025 年政策宣讲 1/2 次，未完成" in _markdown(at)
+    assert at.get("vega_lite_chart") == []
+    at = _calendar(page)
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) >= 2  # the calendar and the city's monthly services
+    assert "2026 年全市重点指标" in [h.value for h in at.subheader]
+
+
+def test_a_cell_lists_the_events_it_counts(page):
+    at = _calendar(page)
     at.selectbox(key="duty_year").set_value(2025).run()
     at.selectbox(key="duty_cell_area").set_value("朝天区").run()
     assert not at.exception
@@ -82,7 +100,7 @@ def test_a_cell_lists_the_events_it_counts(page):
 
 
 def test_monthly_rule_cell_sums_enterprises(page):
-    at = page.run()
+    at = _calendar(page)
     at.selectbox(key="duty_rule").set_value("tech_service_enterprises").run()
     at.selectbox(key="duty_year").set_value(2025).run()
     at.selectbox(key="duty_cell_period").set_value("2025-02").run()
@@ -94,7 +112,7 @@ def test_monthly_rule_cell_sums_enterprises(page):
 
 
 def test_loans_tab_lists_the_loans_once_opened(page):
-    at = page.run()
+    at = _calendar(page)
     at.selectbox(key="duty_year").set_value(2025).run()
     assert not at.exception
     assert not any("企业" in df.value.columns for df in at.dataframe)  # a closed tab is not computed nor drawn

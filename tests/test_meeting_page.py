@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import VIEW_TABS
 from streamlit.testing.v1 import AppTest
 
 from gydash.meeting import render, sections
@@ -140,12 +141,21 @@ def test_every_chart_goes_through_the_download_helper() -> None:
 @pytest.mark.parametrize("page", CHART_PAGES, ids=lambda p: Path(p).stem)
 def test_every_page_offers_png_and_csv_for_its_charts_and_csv_for_its_tables(bundled, page: str) -> None:
     at = run(page)
-    keys = [b.key for b in at.get("download_button")]
-    png = [k for k in keys if k.startswith("dl_") and k.endswith("_png")]
-    csv = [k for k in keys if k.startswith("dl_") and k.endswith("_csv")]
-    assert png and all(k.removesuffix("_png") + "_csv" in csv for k in png), keys
-    # Every table too: Streamlit's own table toolbar (English only) is hidden, the 下载 menu offers its CSV.
-    assert len(csv) == len(png) + len(at.dataframe), keys
+    key, views = VIEW_TABS.get(page, ("", []))
+    charts = 0
+    for view in [None, *views]:  # each view of the page, as the official opens its tab
+        if view is not None:
+            at.session_state[key] = view
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+        keys = [b.key for b in at.get("download_button")]
+        png = [k for k in keys if k.startswith("dl_") and k.endswith("_png")]
+        csv = [k for k in keys if k.startswith("dl_") and k.endswith("_csv")]
+        assert all(k.removesuffix("_png") + "_csv" in csv for k in png), (view, keys)
+        # Every table too: Streamlit's own table toolbar (English only) is hidden, the 下载 menu offers its CSV.
+        assert len(csv) == len(png) + len(at.dataframe), (view, keys)
+        charts += len(png)
+    assert charts, page
 
 
 def test_csv_download_opens_in_excel_with_chinese() -> None:

@@ -86,15 +86,17 @@ def test_the_duties_page_calendar_uses_the_palette(monkeypatch) -> None:
     monkeypatch.setenv("GYDASH_TODAY", TODAY.isoformat())
     at = AppTest.from_file(str(ROOT / "pages" / "duties.py"), default_timeout=60)
     at.run()
+    months = [m.value for m in at.markdown]  # the list of what is overdue or awaited, open first
+    assert "◇ 待报送" in at.caption[0].value
+    assert any("◇ 广元市 2026 年 10 月科技服务专场 0/2 次，待报送" in m for m in months)
+    at.session_state["duty_view"] = "完成情况日历"  # the official opens the calendar
+    at.run()
     at.selectbox(key="duty_rule").set_value("tech_service_events").run()
     assert not at.exception
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     cells = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rect")
     scale = cells["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"], strict=True)) == palette.fills(palette.DUTY)
-    months = [m.value for m in at.markdown]
-    assert "◇ 待报送" in at.caption[0].value
-    assert any("◇ 广元市 2026 年 10 月科技服务专场 0/2 次，待报送" in m for m in months)
 
 
 def test_target_badges_and_bullets_follow_the_palette() -> None:

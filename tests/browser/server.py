@@ -256,6 +256,34 @@ class Watch:
         self.wait_for_rerun(timeout_ms, settle_ms)
 
 
+def open_every_tab(page, watch: Watch, after) -> None:
+    """Open every tab of the page as a user would, calling `after()` once each tab's contents are drawn. Tabs draw
+    only the open one, and a tab may hold tabs of its own (a year inside a view): when none is left unopened in
+    sight, an opened tab is opened again to bring its own tabs back into sight."""
+
+    def selected() -> set[str]:
+        return {t.inner_text() for t in page.get_by_role("tab").all() if t.get_attribute("aria-selected") == "true"}
+
+    seen = selected()
+    reopened: set[str] = set()
+    for _ in range(100):
+        tabs = page.get_by_role("tab").all()
+        idle = [t for t in tabs if t.get_attribute("aria-selected") != "true"]
+        fresh = [t for t in idle if t.inner_text() not in seen]
+        again = [t for t in idle if t.inner_text() not in reopened]
+        if not fresh and not again:
+            return
+        tab = (fresh or again)[0]
+        label = tab.inner_text()
+        watch.run_and_wait(tab.click)
+        if fresh:
+            seen |= {label, *selected()}
+            after()
+        else:
+            reopened.add(label)
+    raise AssertionError("tabs kept appearing: more than 100 opened")
+
+
 def exceptions_on(page) -> list[str]:
     """The text of every Streamlit exception box on the page."""
     return [e.inner_text() for e in page.locator('[data-testid="stException"]').all()]
