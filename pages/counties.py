@@ -1,4 +1,4 @@
-"""县区对比: the scoreboard (红黑榜) for a quarter, then one indicator compared across counties with a tile map."""
+"""县区对比: the scoreboard (红黑榜) for a quarter, and one indicator compared across counties; one view at a time."""
 
 import polars as pl
 import streamlit as st
