@@ -151,9 +151,4 @@ def spread_view() -> None:
 # Three views, one at a time: only the open one is computed and drawn, so a new viewer's browser draws one chart,
 # not two charts and a long list, and a phone opens on the quotas the plan sets.
 VIEWS = {"完成情况": quotas_view, "名单": names_view, "各县区历年": spread_view}
-for view_tab, view in zip(
-    st.tabs(list(VIEWS), key="commendation_view", on_change="rerun"), VIEWS.values(), strict=True
-):
-    if view_tab.open:
-        with view_tab:
-            view()
+ui.views(VIEWS, key="commendation_view")

@@ -106,8 +106,4 @@ def indicator_view() -> None:
 
 # The scoreboard and the indicator comparison are two views, one at a time: only the open one is computed and drawn,
 # so a new viewer's browser draws one view's charts and tables, and a phone does not scroll past both.
-views = {"红黑榜": board_view, "指标对比": indicator_view}
-for tab, view in zip(st.tabs(list(views), key="county_view", on_change="rerun"), views.values(), strict=True):
-    if tab.open:
-        with tab:
-            view()
+ui.views({"红黑榜": board_view, "指标对比": indicator_view}, key="county_view")

@@ -273,7 +273,4 @@ def changes_view() -> None:
 # The four views below the summary, one at a time: only the open one is computed and drawn, so a new viewer's
 # browser draws one chart, not three charts and two lists, and a phone is not one long scroll.
 VIEWS = {"各县区报送": reporting_view, "清零与待跟进": zero_view, "流动党员": mobile_view, "与上一期相比": changes_view}
-for view_tab, view in zip(st.tabs(list(VIEWS), key="coverage_view", on_change="rerun"), VIEWS.values(), strict=True):
-    if view_tab.open:
-        with view_tab:
-            view()
+ui.views(VIEWS, key="coverage_view")

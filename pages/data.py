@@ -432,7 +432,4 @@ TABS = {
     "上传导入": upload_tab,
     "导入记录": log_tab,
 }
-for tab, show in zip(st.tabs(list(TABS), key="data_tab", on_change="rerun"), TABS.values(), strict=True):
-    if tab.open:
-        with tab:
-            show()
+ui.views(TABS, key="data_tab")

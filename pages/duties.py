@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -375,17 +377,10 @@ def calendar_view() -> None:
 
     # --- the city's own monthly and yearly duties ----------------------------------------------------------------
     st.subheader(f"{year} 年全市重点指标")
-    tabs = st.tabs(list(CITY_TABS), key="duty_city_tab", on_change="rerun")
-    for tab, show in zip(tabs, CITY_TABS.values(), strict=True):
-        if tab.open:
-            with tab:
-                show(year)
+    ui.views({label: functools.partial(show, year) for label, show in CITY_TABS.items()}, key="duty_city_tab")
 
 
 # What is overdue first, the calendar on its own tab: only the open one is computed and drawn, so a new viewer's
 # browser draws no chart until the calendar is asked for (it has three), and a phone opens on the list to act on.
 VIEWS = {"当前未完成事项": overdue_view, "完成情况日历": calendar_view}
-for view_tab, view in zip(st.tabs(list(VIEWS), key="duty_view", on_change="rerun"), VIEWS.values(), strict=True):
-    if view_tab.open:
-        with view_tab:
-            view()
+ui.views(VIEWS, key="duty_view")

@@ -77,6 +77,15 @@ def choice(label: str, options, *, index: int = 0, format_func=str, key: str | N
     return st.selectbox(label, options, index=index, format_func=format_func, key=key, on_change=on_change)
 
 
+def views(shown: dict, key: str) -> None:
+    """Parts of a page as tabs (label → function drawing it), only the open one run: the others are neither computed
+    nor sent to the browser, so a new viewer's page draws one part (Streamlit's lazy tabs, on_change="rerun")."""
+    for tab, draw in zip(st.tabs(list(shown), key=key, on_change="rerun"), shown.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw()
+
+
 def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwargs):
     """Show a chart (a spec from ui.spec, or an Altair chart) container-wide, with a small 下载 menu under it: the
     chart as PNG and the data it draws as CSV (export.csv: Chinese headers, `unit` being the unit of its
