@@ -145,12 +145,19 @@ def _random_events(rng: random.Random, n: int) -> list[dict]:
     return rows
 
 
-@pytest.mark.parametrize("arrival", ["at-once", "one-by-one"])
+@pytest.mark.parametrize("arrival", ["at-once", "in-batches", "one-by-one"])
 @pytest.mark.parametrize("seed", range(6))
-def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(write, load, data_dir, seed, arrival):
+def test_events_at_every_cutoff_match_resolving_those_snapshots_afresh(
+    write, load, data_dir, seed, arrival, monkeypatch
+):
     """Stored once, with per row the dates it takes and loses effect, the events at any cut-off must be what
     resolving only the snapshots up to it gives (ids: newest row wins; id-less rows: as many as the fullest file),
-    whether the files came together or one at a time (each then changing the rows stored before it)."""
+    whether the files came together, in a cold start's batches (each stored while the next is read, a later batch
+    changing the rows an earlier one stored) or one at a time."""
+    from gydash.snapshots import ingest
+
+    if arrival == "in-batches":  # a batch per file, as a cold start on far more data makes them
+        monkeypatch.setattr(ingest, "BATCH_BYTES", 1)
     rng = random.Random(seed)
     files = []
     for i in range(8):

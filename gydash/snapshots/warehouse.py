@@ -174,7 +174,16 @@ def _config(folder: Path | None = None) -> dict:
     """DuckDB's settings; where it spills beyond its memory limit is always named: left unset, an in-memory
     database spills into `.tmp` under whatever folder the process was started in (the app's, or a user's)."""
     spill = folder / "tmp" if folder is not None else _private_spill_dir()
-    return {"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)}
+    # DuckDB's allocator keeps the pages it frees for reuse and gives them back only while DuckDB is busy; with its
+    # background thread they go back a second after they were freed, busy or not (measured on the full data: between
+    # a cold build's batches it held 90–110 MB of them, 40–60 MB with the thread; the build's peak 8 MB less, its
+    # time the same).
+    return {
+        "threads": 2,
+        "memory_limit": MEMORY_LIMIT,
+        "temp_directory": str(spill),
+        "allocator_background_threads": True,
+    }
 
 
 @functools.cache
