@@ -136,8 +136,10 @@ USES = {
 
 
 def page_text(at) -> str:
+    """What the page says: its text, and its tables (interactive ones' values, short ones' HTML: ui.plain_table)."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
     parts += [str(df.value) for df in at.dataframe]
+    parts += [h.value for h in at.get("html") if "gy-table" in h.value]
     return "\n".join(parts)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -102,6 +104,47 @@ def choice(at, key: str):
         except KeyError:
             pass
     raise KeyError(key)
+
+
+class _TableWords(HTMLParser):
+    """The words of a plain HTML table (gydash.ui.plain_table), row by row, header first, as a reader sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()  # character references decoded: &lt; reads <, as on screen
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(at) -> list[pd.DataFrame]:
+    """Every table the page shows, in page order: an interactive table's values, and a short table drawn as plain
+    HTML (ui.table) read back as the words on screen (every cell text: "1,650", "—")."""
+    from streamlit.testing.v1.element_tree import Dataframe, Html
+
+    out = []
+    for node in at._tree:
+        if isinstance(node, Dataframe):
+            out.append(node.value)
+        elif isinstance(node, Html) and 'class="gy-table"' in node.value:
+            words = _TableWords()
+            words.feed(node.value)
+            header, *rows = words.rows
+            out.append(pd.DataFrame(rows, columns=header))
+    return out
 
 
 # Pages whose views are tabs drawn only when opened: the tab's key and the views after the first.

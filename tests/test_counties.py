@@ -9,6 +9,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import tables
 from streamlit.testing.v1 import AppTest
 
 from gydash.plan import counties, scoreboard
@@ -205,7 +206,7 @@ def test_rank_change_is_computed_from_the_previous_quarters_board(board_dir: Pat
 
 
 def _board_words(at: AppTest) -> list[str]:
-    board = next(df.value for df in at.dataframe if "较上季" in df.value.columns)
+    board = next(df for df in tables(at) if "较上季" in df.columns)
     return list(board["较上季"])
 
 
@@ -252,7 +253,7 @@ def test_area_query_parameter_round_trip(board_dir: Path, monkeypatch: pytest.Mo
     at.switch_page("pages/counties.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.main.radio[0].value == "510821"  # the county choice, set by the link
-    assert any("★ 旺苍县" in str(df.value) for df in at.dataframe)
+    assert any("★ 旺苍县" in df.to_string() for df in tables(at))
     at.switch_page("pages/overview.py").run()  # the county follows the official to another page
     assert at.query_params["area"] in ("510821", ["510821"])
 
@@ -280,7 +281,7 @@ def test_followed_county_preselects_duties_and_filters_the_follow_up_list(monkey
     at.session_state["coverage_view"] = "清零与待跟进"  # the official opens the follow-up list
     at.switch_page("pages/coverage.py").run()
     assert not at.exception
-    follow = next(df.value for df in at.dataframe if "跟进原因" in df.value.columns)
+    follow = next(df for df in tables(at) if "跟进原因" in df.columns)
     # The bundled sample's 2026-10 round leaves two uncovered organisations in 剑阁县 (and one in 旺苍县).
     assert set(follow["县区"]) == {"剑阁县"} and len(follow) >= 2
 

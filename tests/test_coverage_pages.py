@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import choice
+from conftest import choice, tables
 from streamlit.testing.v1 import AppTest
 
 from gydash.base import palette
@@ -76,8 +76,8 @@ def run(path: str) -> AppTest:
 
 
 def table(at: AppTest, column: str):
-    """The dataframe showing `column` (st.dataframe keys only reach the tree when selection is on)."""
-    found = [d.value for d in at.dataframe if column in d.value.columns]
+    """The table showing `column`."""
+    found = [d for d in tables(at) if column in d.columns]
     assert len(found) == 1, column
     return found[0]
 

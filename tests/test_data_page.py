@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ind, write_parquet
+from conftest import ind, tables, write_parquet
 from streamlit.testing.v1 import AppTest
 
 from gydash import ui
@@ -76,7 +76,7 @@ def test_catalog_shows_every_file_status_reasons_and_freshness(data_dir):
     [first] = [r for r in reasons if "no_such_indicator" in set(r["值"])]
     assert first.iloc[0]["行"] == "1" and first.iloc[0]["列"] == "indicator"
     assert "不是目录中的指标" in first.iloc[0]["问题与可填写的值"]
-    files = next(df.value for df in at.dataframe if "快照日期" in df.value.columns and "状态" in df.value.columns)
+    files = next(df for df in tables(at) if "快照日期" in df.columns and "状态" in df.columns)
     statuses = dict(zip(files["文件"], files["状态"], strict=True))
     assert statuses == {
         "indicators/2025-10-20.parquet": "✗ 已拒绝",
@@ -121,7 +121,7 @@ def test_history_tab_shows_every_value_of_a_key(data_dir):
     at = page(tab="修订记录")
     text = texts(at)
     assert "现值 52 家，自 2025-10-15 起（indicators/2025-10-15_revised.parquet）；此前为 50 家" in text
-    table = next(df.value for df in at.dataframe if "变化" in df.value.columns and "数值" in df.value.columns)
+    table = next(df for df in tables(at) if "变化" in df.columns and "数值" in df.columns)
     assert list(table["数值"]) == ["50 家", "52 家"] and list(table["采用"]) == ["", "✓ 当前采用"]
 
 
@@ -171,7 +171,7 @@ def test_staff_upload_previews_changes_then_writes_on_confirm(data_dir):
     text = texts(at)
     assert "检查通过：2 行，将写入 `indicators/2025-11-20_市统计局.parquet`" in text
     assert "指标数据：修订 1 项，新增 1 项" in text
-    [diff] = [df.value for df in at.dataframe if "原来" in df.value.columns]
+    [diff] = [df for df in tables(at) if "原来" in df.columns]
     assert ("修订", "52 家", "55 家") in set(zip(diff["变化"], diff["原来"], diff["现在"], strict=True))
     assert sorted(p.name for p in (data_dir / "indicators").iterdir()) == before  # preview wrote nothing
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ind, write_parquet
+from conftest import ind, tables, write_parquet
 from streamlit.testing.v1 import AppTest
 from test_data_page import filled_template
 from test_importer import dir_hash
@@ -83,7 +83,7 @@ def test_city_staff_upload_any_area_and_the_log_tab_lists_both_newest_first(data
     assert (data_dir / "indicators/2025-11-20_报表.parquet").is_file()
     at.session_state["data_tab"] = "导入记录"
     at.run()
-    log = next(df.value for df in at.dataframe if "账号" in df.value.columns)
+    log = next(df for df in tables(at) if "账号" in df.columns)
     assert list(log["账号"]) == ["张三", "旺苍"]
     assert list(log["结果"]) == ["✓ 已导入", "✗ 已拒绝"]
     assert list(log["角色"]) == ["市级", "县区（旺苍县）"]

@@ -16,6 +16,7 @@ from conftest import open_every_page
 from gydash.meeting import sections
 from gydash.plan import counties
 from gydash.snapshots import export, store
+from gydash.ui import plain_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "duties", "coverage", "commendations", "counties", "meeting", "data"]
@@ -46,7 +47,8 @@ def check_csv(data: bytes, where: str) -> pl.DataFrame:
 
 @pytest.fixture
 def offered(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
-    """Every page of the app on the bundled data, recording what each download button and table hands over."""
+    """Every page of the app on the bundled data, recording what each download button and table (interactive or
+    plain) hands over."""
     monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
     monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
     got: dict[str, list] = {"download": [], "table": []}
@@ -60,8 +62,14 @@ def offered(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
         got["table"].append(data)
         return dataframe(data, *args, **kwargs)
 
+    def record_plain(shown, *args, **kwargs):  # a short table, drawn as plain HTML
+        got["table"].append(shown)
+        return render(shown, *args, **kwargs)
+
+    render = plain_table.render
     monkeypatch.setattr(st, "download_button", record_download)
     monkeypatch.setattr(st, "dataframe", record_table)
+    monkeypatch.setattr(plain_table, "render", record_plain)
     open_every_page([f"pages/{page}.py" for page in PAGES], DATA_TABS, timeout=180)
     return got
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import tables
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,7 @@ def test_a_cell_lists_the_events_it_counts(page):
     assert not at.exception
     assert at.selectbox(key="duty_cell_period").value == "2025"
     assert "朝天区 2025 年政策宣讲 1/2 次，未完成" in _markdown(at)
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["名称"]) == ["2025年政策集中宣讲"]
     assert list(table["组织单位"]) == ["朝天区科技创新综合党委"]
 
@@ -106,7 +107,7 @@ def test_monthly_rule_cell_sums_enterprises(page):
     at.selectbox(key="duty_cell_period").set_value("2025-02").run()
     assert not at.exception
     assert "广元市 2025 年 2 月科技服务专场服务企业 21/20 家，已完成" in _markdown(at)
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["名称"]) == ["二月专场一", "二月专场二"]
     assert any("合计 21 家" in c.value for c in at.caption)
 
@@ -115,13 +116,13 @@ def test_loans_tab_lists_the_loans_once_opened(page):
     at = _calendar(page)
     at.selectbox(key="duty_year").set_value(2025).run()
     assert not at.exception
-    assert not any("企业" in df.value.columns for df in at.dataframe)  # a closed tab is not computed nor drawn
+    assert not any("企业" in df.columns for df in tables(at))  # a closed tab is not computed nor drawn
     at.session_state["duty_city_tab"] = "天府科创贷"  # as when the official taps the tab
     at.run()
     assert "广元市 2025 年天府科创贷 1,650/2,000 万元，未完成" in _markdown(at)
-    loans = next(df.value for df in at.dataframe if "企业" in df.value.columns)
+    loans = next(df for df in tables(at) if "企业" in df.columns)
     assert list(loans["企业"]) == ["广元甲科技有限公司", "剑阁乙材料有限公司"]
-    assert list(loans["累计（万元）"]) == [800, 1650]
+    assert list(loans["累计（万元）"]) == ["800", "1,650"]
 
 
 def test_page_runs_with_an_empty_data_dir(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import VIEW_TABS
+from conftest import VIEW_TABS, tables
 from streamlit.testing.v1 import AppTest
 
 from gydash.meeting import render, sections
@@ -88,12 +88,12 @@ def test_stamp_downloads_and_change_list(bundled) -> None:
         assert any("较上季度变化清单" in m.value for m in at.markdown) == (key == "changes"), key
         if key == "changes":
             break
-    changes = at.dataframe[-1].value  # the change list closes its section
+    changes = tables(at)[-1]  # the change list closes its section
     assert list(changes.columns) == ["类别", "事项", "上季度", "本季度", "依据"]
     assert len(changes) == built.changes.total
     assert "利州区" not in set(changes["事项"])  # nothing happened to 利州区 as a whole, only its orgs
     at.segmented_control(key="meeting_mode").set_value("全部内容").run()
-    assert list(at.dataframe[-1].value.columns) == ["类别", "事项", "上季度", "本季度", "依据"]  # at the end
+    assert list(tables(at)[-1].columns) == ["类别", "事项", "上季度", "本季度", "依据"]  # at the end
 
 
 def test_another_quarter_restarts_at_the_first_section(bundled) -> None:
@@ -153,7 +153,7 @@ def test_every_page_offers_png_and_csv_for_its_charts_and_csv_for_its_tables(bun
         csv = [k for k in keys if k.startswith("dl_") and k.endswith("_csv")]
         assert all(k.removesuffix("_png") + "_csv" in csv for k in png), (view, keys)
         # Every table too: Streamlit's own table toolbar (English only) is hidden, the 下载 menu offers its CSV.
-        assert len(csv) == len(png) + len(at.dataframe), (view, keys)
+        assert len(csv) == len(png) + len(tables(at)), (view, keys)
         charts += len(png)
     assert charts, page
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import tables
 from streamlit.testing.v1 import AppTest
 
 from gydash import summary
@@ -142,7 +143,7 @@ def test_every_page_runs(data_dir: Path) -> None:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
     # The data page lists the rejected file's reasons: row, column and the offending value.
-    assert any("no_such_indicator" in df.value.to_string() for df in at.dataframe)
+    assert any("no_such_indicator" in df.to_string() for df in tables(at))
 
 
 def test_headline_counts_statuses() -> None:
@@ -221,5 +222,5 @@ def test_county_targets_say_the_gap_in_the_targets_unit(data_dir: Path) -> None:
     }
     _write(data_dir / "targets/2025-10-25.parquet", target)
     at = _run()
-    [table] = [df.value for df in at.dataframe if "县区" in df.value.columns and "与目标差距" in df.value.columns]
+    [table] = [df for df in tables(at) if "县区" in df.columns and "与目标差距" in df.columns]
     assert table.iloc[0][["县区", "实际", "目标", "与目标差距"]].tolist() == ["利州区", "15 家", "18 家", "差目标 3 家"]

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import activity, coverage_row, ind
+from conftest import activity, coverage_row, ind, tables
 from streamlit.testing.v1 import AppTest
 
 from gydash import cli
@@ -144,7 +144,7 @@ def test_page_and_summary_json_agree(monkeypatch, capsys) -> None:
     assert not at.exception
     assert cli.main(["summary", str(ROOT / "data"), "--json", "--today", TODAY.isoformat()]) == 0
     entries = json.loads(capsys.readouterr().out)["submissions"]["entries"]
-    shown = at.dataframe[0].value
+    shown = tables(at)[0]
     assert list(shown["县区"]) == [e["area"] for e in entries]
     assert list(shown["状态"]) == [palette.SUBMISSION[e["status"]].text for e in entries]
     assert list(shown["下一期截止日期"]) == [e["next_due"] or "—" for e in entries]
@@ -156,5 +156,5 @@ def test_page_and_summary_json_agree(monkeypatch, capsys) -> None:
 def test_area_in_the_link_opens_one_county(monkeypatch) -> None:
     at = _page(monkeypatch, area="青川")
     assert not at.exception
-    assert set(at.dataframe[0].value["县区"]) == {"青川县"}
+    assert set(tables(at)[0]["县区"]) == {"青川县"}
     assert [m.value for m in at.markdown if m.value.startswith("####")] == ["#### 青川县 :red-badge[✗ 逾期未报]"]

@@ -7,6 +7,7 @@ import threading
 import streamlit as st
 
 from gydash.base.fmt import md
+from gydash.ui import plain_table
 from gydash.ui.session import run_token
 
 _this_run = threading.local()  # Streamlit runs each session's script on its own thread
@@ -22,24 +23,30 @@ def _next_table() -> int:
 
 
 def table(frame, unit: str | None = None, pin: str | None = None, name: str = "表格", **kwargs):
-    """st.dataframe of the frame as users download it (export.table: Chinese headers with units, rounded, no
-    internal columns), with a 下载 menu under it for the same table as CSV (Streamlit's own table toolbar is
-    English only and hidden by the page style). `pin` keeps that column in view while the rest scrolls
-    sideways (on a phone); `name` names the downloaded file. A table of more than a thousand rows (the file
-    list at full scale, a year's events behind a duty cell) is sent a screenful at a time as it is scrolled or
-    sorted (Streamlit's lazy delivery) instead of half a megabyte to a phone on every view; search and
-    Streamlit's own CSV, which lazy tables lack, are hidden anyway, and the 下载 menu gives every row."""
+    """The frame as users download it (export.table: Chinese headers with units, rounded, no internal columns), with
+    a 下载 menu under it for the same table as CSV (Streamlit's own table toolbar is English only and hidden by the
+    page style); `name` names the downloaded file. Up to plain_table.PLAIN_ROWS rows, and when no row is to be
+    chosen, it is a plain HTML table (plain_table: far lighter for a new viewer's browser); `pin` is its first
+    column, kept in view while the rest scrolls sideways on a phone. Longer tables are st.dataframe (other keyword
+    arguments go to it), `pin` kept in view: a table of more than a thousand rows (the file list at full scale, a
+    year's events behind a duty cell) is sent a screenful at a time as it is scrolled or sorted (Streamlit's lazy
+    delivery) instead of half a megabyte to a phone on every view; search and Streamlit's own CSV, which lazy
+    tables lack, are hidden anyway, and the 下载 menu gives every row. Returns the selection event, if any."""
     from gydash.snapshots import export
 
     shown = export.table(frame, unit)
-    if kwargs.get("on_select", "ignore") == "ignore":  # a table users select rows in is sent whole
-        kwargs.setdefault("lazy", True)
-    if pin in shown.columns:
-        kwargs["column_config"] = {pin: st.column_config.Column(pinned=True)} | kwargs.get("column_config", {})
-    # As an Arrow table: Streamlit sends its bytes as they are, where a polars frame would go through pandas first
-    # (a fifth of the data page's rerun for its file list); the lazy path makes this same table itself.
-    event = st.dataframe(shown.to_arrow(), **kwargs)
     key = kwargs.get("key") or f"table{_next_table()}"
+    event = None
+    if shown.height <= plain_table.PLAIN_ROWS and kwargs.get("on_select", "ignore") == "ignore":
+        st.html(plain_table.render(shown, pin))
+    else:
+        if kwargs.get("on_select", "ignore") == "ignore":  # a table users select rows in is sent whole
+            kwargs.setdefault("lazy", True)
+        if pin in shown.columns:
+            kwargs["column_config"] = {pin: st.column_config.Column(pinned=True)} | kwargs.get("column_config", {})
+        # As an Arrow table: Streamlit sends its bytes as they are, where a polars frame would go through pandas
+        # first (a fifth of the data page's rerun for its file list); the lazy path makes this same table itself.
+        event = st.dataframe(shown.to_arrow(), **kwargs)
     with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{key}"):
         _csv_button("表格（CSV）", frame, unit, name, key)
     return event

@@ -33,7 +33,7 @@ ENGLISH = re.compile(
 # scrolls sideways inside a table is excepted; so is one the user cannot see (zero size, hidden).
 OVERFLOW_JS = """() => {
   const limit = window.innerWidth + 1;
-  const table = '[data-testid="stDataFrame"], [data-testid="stTable"]';
+  const table = '[data-testid="stDataFrame"], [data-testid="stTable"], .gy-table';
   const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
       const s = getComputedStyle(p);
       if (/(auto|scroll|hidden)/.test(s.overflowX) && p.clientWidth < p.scrollWidth && p.closest(table)) return true;
