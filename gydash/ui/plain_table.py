@@ -13,9 +13,9 @@ from gydash.base.problems import visible
 # A table of up to this many rows, in which no row is chosen, is drawn as a plain HTML table. Streamlit's
 # interactive table makes each new viewer's browser load and run about 1.2 MB of script (the table grid and its
 # Arrow formatting) before the page is drawn, even for seven rows; Streamlit's plain st.table needs the Arrow half
-# of it. Measured on the full data, new viewers interleaved: 县区对比 browser CPU 2.89 → 2.06 s, drawn 3.91 →
-# 3.14 s; 报送情况 browser CPU 3.57 → 2.74 s (a busy machine; the same ratio as a quiet one). Longer tables stay
-# interactive: they scroll inside themselves, sort, and are sent a screenful at a time.
+# of it. Measured on the full data, two versions side by side, new viewers interleaved (a busy machine): 县区对比
+# drawn 3.99 → 2.94 s (browser CPU 3.20 → 2.34 s), 季度汇报 4.09 → 3.31 s, 报送情况 3.18 → 2.89 s. Longer tables
+# stay interactive: they scroll inside themselves, sort, and are sent a screenful at a time.
 PLAIN_ROWS = 100
 
 
