@@ -136,7 +136,7 @@ def tables(at) -> list[pd.DataFrame]:
     from streamlit.testing.v1.element_tree import Dataframe, Html
 
     out = []
-    for node in at._tree:
+    for node in at.main:  # the main area, element by element in page order
         if isinstance(node, Dataframe):
             out.append(node.value)
         elif isinstance(node, Html) and 'class="gy-table"' in node.value:
