@@ -1,5 +1,7 @@
 """表扬推荐 (clauses 10–12): each year's commendations against the plan's quotas, names by county, the spread."""
 
+import functools
+
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -58,6 +60,27 @@ def spread_chart(spread: pl.DataFrame, rows_order: list[str]):
     return vega.configured(layered, font=vega.FONT, axis={"labelFontSize": 13}, view={"stroke": None})
 
 
+def quota_year(year: int) -> None:
+    """One year's commendations against the plan's quotas."""
+    rows = in_plan.filter(pl.col("year") == year).with_columns(
+        pl.when(pl.col("period") == "cumulative").then(pl.col("label") + "（累计）").otherwise("label").alias("label")
+    )
+    judged = rows.filter(pl.col("quota").is_not_null())
+    met = judged.filter(pl.col("status") == "met").height
+    st.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
+    ui.chart(
+        ui.spec(quota_chart, rows, themed=True),
+        rows.select(
+            pl.col("label").alias("类别"),
+            pl.col("actual").alias("完成"),
+            pl.col("quota").alias("定额"),
+            pl.col("unit").alias("单位"),
+            pl.col("status_label").alias("状态"),
+        ),
+        f"表扬推荐_定额_{year}",
+    )
+
+
 def quotas_view() -> None:
     """Each year's commendations against the plan's quotas, the newest year first."""
     st.subheader("完成情况（对照方案定额）")
@@ -66,30 +89,7 @@ def quotas_view() -> None:
     )
     years = sorted(set(in_plan["year"].to_list()), reverse=True)
     # Only the open year is drawn (a lighter page); the newest year opens first.
-    for tab, year in zip(st.tabs([f"{y} 年" for y in years], key="quota_year", on_change="rerun"), years, strict=True):
-        if not tab.open:
-            continue
-        rows = in_plan.filter(pl.col("year") == year).with_columns(
-            pl.when(pl.col("period") == "cumulative")
-            .then(pl.col("label") + "（累计）")
-            .otherwise("label")
-            .alias("label")
-        )
-        judged = rows.filter(pl.col("quota").is_not_null())
-        met = judged.filter(pl.col("status") == "met").height
-        tab.caption(f"{judged.height} 项定额中 {met} 项达标" + ("（年度进行中）" if year == today.year else ""))
-        with tab:
-            ui.chart(
-                ui.spec(quota_chart, rows, themed=True),
-                rows.select(
-                    pl.col("label").alias("类别"),
-                    pl.col("actual").alias("完成"),
-                    pl.col("quota").alias("定额"),
-                    pl.col("unit").alias("单位"),
-                    pl.col("status_label").alias("状态"),
-                ),
-                f"表扬推荐_定额_{year}",
-            )
+    ui.views({f"{y} 年": functools.partial(quota_year, y) for y in years}, key="quota_year")
 
     before = progress.filter(pl.col("plan").is_null())
     if before.height:

@@ -223,7 +223,6 @@ def mobile_view() -> None:
     """Mobile party members placed in a branch, by county."""
     st.subheader("流动党员归入支部")
     mobile = ledger.current(d, today, rnd)
-
     mobile = mobile.with_columns(
         (pl.col("placement_rate") * 100).alias("归入率"),
         pl.Series("文字", [placement_words(r, rnd) for r in mobile.iter_rows(named=True)], dtype=pl.String),
