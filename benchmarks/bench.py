@@ -91,27 +91,24 @@ def emit(obj: dict) -> None:
 
 def drop_indicator_file(data_dir: Path, name: str) -> Path:
     """A new snapshot revising the city's hitech_enterprise figure for 2025-12, written aside then renamed in."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = data_dir / "indicators" / name
-    part = path.with_name(path.name + ".part")
     row = {"indicator": ["hitech_enterprise"], "area": ["广元市"], "year": [2025], "month": [12], "value": [NEW_VALUE]}
-    pq.write_table(pa.table(row), part)
+    return _write_in(data_dir / "indicators" / name, row)
+
+
+def _write_in(path: Path, columns: dict) -> Path:
+    """One small snapshot written aside, then renamed in. Written by polars: pyarrow's conversion of Python values
+    would import pandas into this process, which the app itself never loads, and count its memory as the app's."""
+    import polars as pl
+
+    part = path.with_name(path.name + ".part")
+    pl.DataFrame(columns).write_parquet(part)
     os.replace(part, path)
     return path
 
 
 def drop_activity_file(data_dir: Path, name: str) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = data_dir / "activities" / name
-    part = path.with_name(path.name + ".part")
     row = {"date": [date(2026, 11, 20)], "area": ["利州区"], "kind": ["policy_briefing"], "title": ["基准测试新增活动"]}
-    pq.write_table(pa.table(row), part)
-    os.replace(part, path)
-    return path
+    return _write_in(data_dir / "activities" / name, row)
 
 
 def drop_copy(data_dir: Path, dataset: str, name: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import polars as pl
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 MIN_PROJECTED_PX = 18  # presenter mode: every chart text at least this size, legible from the back of the room
@@ -62,14 +63,24 @@ def _arrow_rows(rows):
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         return rows
     names = list(dict.fromkeys(k for r in rows for k in r))
+    # Made by polars, not pa.array: pyarrow's conversion of Python values imports pandas (about 40 MB held by the
+    # server for good, for nothing else; see gydash.ui.preload).
     try:
-        table = pa.table({n: pa.array([r.get(n) for r in rows]) for n in names})
-    except (pa.ArrowException, TypeError, ValueError):
+        table = pl.DataFrame({n: [r.get(n) for r in rows] for n in names}, strict=False).to_arrow()
+        table = table.cast(pa.schema([_plain(f) for f in table.schema]))
+    except (pa.ArrowException, pl.exceptions.PolarsError, TypeError, ValueError):
         return rows
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def _plain(field):
+    """Text as Arrow's plain string, as pyarrow makes it from Python values (polars exports large strings)."""
+    import pyarrow as pa
+
+    return field.with_type(pa.string()) if pa.types.is_large_string(field.type) else field
 
 
 def json_rows(spec: dict) -> dict:

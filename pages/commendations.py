@@ -100,7 +100,6 @@ def quotas_view() -> None:
                     pl.col("label").alias("类别"),
                     pl.format("{} {}", "actual", "unit").alias("数量"),
                 ),
-                hide_index=True,
             )
 
 
@@ -122,7 +121,6 @@ def names_view() -> None:
             pl.col("date").cast(pl.String).alias("日期"),
             pl.col("file").alias("数据文件"),
         ),
-        hide_index=True,
         key="names",
     )
 

@@ -43,7 +43,7 @@ def board_view() -> None:
     table = scoreboard.display_table(board, choice)
     key_first = ["名次", "县区", "综合得分", "较上季"]  # what a phone shows before the table scrolls sideways
     table = table.select(*key_first, *[c for c in table.columns if c not in key_first])
-    ui.table(table, pin="县区", name=f"红黑榜_{scoreboard.quarter_label(q)}", hide_index=True, width="stretch")
+    ui.table(table, pin="县区", name=f"红黑榜_{scoreboard.quarter_label(q)}")
 
     with st.expander("各县区失分明细（点击跳转到详情页）", expanded=choice is not None):
         for r in board.iter_rows(named=True):
@@ -101,7 +101,7 @@ def indicator_view() -> None:
             "数据文件": [f or "—" for f in cmp["source_file"]],
         }
     )
-    ui.table(detail, pin="县区", name=f"县区对比_{meta['name']}", hide_index=True, width="stretch")
+    ui.table(detail, pin="县区", name=f"县区对比_{meta['name']}")
 
 
 # The scoreboard and the indicator comparison are two views, one at a time: only the open one is computed and drawn,

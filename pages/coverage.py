@@ -205,7 +205,7 @@ def zero_view() -> None:
         # A county office opening its ?area= link gets its own list (and its own Excel file) first.
         sheet = sheet.filter(pl.col("县区") == plan.area_name(followed))
     if sheet.height:
-        ui.table(sheet, hide_index=True, key="follow_up")
+        ui.table(sheet, key="follow_up")
         st.download_button(
             "下载名单（Excel）",
             data=lambda: xlsx.workbook(sheet, "待跟进组织名单"),  # made when clicked, not on every run
@@ -260,7 +260,6 @@ def changes_view() -> None:
                 pl.col("party_members").alias("党员人数（人）"),
                 pl.col("prev_round").alias("对比期次"),
             ),
-            hide_index=True,
             key="changes",
         )
     else:

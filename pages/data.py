@@ -36,17 +36,15 @@ ui.page_header("数据管理", d)
 st.caption(f"数据目录：{md(d.data_dir)} · 数据截至 {d.as_of or '—'} · 今天 {today}")
 
 
-def problem_table(problems: list[Problem] | tuple[Problem, ...], markdown: bool = False) -> pl.DataFrame:
-    """Problems as text cells (blank, not None, where a problem has no row or column); shown with st.table so
-    long reasons wrap instead of being cut off. st.table renders Markdown in its cells, so for the page
-    (markdown=True) what staff typed is escaped: a value written like a link stays text."""
-    shown = md if markdown else visible
+def problem_table(problems: list[Problem] | tuple[Problem, ...]) -> pl.DataFrame:
+    """Problems as text cells (blank, not None, where a problem has no row or column), hidden characters named;
+    shown as a plain table whose long reasons wrap instead of being cut off."""
     return pl.DataFrame(
         {
             "行": ["" if p.row is None else str(p.row) for p in problems],
-            "列": [shown(p.column) if p.column else "" for p in problems],
-            "值": [shown(p.value) if p.value is not None else "" for p in problems],
-            "问题与可填写的值": [shown(p.message) for p in problems],
+            "列": [visible(p.column) if p.column else "" for p in problems],
+            "值": [visible(p.value) if p.value is not None else "" for p in problems],
+            "问题与可填写的值": [visible(p.message) for p in problems],
         },
         schema={"行": pl.String, "列": pl.String, "值": pl.String, "问题与可填写的值": pl.String},
     )
@@ -68,7 +66,7 @@ def changes_view(frame: pl.DataFrame, key: str) -> None:
         pl.col("dataset").replace_strict(DATASET_LABELS, return_dtype=pl.String),
         pl.col("change").replace_strict(history.CHANGE_WORDS, return_dtype=pl.String),
     ).rename(CHANGE_HEADERS)
-    ui.table(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 460))
+    ui.table(shown)
     st.download_button(
         "下载变化清单（Excel）",
         data=lambda: xlsx.workbook(shown, "变化清单"),  # built only when clicked, not on every rerun
@@ -112,7 +110,7 @@ def files_tab() -> None:
             st.markdown(
                 f"**✗ 已拒绝：{md(f.entry.rel)}** — 该文件所有行均未计入，其他文件不受影响。改正后另存一个新文件即可。"
             )
-            st.table(problem_table(f.errors, markdown=True), hide_index=True)
+            ui.table(problem_table(f.errors), wrap=True, menu=False)
 
     for dataset in DATASETS:
         files = [f for f in d.files if f.entry.dataset == dataset]
@@ -122,20 +120,18 @@ def files_tab() -> None:
         st.markdown(f"##### {DATASET_LABELS[dataset]}（{dataset}/）")
         # Thousands of files: the table is made once per state of the data dir, not on every rerun.
         table = d.cached(f"file_table:{dataset}", lambda files=files, ignored=ignored: file_table(files, ignored))
-        ui.table(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 300))
+        ui.table(table)
         warned = [f for f in files if f.status == "warning"]
         if warned:
             with st.expander(f"查看 {len(warned)} 个文件的警告"):
                 for f in warned:
                     st.markdown(f"**{md(f.entry.rel)}**")
-                    st.table(problem_table(f.warnings, markdown=True), hide_index=True)
+                    ui.table(problem_table(f.warnings), wrap=True, menu=False)
     outside = [e for e in d.ignored if e.dataset is None]
     if outside:
         st.markdown("##### 数据集文件夹以外的文件")
         ui.table(
             pl.DataFrame({"文件": [e.rel for e in outside], "状态": "– 已忽略", "说明": [e.ignored for e in outside]}),
-            hide_index=True,
-            width="stretch",
         )
     for note in d.notes(today):
         st.caption(f"! {md(note)}")
@@ -200,7 +196,7 @@ def indicator_history() -> None:
             "in_use": "采用",
         }
     )
-    ui.table(table, hide_index=True, width="stretch")
+    ui.table(table)
 
 
 def ledger_history() -> None:
@@ -228,7 +224,7 @@ def ledger_history() -> None:
         }
     )
     st.caption("按时情况按第一次更新判断；台账内容以最新文件为准（新文件整体替换该县区该期的台账）。")
-    ui.table(table, hide_index=True, width="stretch")
+    ui.table(table)
 
 
 def history_tab() -> None:
@@ -284,7 +280,7 @@ def templates_tab() -> None:
                     on_click="ignore",
                 )
     dataset = ui.choice("查看数据字典", DATASETS, format_func=lambda s: DATASET_LABELS[s], key="dict_dataset")
-    st.table(templates.dictionary(dataset), hide_index=True)
+    ui.table(templates.dictionary(dataset), wrap=True, menu=False)
 
 
 # ---------------------------------------------------------------- upload
@@ -317,10 +313,10 @@ def show_prepared(p: importer.Prepared) -> None:
         st.caption(f"· {md(note)}")
     if p.errors:
         st.error(f"**{md(p.source)} 未通过检查，不会写入任何文件。** 请按下表改正后重新上传。", icon=":material/block:")
-        st.table(problem_table(p.errors, markdown=True), hide_index=True)
+        ui.table(problem_table(p.errors), wrap=True, menu=False)
     if p.warnings:
         st.warning(f"{len(p.warnings)} 条警告（不影响导入）：", icon=":material/warning:")
-        st.table(problem_table(p.warnings, markdown=True), hide_index=True)
+        ui.table(problem_table(p.warnings), wrap=True, menu=False)
 
 
 def preview(p: importer.Prepared) -> None:
@@ -330,7 +326,7 @@ def preview(p: importer.Prepared) -> None:
     rows = p.out.select(pl.all().cast(pl.String).fill_null("")).rename(zh, strict=False)
     rows = rows.insert_column(0, pl.Series("表中行号", p.source_rows))
     st.markdown("**文件中的数据**（按文件原样，前 500 行）")
-    ui.table(rows.head(500), hide_index=True, width="stretch", height=min(38 + 35 * rows.height, 320))
+    ui.table(rows.head(500))
     st.markdown("**导入后看板上的变化**")
     after = history.with_file(d, p.dataset, p.rel, p.as_of, p.frame, p.rows)
     changes_view(history.changes(d, after, (p.dataset,)), "preview")
@@ -419,7 +415,7 @@ def log_tab() -> None:
         st.info("还没有导入记录。", icon=":material/info:")
         return
     table = importlog.table(entries)
-    ui.table(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 460))
+    ui.table(table)
 
 
 # Only the open tab runs (tabs that track state): a new file costs this page only what the open tab shows; the

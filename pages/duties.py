@@ -98,7 +98,7 @@ def calendar_chart(frame: pl.DataFrame, area_order: list[str], period_order: lis
         where = {"x": x, "y": alt.Y("column:O", sort=labels)}
         rows = len(period_order)
     where["y"] = where["y"].title(None)
-    base = alt.Chart(shown.to_pandas()).encode(**where)
+    base = alt.Chart(shown).encode(**where)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=status_colour(),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
@@ -129,7 +129,7 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
             ],
             dtype=pl.String,
         ),
-    ).to_pandas()
+    )
     months = [f"{m} 月" for m in range(1, 13)]
     # Month numbers under the bars and 月份 once as the title: twelve "10 月" labels do not fit a phone's width.
     numbers = alt.Axis(labelAngle=0, labelExpr="replace(datum.label, ' 月', '')", labelOverlap=False)
@@ -160,7 +160,7 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
 
 def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.LayerChart:
     """Cumulative total through the year as steps, against the year's minimum."""
-    data = points.to_pandas()
+    data = points
     top = max(required, float(points["cumulative"].max() or 0)) * 1.12
     year = points["date"].min().year
     whole_year = alt.Scale(domain=[f"{year}-01-01", f"{year}-12-31"])
@@ -177,9 +177,9 @@ def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.Layer
         )
     )
     goal = pl.DataFrame({"required": [required], "label": [f"全年最低 {duty_words.number(required)} {unit}"]})
-    rule = alt.Chart(goal.to_pandas()).mark_rule(color=palette.GOAL_INK, strokeDash=[6, 4]).encode(y="required:Q")
+    rule = alt.Chart(goal).mark_rule(color=palette.GOAL_INK, strokeDash=[6, 4]).encode(y="required:Q")
     note = (
-        alt.Chart(goal.to_pandas())
+        alt.Chart(goal)
         .mark_text(align="left", x=4, dy=-8, color=palette.GOAL_INK, fontSize=12)
         .encode(y="required:Q", text="label:N")
     )
@@ -196,8 +196,7 @@ def events_table(events: pl.DataFrame, unit: str, counted: str) -> None:
     shown = shown.rename({c: EVENT_HEADERS[c] for c in columns})
     if "累计" in shown.columns:
         shown = shown.rename({"累计": f"累计（{unit}）"})
-    amounts = {c: st.column_config.NumberColumn(format="localized") for c in shown.columns if "万元" in c}
-    ui.table(shown, hide_index=True, width="stretch", column_config=amounts)
+    ui.table(shown)
     st.caption(counted)
 
 

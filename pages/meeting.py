@@ -142,7 +142,7 @@ def show(section: sections.Section, number: int, big: bool) -> None:
             if frame.is_empty():
                 st.caption("无")
             else:
-                ui.table(frame, hide_index=True, width="stretch")
+                ui.table(frame)
 
 
 def change_list() -> None:
@@ -156,7 +156,7 @@ def change_list() -> None:
     else:
         counts = "，".join(f"{k} {n} 项" for k, n in table.group_by("类别", maintain_order=True).len().rows())
         st.caption(counts)
-        ui.table(table, hide_index=True, width="stretch", key="meeting_changes")
+        ui.table(table, key="meeting_changes")
 
 
 count = len(built.sections)

@@ -125,4 +125,4 @@ if counties:
             "状态": [fmt.status_text(r) for r in counties],
         }
     )
-    ui.table(table, hide_index=True, width="stretch")
+    ui.table(table)

@@ -85,7 +85,7 @@ detail = pl.DataFrame(
     },
     schema_overrides={"距截止（天）": pl.Int64, "逾期未报（期）": pl.Int64, "最长逾期（天）": pl.Int64},
 )
-ui.table(detail, hide_index=True, key="submissions_detail")
+ui.table(detail, key="submissions_detail")
 
 overdue_rows = [(e, o) for e in entries for o in e["overdue"]]
 if overdue_rows:
@@ -100,7 +100,6 @@ if overdue_rows:
                     "已逾期（天）": [o["days_overdue"] for _, o in overdue_rows],
                 }
             ),
-            hide_index=True,
             key="submissions_overdue",
         )
 
@@ -123,7 +122,6 @@ if waiting:
             },
             schema_overrides={"已等待（天）": pl.Int64},
         ),
-        hide_index=True,
         key="submissions_rejected",
     )
 else:

@@ -131,15 +131,13 @@ class _TableWords(HTMLParser):
 
 
 def tables(at) -> list[pd.DataFrame]:
-    """Every table the page shows, in page order: an interactive table's values, and a short table drawn as plain
-    HTML (ui.table) read back as the words on screen (every cell text: "1,650", "—")."""
-    from streamlit.testing.v1.element_tree import Dataframe, Html
+    """Every table the page shows, in page order, read back from its HTML (ui.table) as the words on screen (every
+    cell text: "1,650", "—")."""
+    from streamlit.testing.v1.element_tree import Html
 
     out = []
     for node in at.main:  # the main area, element by element in page order
-        if isinstance(node, Dataframe):
-            out.append(node.value)
-        elif isinstance(node, Html) and 'class="gy-table"' in node.value:
+        if isinstance(node, Html) and 'class="gy-table' in node.value:
             words = _TableWords()
             words.feed(node.value)
             header, *rows = words.rows

@@ -1,9 +1,11 @@
 """The app starts on the bundled sample data."""
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+from conftest import VIEW_TABS
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,11 +34,15 @@ preloaded = packages()
 from streamlit.testing.v1 import AppTest
 
 root = Path(sys.argv[1])
+VIEWS = json.loads(sys.argv[2])
 before = packages()
 at = AppTest.from_file(str(root / "app.py"), default_timeout=120).run()
 for page in ["pages/duties.py", "pages/coverage.py", "pages/commendations.py", "pages/counties.py",
              "pages/meeting.py", "pages/data.py"]:
     at.switch_page(page).run()
+    for key, view in VIEWS.get(page, []):
+        at.session_state[key] = view
+        at.run()
 for tab in ["修订记录", "变化对比", "导入模板", "上传导入"]:
     at.session_state["data_tab"] = tab
     at.run()
@@ -56,13 +62,14 @@ print(json.dumps({
     "imported in a function": sorted(lazy - preloaded - set(libs.RARE)),
     "rare yet preloaded": sorted(preloaded & set(libs.RARE)),
     "errors": [e.value for e in at.exception],
+    "pandas": "pandas" in sys.modules,
 }))
 """
 
 
-def fresh_process(script: str, tmp_path: Path) -> dict:
-    """Run `script` in a new Python process on the bundled data; the JSON it prints last."""
-    import json
+def fresh_process(script: str, tmp_path: Path, *args: str) -> dict:
+    """Run `script` in a new Python process on the bundled data (`args` after the project's root); the JSON it
+    prints last."""
     import subprocess
     import sys
 
@@ -70,7 +77,7 @@ def fresh_process(script: str, tmp_path: Path) -> dict:
     path = tmp_path / "script.py"
     path.write_text(script)
     done = subprocess.run(
-        [sys.executable, str(path), str(ROOT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, str(path), str(ROOT), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -80,12 +87,15 @@ def test_pages_import_no_library_on_first_use(monkeypatch, tmp_path):
     """A fresh server's first sessions run side by side; a library first imported inside one of them can reach
     another half-initialised. Everything the pages use is imported with gydash.ui; the libraries of rare actions
     (downloads of the pack and of pictures, Excel files) are not held by a server until first used."""
-    result = fresh_process(FIRST_USE, tmp_path)
+    views = {page: [(key, view) for view in names] for page, (key, names) in VIEW_TABS.items()}
+    result = fresh_process(FIRST_USE, tmp_path, json.dumps(views))
     assert result == {
         "imported by a page": [],
         "imported in a function": [],
         "rare yet preloaded": [],
         "errors": [],
+        # pandas would cost every server about 40 MB held for good; no page needs it (gydash.ui.preload).
+        "pandas": False,
     }
 
 
@@ -128,7 +138,7 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-print(json.dumps({"held before": held, "done": done}, ensure_ascii=False))
+print(json.dumps({"held before": held, "done": done, "pandas": "pandas" in sys.modules}, ensure_ascii=False))
 """
 
 
@@ -142,3 +152,4 @@ def test_rare_libraries_are_imported_on_first_use_by_many_sessions_at_once(tmp_p
     files = ("pptx", "pdf", "png", "xlsx")
     assert {k: outcome[k] for k in files} == dict.fromkeys(files, True), outcome
     assert outcome["upload"] == "Prepared", outcome["upload"]
+    assert result["pandas"] is False  # none of them loads pandas into the server either

@@ -70,9 +70,7 @@ def test_catalog_shows_every_file_status_reasons_and_freshness(data_dir):
     assert "指标数据截至 2025-10-15，已 43 天未更新" in text
     assert any("活动记录截至 2025-03-31，已 241 天未更新（超过 100 天" in w.value for w in at.warning)
     assert "✗ 已拒绝：indicators/2025-10-20.parquet" in text
-    # st.table renders Markdown, so its cells hold what staff typed escaped; read them as staff see them.
-    reasons = [t.value.map(lambda v: re.sub(r"\\(.)", r"\1", v)) for t in at.table]
-    reasons = [r for r in reasons if "问题与可填写的值" in r.columns]
+    reasons = [r for r in tables(at) if "问题与可填写的值" in r.columns]
     [first] = [r for r in reasons if "no_such_indicator" in set(r["值"])]
     assert first.iloc[0]["行"] == "1" and first.iloc[0]["列"] == "indicator"
     assert "不是目录中的指标" in first.iloc[0]["问题与可填写的值"]
@@ -194,7 +192,7 @@ def test_a_bad_upload_is_refused_with_reasons_and_nothing_written(data_dir):
     bad = "指标,县区,年份,数值\n高新技术企业,外省,2025,1\n".encode("gbk")
     at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
     assert any("未通过检查，不会写入任何文件" in e.value for e in at.error)
-    reasons = next(t.value for t in at.table if "问题与可填写的值" in t.value.columns and "外省" in set(t.value["值"]))
+    reasons = next(t for t in tables(at) if "问题与可填写的值" in t.columns and "外省" in set(t["值"]))
     assert reasons.iloc[0]["行"] == "2"
     assert "confirm_import" not in {b.key for b in at.button}
     assert sorted(p.name for p in (data_dir / "indicators").iterdir()) == before
@@ -217,7 +215,8 @@ def test_upload_into_a_linked_dataset_folder_is_refused_before_confirming(data_d
     loan = "日期,县区,企业,金额(万元)\n2025-10-08,利州,某公司,100\n".encode()
     at.file_uploader[0].set_value(("2025-10-31.csv", loan, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "数据集文件夹 loans/ 是一个链接" in texts(at) + "".join(str(t.value) for t in at.table)
+    cells = [str(v) for t in tables(at) for column in t.columns for v in t[column]]
+    assert "数据集文件夹 loans/ 是一个链接" in texts(at) + "".join(cells)
     assert "confirm_import" not in {b.key for b in at.button}
     assert list(outside.iterdir()) == []
 

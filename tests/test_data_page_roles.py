@@ -63,7 +63,7 @@ def test_a_county_account_cannot_upload_other_areas_rows_and_nothing_is_written(
     at = upload(signed_in("旺苍"))
     assert any("角色：县区工作人员（旺苍县）" in c.value for c in at.caption)
     assert any("未通过检查，不会写入任何文件" in e.value for e in at.error)
-    reasons = next(t.value for t in at.table if "问题与可填写的值" in t.value.columns)
+    reasons = next(t for t in tables(at) if "问题与可填写的值" in t.columns)
     rows = list(zip(reasons["行"], reasons["列"], reasons["值"], strict=True))
     assert rows[:2] == [("2", "县区", "广元市"), ("3", "县区", "利州区")]  # Excel rows under the template header
     assert "旺苍县的账号只能导入旺苍县的数据" in reasons.iloc[1]["问题与可填写的值"]

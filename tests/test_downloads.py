@@ -47,28 +47,22 @@ def check_csv(data: bytes, where: str) -> pl.DataFrame:
 
 @pytest.fixture
 def offered(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
-    """Every page of the app on the bundled data, recording what each download button and table (interactive or
-    plain) hands over."""
+    """Every page of the app on the bundled data, recording what each download button and table hands over."""
     monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
     monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
     got: dict[str, list] = {"download": [], "table": []}
-    download, dataframe = st.download_button, st.dataframe
+    download = st.download_button
 
     def record_download(label, data=None, file_name=None, *args, **kwargs):
         got["download"].append((file_name, data))
         return download(label, data, file_name, *args, **kwargs)
 
-    def record_table(data=None, *args, **kwargs):
-        got["table"].append(data)
-        return dataframe(data, *args, **kwargs)
-
-    def record_plain(shown, *args, **kwargs):  # a short table, drawn as plain HTML
+    def record_plain(shown, *args, **kwargs):  # every table is drawn as plain HTML
         got["table"].append(shown)
         return render(shown, *args, **kwargs)
 
     render = plain_table.render
     monkeypatch.setattr(st, "download_button", record_download)
-    monkeypatch.setattr(st, "dataframe", record_table)
     monkeypatch.setattr(plain_table, "render", record_plain)
     open_every_page([f"pages/{page}.py" for page in PAGES], DATA_TABS, timeout=180)
     return got

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from conftest import ind, write_parquet
+from conftest import ind, tables, write_parquet
 from streamlit.testing.v1 import AppTest
 from test_bad_input import CITY_ROWS, cli_run
 
@@ -109,7 +109,7 @@ def test_a_plan_name_in_the_meeting_caption_is_not_a_link(tmp_path, monkeypatch)
 
 
 def test_a_value_written_like_a_link_stays_text_in_the_rejection_table(tmp_path, monkeypatch):
-    # st.table renders Markdown in its cells: the value must arrive there escaped.
+    # The reasons are an HTML table: the value arrives as its text, never as a link.
     data = tmp_path / "data"
     write_parquet(data / "indicators/2025-03-31.parquet", CITY_ROWS)
     write_parquet(data / "indicators/2025-06-30.parquet", [ind("tech_sme", "[点我](https://evil.example)", 2025, 6, 1)])
@@ -118,6 +118,7 @@ def test_a_value_written_like_a_link_stays_text_in_the_rejection_table(tmp_path,
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("pages/data.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    cells = [v for t in at.table if "值" in t.value.columns for v in t.value["值"]]
-    assert "\\[点我\\]\\(https\\://evil.example\\)" in cells, cells
-    assert not any("[点我](" in v for v in cells)
+    cells = [v for t in tables(at) if "值" in t.columns for v in t["值"]]
+    assert "[点我](https://evil.example)" in cells, cells
+    shown = [h.value for h in at.get("html") if "gy-table" in h.value]
+    assert shown and not any("<a" in h or "evil.example)</a" in h for h in shown)

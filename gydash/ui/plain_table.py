@@ -10,12 +10,12 @@ import polars as pl
 
 from gydash.base.problems import visible
 
-# A table of up to this many rows, in which no row is chosen, is drawn as a plain HTML table. Streamlit's
+# Every table is plain HTML, at most this many rows at a time (ui.table pages through longer ones). Streamlit's
 # interactive table makes each new viewer's browser load and run about 1.2 MB of script (the table grid and its
 # Arrow formatting) before the page is drawn, even for seven rows; Streamlit's plain st.table needs the Arrow half
 # of it. Measured on the full data, two versions side by side, new viewers interleaved (a busy machine): 县区对比
-# drawn 3.99 → 2.94 s (browser CPU 3.20 → 2.34 s), 季度汇报 4.09 → 3.31 s, 报送情况 3.18 → 2.89 s. Longer tables
-# stay interactive: they scroll inside themselves, sort, and are sent a screenful at a time.
+# drawn 3.99 → 2.94 s (browser CPU 3.20 → 2.34 s), 季度汇报 4.09 → 3.31 s, 报送情况 3.18 → 2.89 s. Both of
+# Streamlit's tables also import pandas into the server (about 40 MB held for good), which nothing else needs.
 PLAIN_ROWS = 100
 
 
@@ -40,9 +40,11 @@ def cell(value: object) -> str:
     return visible(value)
 
 
-def render(shown: pl.DataFrame, pin: str | None = None) -> str:
+def render(shown: pl.DataFrame, pin: str | None = None, wrap: bool = False) -> str:
     """The table as HTML (every cell escaped): `pin` first and kept in view while the rest scrolls sideways on a
-    phone (the page style's .gy-table rules), numbers aligned right, the header kept in view while it scrolls."""
+    phone (the page style's .gy-table rules), numbers aligned right, the header kept in view while it scrolls.
+    Cells stay on one line (a narrow Chinese column would otherwise stack a character per line) unless `wrap`:
+    for sentences, such as the reasons a file was refused."""
     if pin in shown.columns:
         shown = shown.select(pin, pl.exclude(pin))
     right = [dtype.is_numeric() for dtype in shown.dtypes]
@@ -52,4 +54,5 @@ def render(shown: pl.DataFrame, pin: str | None = None) -> str:
         "<tr>" + "".join(f"<td{align(i)}>{html.escape(cell(v))}</td>" for i, v in enumerate(row)) + "</tr>"
         for row in shown.iter_rows()
     )
-    return f'<div class="gy-table"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    kind = "gy-table gy-wrap" if wrap else "gy-table"
+    return f'<div class="{kind}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'

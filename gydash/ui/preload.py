@@ -11,11 +11,13 @@ import importlib
 # first use can reach a second session half-initialised: polars' to_pandas() takes pandas straight from sys.modules
 # while another session's thread is still importing it ("partially initialized module 'pandas' has no attribute
 # 'Timestamp'"). app.py imports this module first; one thread runs these imports while every other session waits.
+# pandas is not among them: no page uses it (tables are plain HTML, charts get their rows from polars), and held
+# by the server it costs about 40 MB for good. tests/test_app.py checks that neither pages nor rare actions load it.
 PRELOADED = (
     "_strptime",  # datetime.strptime's own lazy import
     "PIL.Image",  # st.set_page_config's icon (app.py)
-    "pandas",
-    "pyarrow.pandas_compat",
+    "numpy",
+    "pyarrow",  # files are read with it (gydash.snapshots.parquet), charts' rows sent in its format
     "altair",
     "fontTools.ttLib",  # the CJK font check (gydash.meeting.render), on every chart's download menu
     "argon2",  # staff sign-in (gydash.access.auth)

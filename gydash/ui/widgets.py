@@ -22,34 +22,45 @@ def _next_table() -> int:
     return n
 
 
-def table(frame, unit: str | None = None, pin: str | None = None, name: str = "表格", **kwargs):
-    """The frame as users download it (export.table: Chinese headers with units, rounded, no internal columns), with
-    a 下载 menu under it for the same table as CSV (Streamlit's own table toolbar is English only and hidden by the
-    page style); `name` names the downloaded file. Up to plain_table.PLAIN_ROWS rows, and when no row is to be
-    chosen, it is a plain HTML table (plain_table: far lighter for a new viewer's browser); `pin` is its first
-    column, kept in view while the rest scrolls sideways on a phone. Longer tables are st.dataframe (other keyword
-    arguments go to it), `pin` kept in view: a table of more than a thousand rows (the file list at full scale, a
-    year's events behind a duty cell) is sent a screenful at a time as it is scrolled or sorted (Streamlit's lazy
-    delivery) instead of half a megabyte to a phone on every view; search and Streamlit's own CSV, which lazy
-    tables lack, are hidden anyway, and the 下载 menu gives every row. Returns the selection event, if any."""
+def table(frame, unit: str | None = None, pin: str | None = None, name: str = "表格", *, key: str | None = None,
+          wrap: bool = False, menu: bool = True) -> None:  # fmt: skip
+    """The frame as users download it (export.table: Chinese headers with units, rounded, no internal columns), as a
+    plain HTML table (plain_table), with a 下载 menu under it for the same table as CSV unless `menu` is off; `name`
+    names the downloaded file. `pin` is its first column, kept in view while the rest scrolls sideways on a phone;
+    `wrap` lets long sentences wrap. A table of more than plain_table.PLAIN_ROWS rows is shown that many rows at a
+    time, in the caller's order, with 上一页/下一页 under it (a phone is sent one page, not a thousand-file list);
+    the 下载 menu gives every row."""
     from gydash.snapshots import export
 
     shown = export.table(frame, unit)
-    key = kwargs.get("key") or f"table{_next_table()}"
-    event = None
-    if shown.height <= plain_table.PLAIN_ROWS and kwargs.get("on_select", "ignore") == "ignore":
-        st.html(plain_table.render(shown, pin))
-    else:
-        if kwargs.get("on_select", "ignore") == "ignore":  # a table users select rows in is sent whole
-            kwargs.setdefault("lazy", True)
-        if pin in shown.columns:
-            kwargs["column_config"] = {pin: st.column_config.Column(pinned=True)} | kwargs.get("column_config", {})
-        # As an Arrow table: Streamlit sends its bytes as they are, where a polars frame would go through pandas
-        # first (a fifth of the data page's rerun for its file list); the lazy path makes this same table itself.
-        event = st.dataframe(shown.to_arrow(), **kwargs)
-    with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{key}"):
-        _csv_button("表格（CSV）", frame, unit, name, key)
-    return event
+    key = key or f"table{_next_table()}"
+    rows, size = shown.height, plain_table.PLAIN_ROWS
+    pages = max(1, -(-rows // size))
+    at = key + "_page"
+    page = min(max(st.session_state.get(at, 0), 0), pages - 1)  # the table may have shrunk since the page was chosen
+    st.html(plain_table.render(shown.slice(page * size, size), pin, wrap))
+    if pages > 1:
+        _pager(at, page, pages, rows)
+    if menu:
+        with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{key}"):
+            _csv_button("表格（CSV）", frame, unit, name, key)
+
+
+def _pager(at: str, page: int, pages: int, rows: int) -> None:
+    """上一页 / 下一页 of a long table, and which rows are shown; the page is kept in session state under `at`."""
+    size = plain_table.PLAIN_ROWS
+
+    def turn(step: int) -> None:
+        st.session_state[at] = page + step
+
+    # The two buttons side by side and the rows after them: on a phone the words wrap below, the buttons stay put.
+    with st.container(horizontal=True, vertical_alignment="center", key=f"{at}er"):
+        st.button("上一页", icon=":material/chevron_left:", disabled=page == 0, on_click=turn, args=(-1,),
+                  key=f"{at}_prev", type="tertiary")  # fmt: skip
+        st.button("下一页", icon=":material/chevron_right:", disabled=page == pages - 1, on_click=turn, args=(1,),
+                  key=f"{at}_next", type="tertiary")  # fmt: skip
+        first, last = page * size + 1, min((page + 1) * size, rows)
+        st.caption(f"第 {first:,}–{last:,} 行，共 {rows:,} 行（第 {page + 1}/{pages} 页）")
 
 
 def _csv_button(label: str, frame, unit: str | None, name: str, key: str) -> None:
