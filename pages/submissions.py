@@ -1,12 +1,15 @@
 """报送情况: per county and dataset, the newest snapshot, what is due next, what is overdue, rejected files to redo."""
 
+import html
+
 import polars as pl
 import streamlit as st
 
 from gydash import ui
-from gydash.base import fmt, palette, plan
+from gydash.base import palette, plan
 from gydash.base.contract import DATASET_LABELS
 from gydash.plan import submissions
+from gydash.ui import status_cards
 
 ui.route_through_app()
 
@@ -46,27 +49,26 @@ cols[1].metric(f"{STATUS['due_soon'].text}（{tracked['soon_days']} 天内）", 
 cols[2].metric(f"{palette.FILE['rejected'].symbol} 被拒文件待更正", f"{len(shown['rejected_waiting'])} 个")
 
 
-def badge(status: str) -> str:
-    """':red-badge[✗ 逾期未报]' — colour and words together (Streamlit markdown badge)."""
-    s = STATUS[status]
-    return f":{s.badge}-badge[{s.text}]"
-
-
 def line(e: dict) -> str:
+    """One dataset of a county's card, as HTML: its status, what is due, its newest snapshot."""
     latest = f"最新快照 {e['latest_as_of']}" if e["latest_as_of"] else "还没有已采用的快照"
     redo = f"；被拒文件待更正 {len(e['rejected_waiting'])} 个" if e["rejected_waiting"] else ""
-    return f"{badge(e['status'])} **{e['name']}**：{fmt.md(submissions.describe(e))}（{latest}{redo}）"
+    said = html.escape(f"{submissions.describe(e)}（{latest}{redo}）")
+    return f"{status_cards.badge(STATUS[e['status']])} <strong>{html.escape(e['name'])}</strong>：{said}"
 
 
 by_county: dict[str, list[dict]] = {}
 for e in entries:
     by_county.setdefault(e["area_code"], []).append(e)
-grid = st.columns(2) if len(by_county) > 1 else [st.container()]
-for i, (code, rows) in enumerate(by_county.items()):
-    with grid[i % len(grid)].container(border=True):
-        worst = "overdue" if any(r["status"] == "overdue" for r in rows) else None
-        st.markdown(f"#### {plan.area_name(code)}" + (f" {badge(worst)}" if worst else ""))
-        st.markdown("\n".join(f"- {line(r)}" for r in rows))
+cards = [
+    status_cards.Card(
+        plan.area_name(code),
+        STATUS["overdue"] if any(r["status"] == "overdue" for r in rows) else None,
+        [line(r) for r in rows],
+    )
+    for code, rows in by_county.items()
+]
+st.html(status_cards.render(cards))
 
 st.subheader("明细")
 detail = pl.DataFrame(
@@ -125,4 +127,4 @@ if waiting:
         key="submissions_rejected",
     )
 else:
-    st.markdown(":green-badge[✓ 无] 没有等待更正的被拒文件。")
+    st.html(f"<p>{status_cards.badge(STATUS['complete'])} 没有等待更正的被拒文件。</p>")

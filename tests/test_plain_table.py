@@ -1,4 +1,4 @@
-"""Short tables drawn as plain HTML: the words on screen, every cell escaped, the pinned column first."""
+"""Tables and status cards drawn as plain HTML: the words on screen, every cell escaped, the pinned column first."""
 
 from __future__ import annotations
 
@@ -48,3 +48,15 @@ def test_the_pinned_column_comes_first_and_numbers_line_up_right() -> None:
 
 def test_no_row_no_header_is_still_a_table() -> None:
     assert words(plain_table.render(pl.DataFrame({"县区": []}, schema={"县区": pl.String}))) == [["县区"]]
+
+
+def test_status_cards_escape_their_words_and_show_each_status_in_words():
+    from gydash.base import palette
+    from gydash.ui import status_cards
+
+    overdue = palette.SUBMISSION["overdue"]
+    card = status_cards.Card("<b>青川县</b>", overdue, [status_cards.badge(palette.SUBMISSION["complete"]) + " 活动"])
+    page = status_cards.render([card])
+    assert "&lt;b&gt;青川县&lt;/b&gt;" in page and "<b>青川县" not in page
+    assert f"{overdue.symbol} {overdue.word}" in page and "✓ 已报齐" in page  # words, not colour alone
+    assert f"background:{overdue.fill};color:{overdue.ink}" in page
