@@ -4,8 +4,9 @@ import polars as pl
 import streamlit as st
 
 from gydash import charts, ui
-from gydash.base import fmt, plan
+from gydash.base import fmt, palette, plan
 from gydash.plan import progress, trend
+from gydash.ui import status_cards
 
 ui.route_through_app()
 
@@ -45,26 +46,36 @@ def pace_of(row: dict) -> str | None:
     return fmt.percent(row["pace"]) if running else None
 
 
-def card(row: dict, name: str) -> None:
-    with st.container(border=True):
-        # The figure's own period: the header's 数据截至 date is when the data came in, not what the figure covers.
-        period = fmt.figure_period(row)
-        figure = f"### {fmt.actual(row)}\n\n" + (f"{period}  \n" if period else "")  # period on its own line
-        st.markdown(f"**{name}**\n\n{ui.badge_md(row)}\n\n{figure}目标 {fmt.target(row)}")
-        # Drawn in HTML: five cards of Vega would cost a new viewer's browser about 0.2 s for a bar and two ticks.
-        ui.html_chart(ui.bullet_html(row), ui.spec(charts.bullet, row, themed=True), bullet_table(row, name),
-                      f"目标进度_{name}")  # fmt: skip
-        # The ▼ in words: where 序时进度 puts the figure by now (details are one tab at a time below).
-        pace = f"  \n▼ 序时进度 {pace_of(row)}" if pace_of(row) else ""
-        revised = "  \n✎ 数据已修订，见下方逐项详情" if fmt.revision(row) else ""
-        st.caption(fmt.gap_words(row) + pace + revised)
+def card(row: dict, name: str) -> status_cards.FigureCard:
+    """A target's card: its figure with its own period (the header's 数据截至 date is when the data came in, not what
+    the figure covers), the target, the bullet (drawn in HTML: five charts of Vega would cost a new viewer's browser
+    about 0.2 s for a bar and two ticks), the gap, and the ▼ in words: where 序时进度 puts the figure by now."""
+    period = fmt.figure_period(row)
+    notes = [fmt.gap_words(row)]
+    notes += [f"▼ 序时进度 {pace_of(row)}"] if pace_of(row) else []
+    notes += ["✎ 数据已修订，见下方逐项详情"] if fmt.revision(row) else []
+    return status_cards.FigureCard(
+        title=name,
+        status=palette.TARGET[row["status"]],
+        words=fmt.status_text(row),
+        figure=fmt.actual(row),
+        lines=[*([period] if period else []), f"目标 {fmt.target(row)}"],
+        marks=ui.bullet_html(row),
+        notes=notes,
+    )
 
 
 if not city:
     st.info("当前方案没有全市目标。", icon=":material/info:")
-for col, row, name in zip(st.columns(max(len(city), 1)), city, names, strict=False):
-    with col:
-        card(row, name)
+else:
+    # One block for the five cards (two side by side on a phone), one 下载 menu under them for their pictures.
+    shown = list(zip(city, names, strict=True))
+    ui.html_charts(
+        status_cards.render_figures([card(row, name) for row, name in shown]),
+        [(f"{name}（PNG）", f"目标进度_{name}", ui.spec(charts.bullet, row, themed=True)) for row, name in shown],
+        pl.concat([bullet_table(row, name) for row, name in shown]),
+        "目标进度",
+    )
 
 
 def detail(row: dict, name: str) -> None:

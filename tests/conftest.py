@@ -145,6 +145,17 @@ def tables(at) -> list[pd.DataFrame]:
     return out
 
 
+def html_words(at, marker: str = "") -> str:
+    """The words of the page's plain HTML blocks (cards, bullets; those holding `marker`), as a reader sees them:
+    tags dropped (a block element ends a line), entities read."""
+    import html
+    import re
+
+    blocks = [h.value for h in at.get("html") if marker in h.value]
+    text = "\n".join(re.sub(r"<(?:/div|br|/p|/li|/h\d|/section)>", "\n", b) for b in blocks)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
 # Pages whose views are tabs drawn only when opened: the tab's key and the views after the first.
 VIEW_TABS = {
     "pages/counties.py": ("county_view", ["指标对比"]),

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ind, open_every_page, write_parquet
+from conftest import html_words, ind, open_every_page, write_parquet
 from streamlit.testing.v1 import AppTest
 
 from gydash import cli
@@ -52,8 +52,8 @@ def interim_target(data: Path) -> None:
 
 def test_an_interim_year_city_target_shows_beside_the_final_one(sample, tmp_path, monkeypatch):
     at = run_pages(data_with(sample, tmp_path, interim_target), monkeypatch, [])  # the overview
-    titles = [m.value.split("\n")[0] for m in at.markdown if m.value.startswith("**科技型中小企业")]  # cards' names
-    assert "**科技型中小企业（2024 年目标）**" in titles and "**科技型中小企业（2025 年目标）**" in titles
+    cards = html_words(at, 'class="gy-cards').splitlines()  # each card's name on its own line
+    assert "科技型中小企业（2024 年目标）" in cards and "科技型中小企业（2025 年目标）" in cards
     at.switch_page("pages/meeting.py").run()
     assert not at.exception, [e.value for e in at.exception]
 

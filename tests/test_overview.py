@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import tables
+from conftest import html_words, tables
 from streamlit.testing.v1 import AppTest
 
 from gydash import summary
@@ -67,7 +67,7 @@ def _run() -> AppTest:
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.body for e in at.error] + [w.body for w in at.warning]
-    return "\n".join(parts)
+    return "\n".join(parts) + "\n" + html_words(at, 'class="gy-cards')
 
 
 def test_overview_shows_summary_figures(data_dir: Path) -> None:
@@ -84,7 +84,7 @@ def test_overview_shows_summary_figures(data_dir: Path) -> None:
     assert "52 家" in text and "86.7%" in text and "95.8%" in text
     # the gap in the target's unit too: 57.5 − 52 = 5.5 家 short of pace; the card names the figure's period
     assert "完成率 86.7%，落后序时进度 9.2 个百分点（约 6 家）" in text
-    assert "2025 年 9 月末  \n目标 60 家" in text
+    assert "2025 年 9 月末\n目标 60 家" in text
     assert "5 项目标：" in text and "3 项无数据" in text
 
 

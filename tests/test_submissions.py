@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import activity, coverage_row, ind, tables
+from conftest import activity, coverage_row, html_words, ind, tables
 from streamlit.testing.v1 import AppTest
 
 from gydash import cli
@@ -132,12 +131,6 @@ def test_summary_json_carries_the_same_tracker(capsys) -> None:
     assert obj["submissions"] == submissions.tracker(store.load(ROOT / "data"), TODAY)
 
 
-def card_words(at: AppTest) -> str:
-    """The counties' cards as a reader sees them: their HTML's text, one line per item."""
-    cards = "".join(h.value for h in at.get("html") if "gy-cards" in h.value)
-    return html.unescape(re.sub(r"<[^>]+>", "", cards.replace("<li>", "\n")))
-
-
 def _page(monkeypatch, area: str | None = None) -> AppTest:
     monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
     monkeypatch.setenv("GYDASH_TODAY", TODAY.isoformat())
@@ -157,7 +150,9 @@ def test_page_and_summary_json_agree(monkeypatch, capsys) -> None:
     assert list(shown["状态"]) == [palette.SUBMISSION[e["status"]].text for e in entries]
     assert list(shown["下一期截止日期"]) == [e["next_due"] or "—" for e in entries]
     assert list(shown["最新快照日期"]) == [e["latest_as_of"] or "—" for e in entries]
-    assert "✗ 逾期未报 两个覆盖台账：2026 年 10 月应于 2026-10-31 前报送，已逾期 26 天" in card_words(at)
+    assert "✗ 逾期未报 两个覆盖台账：2026 年 10 月应于 2026-10-31 前报送，已逾期 26 天" in html_words(
+        at, 'class="gy-cards'
+    )
 
 
 def test_area_in_the_link_opens_one_county(monkeypatch) -> None:

@@ -21,7 +21,7 @@ from gydash.ui.layout import (
 from gydash.ui.session import data, plan_title, selected_area, selected_plan, set_area, store_targets, today
 from gydash.ui.specs import spec
 from gydash.ui.staff import staff_role, staff_sign_in, viewing_allowed
-from gydash.ui.widgets import RADIO_MAX, chart, choice, html_chart, table, views
+from gydash.ui.widgets import RADIO_MAX, chart, choice, html_charts, table, views
 
 __all__ = [
     "BADGE_COLOURS",
@@ -34,7 +34,7 @@ __all__ = [
     "chart",
     "choice",
     "data",
-    "html_chart",
+    "html_charts",
     "menu_links",
     "page_header",
     "pages",

@@ -114,15 +114,17 @@ def chart(drawn, frame=None, name: str = "chart", unit: str | None = None, **kwa
     kwargs.setdefault("width", "stretch")
     # Streamlit moves the datasets out of the dict it is given (top-level keys only): it gets its own copy.
     event = st.vega_lite_chart(spec=dict(drawn), **kwargs)
-    _downloads(drawn, frame, name, unit)
+    _downloads([("图片（PNG）", name, drawn)], frame, name, unit)
     return event
 
 
-def html_chart(markup: str, drawn, frame=None, name: str = "chart", unit: str | None = None) -> None:
-    """A chart drawn as plain HTML (`markup`, e.g. ui.bullet_html) with the same 下载 menu as `chart`: its PNG
-    is made from `drawn`, the same chart as a spec, when clicked."""
+def html_charts(markup: str, drawn: list[tuple[str, str, object]], frame=None, name: str = "chart",
+                unit: str | None = None) -> None:  # fmt: skip
+    """Charts drawn together as one block of plain HTML (`markup`, e.g. a row of cards with ui.bullet_html), with
+    one 下载 menu under them: each chart's PNG, made from its spec when clicked (`drawn`: (label in the menu, file
+    name, spec or Altair chart)), and `frame`, the figures of them all, as CSV named `name`."""
     st.html(markup)
-    _downloads(_named(drawn, name), frame, name, unit)
+    _downloads([(label, n, _named(d, n)) for label, n, d in drawn], frame, name, unit)
 
 
 def _named(drawn, name: str) -> dict:
@@ -137,8 +139,9 @@ def _named(drawn, name: str) -> dict:
     return drawn
 
 
-def _downloads(drawn: dict, frame, name: str, unit: str | None) -> None:
-    """The 下载 menu of a chart: PNG (when the server has the Chinese font) and the data as CSV."""
+def _downloads(drawn: list[tuple[str, str, dict]], frame, name: str, unit: str | None) -> None:
+    """The 下载 menu of charts: each one's PNG (label, file name, spec; when the server has the Chinese font), made
+    when clicked, and `frame` as CSV."""
     from gydash.meeting import render
 
     with st.popover("下载", icon=":material/download:", type="tertiary", key=f"dl_{name}"):
@@ -147,14 +150,15 @@ def _downloads(drawn: dict, frame, name: str, unit: str | None) -> None:
         except render.FontMissing as exc:
             st.caption(str(exc))
         else:
-            st.download_button(
-                "图片（PNG）",
-                data=lambda: render.png(dict(drawn)),
-                file_name=f"{name}.png",
-                mime="image/png",
-                on_click="ignore",
-                key=f"dl_{name}_png",
-                icon=":material/image:",
-            )
+            for i, (label, file_name, spec) in enumerate(drawn):
+                st.download_button(
+                    label,
+                    data=lambda spec=spec: render.png(dict(spec)),
+                    file_name=f"{file_name}.png",
+                    mime="image/png",
+                    on_click="ignore",
+                    key=f"dl_{name}_png" + (str(i) if i else ""),
+                    icon=":material/image:",
+                )
         if frame is not None:
             _csv_button("数据（CSV）", frame, unit, name, name)
