@@ -1,4 +1,4 @@
-"""Short tables as plain HTML: the words a reader sees, without the interactive table's code in the browser."""
+"""Tables as plain HTML (ui.table pages long ones): the words a reader sees, without an interactive table's code."""
 
 from __future__ import annotations
 
