@@ -120,7 +120,7 @@ def files_tab() -> None:
         st.markdown(f"##### {DATASET_LABELS[dataset]}（{dataset}/）")
         # Thousands of files: the table is made once per state of the data dir, not on every rerun.
         table = d.cached(f"file_table:{dataset}", lambda files=files, ignored=ignored: file_table(files, ignored))
-        ui.table(table)
+        ui.table(table, name=f"文件清单_{dataset}", key=f"files_{dataset}")  # its page kept under the dataset's name
         warned = [f for f in files if f.status == "warning"]
         if warned:
             with st.expander(f"查看 {len(warned)} 个文件的警告"):
