@@ -133,10 +133,9 @@ USES = {
 
 
 def page_text(at) -> str:
-    """What the page says: its text, and its tables (interactive ones' values, short ones' HTML: ui.plain_table)."""
+    """What the page says: its text, and its plain HTML blocks (tables: ui.plain_table; cards: ui.status_cards)."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
-    parts += [str(df.value) for df in at.dataframe]
-    parts += [h.value for h in at.get("html") if "gy-table" in h.value]
+    parts += [h.value for h in at.get("html") if 'class="gy-' in h.value]
     return "\n".join(parts)
 
 
