@@ -62,11 +62,14 @@ def _arrow_rows(rows):
 
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         return rows
-    names = list(dict.fromkeys(k for r in rows for k in r))
+    columns = {n: [r.get(n) for r in rows] for n in dict.fromkeys(k for r in rows for k in r)}
+    if not all(_one_kind(values) for values in columns.values()):
+        return rows
     # Made by polars, not pa.array: pyarrow's conversion of Python values imports pandas (about 40 MB held by the
-    # server for good, for nothing else; see gydash.ui.preload).
+    # server for good, for nothing else; see gydash.ui.preload). strict=False only lets whole numbers and decimals
+    # share a column, as pyarrow did; _one_kind has turned away any other mix, which polars would make text.
     try:
-        table = pl.DataFrame({n: [r.get(n) for r in rows] for n in names}, strict=False).to_arrow()
+        table = pl.DataFrame(columns, strict=False).to_arrow()
         table = table.cast(pa.schema([_plain(f) for f in table.schema]))
     except (pa.ArrowException, pl.exceptions.PolarsError, TypeError, ValueError):
         return rows
@@ -74,6 +77,12 @@ def _arrow_rows(rows):
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def _one_kind(values: list) -> bool:
+    """Whether a column's values (None aside) are of one Python type, or whole numbers and decimals."""
+    kinds = {type(v) for v in values if v is not None}
+    return len(kinds) <= 1 or kinds <= {int, float}
 
 
 def _plain(field):

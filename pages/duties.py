@@ -160,12 +160,11 @@ def monthly_chart(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
 
 def running_chart(points: pl.DataFrame, required: float, unit: str) -> alt.LayerChart:
     """Cumulative total through the year as steps, against the year's minimum."""
-    data = points
     top = max(required, float(points["cumulative"].max() or 0)) * 1.12
     year = points["date"].min().year
     whole_year = alt.Scale(domain=[f"{year}-01-01", f"{year}-12-31"])
     line = (
-        alt.Chart(data)
+        alt.Chart(points)
         .mark_line(interpolate="step-after", color="#1565c0", point=True)
         .encode(
             x=alt.X("date:T", title=None, scale=whole_year, axis=alt.Axis(format="%-m月", labelAngle=0)),

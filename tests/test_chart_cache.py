@@ -173,3 +173,15 @@ def test_a_chart_sent_with_arrow_rows_draws_the_same_rows_as_a_png():
     sent = vega.vega_spec(chart)
     assert sent["datasets"] and all(isinstance(v, bytes) for v in sent["datasets"].values())
     assert render.spec_of(sent, width=None)["datasets"] == chart.to_dict()["datasets"]
+
+
+def test_rows_of_mixed_kinds_stay_as_they_are_and_numbers_may_mix():
+    """A column mixing whole numbers and decimals is sent as Arrow (one number column, as typed); a column mixing
+    text with numbers, or flags with numbers, is sent as the rows themselves, never turned into text."""
+    mixed = [{"a": 1, "b": "甲"}, {"a": "2", "b": "乙"}]
+    flags = [{"a": True}, {"a": 1}]
+    assert vega._arrow_rows(mixed) is mixed and vega._arrow_rows(flags) is flags
+    numbers = vega._arrow_rows([{"a": 1, "b": "甲"}, {"a": 2.5, "b": None}])
+    table = pa.ipc.open_stream(numbers).read_all()
+    assert table.to_pylist() == [{"a": 1.0, "b": "甲"}, {"a": 2.5, "b": None}]
+    assert str(table.schema.field("b").type) == "string"

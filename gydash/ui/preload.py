@@ -16,8 +16,7 @@ import importlib
 PRELOADED = (
     "_strptime",  # datetime.strptime's own lazy import
     "PIL.Image",  # st.set_page_config's icon (app.py)
-    "numpy",
-    "pyarrow",  # files are read with it (gydash.snapshots.parquet), charts' rows sent in its format
+    "pyarrow",  # files are read with it (gydash.snapshots.parquet), charts' rows sent in its format (numpy with it)
     "altair",
     "fontTools.ttLib",  # the CJK font check (gydash.meeting.render), on every chart's download menu
     "argon2",  # staff sign-in (gydash.access.auth)
