@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from conftest import activity, ind, write_parquet
 
-from gydash.snapshots import resolve, store, warehouse
+from gydash.snapshots import duck_memory, resolve, store, warehouse
 from gydash.snapshots.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,3 +307,30 @@ def test_a_kept_result_that_cannot_be_read_back_is_worked_out_again(boards, load
     assert board().equals(first) and worked == [q, q]
     _restart()
     assert board().equals(first) and worked == [q, q]  # kept again, readable this time
+
+
+# A query whose grouped lists DuckDB cannot spill: about 30 MB held at once.
+HUNGRY = (
+    "select count(*) as groups, sum(len(l)) as rows"
+    " from (select i % 50000 as k, list(i) as l from range(1500000) r(i) group by k)"
+)
+
+
+def _limit(w: warehouse.Warehouse) -> str:
+    return w.query("select current_setting('memory_limit') as limit")["limit"][0]
+
+
+def test_a_query_needing_more_than_the_working_memory_still_answers_and_the_limit_comes_back(
+    write, data_dir, monkeypatch
+):
+    """The working limit is kept low (the server's memory); a query that cannot spill below it is run again with
+    room, and the low limit holds again after it."""
+    monkeypatch.setattr(duck_memory, "MEMORY_LIMIT", "8MB")
+    write("indicators", "2025-06-30.parquet", GOOD)
+    w = store.load(data_dir).warehouse
+    low = _limit(w)
+    with pytest.raises(Exception, match="Out of Memory"):  # what a page would have shown without the second run
+        w.cursor().sql(HUNGRY).fetchall()
+    assert w.query(HUNGRY).row(0) == (50_000, 1_500_000)
+    assert _limit(w) == low
+    assert resolve.indicator_values(store.load(data_dir))["value"].to_list() == [40.0]

@@ -33,11 +33,10 @@ import duckdb
 import polars as pl
 
 from gydash.base import contract
-from gydash.snapshots import db, filing, importlog, tables
+from gydash.snapshots import db, duck_memory, filing, importlog, tables
 from gydash.snapshots.tables import Ingested
 
 MAX_SLOTS = 16
-MEMORY_LIMIT = os.environ.get("GYDASH_WAREHOUSE_MEMORY", "160MB")  # DuckDB's buffers; it spills beyond this
 log = logging.getLogger("gydash.snapshots.warehouse")
 _generations = itertools.count(1)  # unique across warehouses of the process: a key for answers cached in memory
 
@@ -65,6 +64,7 @@ class Warehouse:
         self.path, self.con = _open(data_dir)
         self.closed = False
         self.generation = next(_generations)  # renewed by every change, so answers cached in memory know they are stale
+        self.memory = duck_memory.Limit(self.cursor)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -74,6 +74,9 @@ class Warehouse:
     ) -> pl.DataFrame:
         """SQL over the warehouse tables, with bound parameters, small polars frames registered by name, and `views`
         (name → SQL) made for this query alone (temporary views belong to the query's own cursor)."""
+        return self.memory.run(lambda: self._query(sql, params, views, frames))
+
+    def _query(self, sql: str, params: dict | None, views: dict[str, str] | None, frames: dict) -> pl.DataFrame:
         cur = self.cursor()
         try:
             for name, frame in frames.items():
@@ -89,6 +92,9 @@ class Warehouse:
         the datasets and event groups they touch: one transaction, so a reader never sees half a change."""
         if not gone and not fresh:
             return
+        self.memory.run(lambda: self._apply(gone, fresh))  # a change that ran out of memory is rolled back first
+
+    def _apply(self, gone: list[int], fresh: list[Ingested]) -> None:
         with self.lock:
             cur = self.cursor()
             try:
@@ -180,7 +186,7 @@ def _config(folder: Path | None = None) -> dict:
     # time the same).
     return {
         "threads": 2,
-        "memory_limit": MEMORY_LIMIT,
+        "memory_limit": duck_memory.MEMORY_LIMIT,
         "temp_directory": str(spill),
         "allocator_background_threads": True,
     }

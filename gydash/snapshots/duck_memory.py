@@ -1,0 +1,89 @@
+"""DuckDB's working memory for the warehouse: kept low, and raised for a query that cannot finish within it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import duckdb
+
+T = TypeVar("T")
+log = logging.getLogger("gydash.snapshots.warehouse")
+
+
+def _half_of_ram_mb() -> int:
+    """Half the machine's memory in MB: the default for what one query may take when it cannot spill."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2 // 2**20
+    except (ValueError, OSError):  # a system that does not say
+        return 2048
+
+
+# The working limit covers the blocks DuckDB keeps cached and what a query holds at once; beyond it, DuckDB spills to
+# its temporary folder or drops cached blocks (read again from the warehouse file, which the system keeps cached).
+# Its cache is the part of the server's memory that grows with the data: on the full benchmark data, after a cold
+# build and every page, 51 MB of DuckDB's blocks at a 160 MB limit and 23 MB at 64 MB; the bench's app workers peaked
+# at 457 -> 420 MB (cold build, pages, drops) and 425 -> 409 MB (restart), build and pages as fast. A query that
+# cannot spill far enough (the ledger status at a 40 MB limit) is run again with MEMORY_CEILING: a low limit costs a
+# rare query some time, never an answer.
+MEMORY_LIMIT = os.environ.get("GYDASH_WAREHOUSE_MEMORY", "64MB")
+MEMORY_CEILING = os.environ.get("GYDASH_WAREHOUSE_MEMORY_CEILING") or f"{_half_of_ram_mb()}MB"
+
+
+class Limit:
+    """The memory limit of one DuckDB database, reached through `cursor` (a new cursor per call)."""
+
+    def __init__(self, cursor: Callable[[], duckdb.DuckDBPyConnection]):
+        self.cursor = cursor
+        self.lock = threading.Lock()
+        self.roomy_runs = 0  # work running under MEMORY_CEILING
+        self.raised = False  # the limit is (still) MEMORY_CEILING
+
+    def run(self, work: Callable[[], T]) -> T:
+        """`work()` under the working limit; once more with the ceiling if it ran out of memory (work that changes
+        the warehouse must have rolled itself back by then)."""
+        try:
+            return work()
+        except duckdb.OutOfMemoryException:
+            with self.roomy():
+                return work()
+        finally:
+            self.lower_if_idle()
+
+    @contextlib.contextmanager
+    def roomy(self):
+        """The block runs with the limit at MEMORY_CEILING. The limit is the database's, so whatever runs meanwhile
+        has the room too; it is put back once no such block runs. DuckDB refuses to put it back while more is in
+        use: it is then put back after a later query."""
+        with self.lock:
+            self.roomy_runs += 1
+            if not self.raised:
+                log.info("查询所需内存超过 %s，改按上限 %s 重新计算", MEMORY_LIMIT, MEMORY_CEILING)
+                self._set(MEMORY_CEILING)
+                self.raised = True
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.roomy_runs -= 1
+            self.lower_if_idle()
+
+    def lower_if_idle(self) -> None:
+        if not self.raised:
+            return
+        with self.lock:
+            if self.raised and not self.roomy_runs:
+                with contextlib.suppress(duckdb.OutOfMemoryException):
+                    self._set(MEMORY_LIMIT)
+                    self.raised = False
+
+    def _set(self, limit: str) -> None:
+        cur = self.cursor()
+        try:
+            cur.sql("set memory_limit = '{}'".format(limit.replace("'", "''")))  # SET takes no bound parameter
+        finally:
+            cur.close()
