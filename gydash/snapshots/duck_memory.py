@@ -27,9 +27,10 @@ def _half_of_ram_mb() -> int:
 # its temporary folder or drops cached blocks (read again from the warehouse file, which the system keeps cached).
 # Its cache is the part of the server's memory that grows with the data: on the full benchmark data, after a cold
 # build and every page, 51 MB of DuckDB's blocks at a 160 MB limit and 23 MB at 64 MB; the bench's app workers peaked
-# at 457 -> 420 MB (cold build, pages, drops) and 425 -> 409 MB (restart), build and pages as fast. A query that
-# cannot spill far enough (the ledger status at a 40 MB limit) is run again with MEMORY_CEILING: a low limit costs a
-# rare query some time, never an answer.
+# at 457 -> 420 MB (cold build, pages, drops) and 425 -> 409 MB (restart); the cold build's time stayed within the
+# noise of interleaved runs (median 26.0 s at 160 MB, 27.0 s at 64 MB). A query that cannot spill far enough (the
+# ledger status at a 40 MB limit) is run again with MEMORY_CEILING: a low limit costs a rare query time, never an
+# answer.
 MEMORY_LIMIT = os.environ.get("GYDASH_WAREHOUSE_MEMORY", "64MB")
 MEMORY_CEILING = os.environ.get("GYDASH_WAREHOUSE_MEMORY_CEILING") or f"{_half_of_ram_mb()}MB"
 
