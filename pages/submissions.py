@@ -127,4 +127,4 @@ if waiting:
         key="submissions_rejected",
     )
 else:
-    st.html(f"<p>{status_cards.badge(STATUS['complete'])} 没有等待更正的被拒文件。</p>")
+    st.html(f"<p>{status_cards.badge(STATUS['complete'], '✓ 无')} 没有等待更正的被拒文件。</p>")  # not 已报齐

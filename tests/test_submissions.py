@@ -162,3 +162,13 @@ def test_area_in_the_link_opens_one_county(monkeypatch) -> None:
     [cards] = [h.value for h in at.get("html") if "gy-cards" in h.value]
     titles = [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<h4>(.*?)</h4>", cards)]
     assert titles == ["青川县 ✗ 逾期未报"]
+
+
+def test_no_rejected_file_waiting_is_said_as_none_not_as_all_submitted(write, load, data_dir, monkeypatch) -> None:
+    write("activities", "2026-10-31.parquet", [activity("2026-10-09", "利州区")])
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("GYDASH_TODAY", TODAY.isoformat())
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    words = html_words(at)
+    assert "✓ 无 没有等待更正的被拒文件。" in words and "已报齐 没有等待" not in words

@@ -12,7 +12,7 @@ from typing import TypeVar
 import duckdb
 
 T = TypeVar("T")
-log = logging.getLogger("gydash.snapshots.warehouse")
+log = logging.getLogger(__name__)
 
 
 def _half_of_ram_mb() -> int:
@@ -58,8 +58,8 @@ class Limit:
     @contextlib.contextmanager
     def roomy(self):
         """The block runs with the limit at MEMORY_CEILING. The limit is the database's, so whatever runs meanwhile
-        has the room too; it is put back once no such block runs. DuckDB refuses to put it back while more is in
-        use: it is then put back after a later query."""
+        has the room too; `run` puts it back once no such block runs (DuckDB refuses while more is in use: it is
+        then put back after a later query)."""
         with self.lock:
             self.roomy_runs += 1
             if not self.raised:
@@ -71,7 +71,6 @@ class Limit:
         finally:
             with self.lock:
                 self.roomy_runs -= 1
-            self.lower_if_idle()
 
     def lower_if_idle(self) -> None:
         if not self.raised:
