@@ -16,5 +16,6 @@ ui.style()
 if not ui.viewing_allowed():
     st.stop()
 nav = st.navigation(ui.pages())
-ui.sidebar()
-nav.run()
+# A failure in the sidebar or a page shows a Chinese message and an error number, not a traceback (ui.page_guard).
+ui.guarded(ui.sidebar, "侧边栏")
+ui.guarded(nav.run, nav.title)

@@ -18,6 +18,7 @@ from gydash.ui.layout import (
     sidebar,
     style,
 )
+from gydash.ui.page_guard import guarded
 from gydash.ui.session import data, plan_title, selected_area, selected_plan, set_area, store_targets, today
 from gydash.ui.specs import spec
 from gydash.ui.staff import staff_role, staff_sign_in, viewing_allowed
@@ -34,6 +35,7 @@ __all__ = [
     "chart",
     "choice",
     "data",
+    "guarded",
     "html_charts",
     "menu_links",
     "page_header",

@@ -1,0 +1,79 @@
+"""A page that fails shows a Chinese message with an error number, never a traceback; the log has the details."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from polars.exceptions import PanicException
+from streamlit.testing.v1 import AppTest
+
+from gydash.plan import progress
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+NUMBER = re.compile(r"错误编号 \*\*(\d{4}-\d{6}-[0-9a-f]{4})\*\*")
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard as officials meet it (the suite lets failures through, conftest.py), on the bundled sample data."""
+    monkeypatch.delenv("GYDASH_PAGE_ERRORS", raising=False)
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
+
+
+def _fail_with(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    def broken(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(progress, "target_progress", broken)
+
+
+@pytest.mark.parametrize("failure", ["error", "panic"])
+def test_a_failing_page_shows_a_chinese_message_and_logs_the_traceback(
+    shown, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, failure: str
+) -> None:
+    # polars raises PanicException (a BaseException, not an Exception) when its Rust code panics
+    exc = RuntimeError("boom inside the overview") if failure == "error" else PanicException("boom in Rust")
+    _fail_with(monkeypatch, exc)
+    with caplog.at_level(logging.ERROR, logger="gydash.ui.page_guard"):
+        at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception  # no traceback on the page
+    errors = [e.value for e in at.error]
+    assert any("这部分内容出错" in e for e in errors), errors
+    number = next(NUMBER.search(e).group(1) for e in errors if NUMBER.search(e))
+    assert all("boom" not in e and "Traceback" not in e for e in errors)  # Python's words stay in the log
+    logged = [r for r in caplog.records if number in r.getMessage()]
+    assert logged and logged[0].exc_info is not None  # IT finds the traceback by the number the official reads out
+    assert "数据截至" in " ".join(m.value for m in at.sidebar.markdown)  # the sidebar and menu still work
+    at.switch_page("pages/duties.py").run()  # another page is unaffected
+    assert not at.exception and not any("这部分内容出错" in e.value for e in at.error)
+
+
+def test_streamlit_control_flow_passes_through(shown) -> None:
+    """st.stop inside a guarded part stops the run as it should: no error message, nothing after it drawn."""
+
+    def script() -> None:
+        import streamlit as st
+
+        from gydash import ui
+
+        ui.guarded(st.stop, "test")
+        st.markdown("after the stop")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception and not at.error
+    assert not [m for m in at.markdown if m.value == "after the stop"]
+
+
+def test_the_suite_sees_failures_as_exceptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GYDASH_PAGE_ERRORS=raise (set for the whole suite) lets the failure through, as a developer wants to see it."""
+    monkeypatch.setenv("GYDASH_PAGE_ERRORS", "raise")
+    monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
+    _fail_with(monkeypatch, RuntimeError("boom"))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.exception and "boom" in at.exception[0].value
