@@ -606,7 +606,7 @@ def crowd(browser, url: str, href: str, n: int) -> dict:
 def run_worker(kind: str, data_dir: Path, *extra: str, state: Path | None = None, timeout: float = 3600) -> dict:
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": TODAY, "PYTHONHASHSEED": "0"}
     env |= {"GYDASH_STATE_DIR": str(state or data_dir.parent / "state"), "GYDASH_WAREHOUSE": "file"}
-    env["GYDASH_PAGE_ERRORS"] = "raise"  # a failing page counts among the errors (at.exception), not as a message
+    env["GYDASH_ERRORS"] = "raise"  # a failing page counts among the errors (at.exception), not as a message
     cmd = [sys.executable, __file__, "--worker", kind, "--data", str(data_dir), *extra]
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)

@@ -20,7 +20,7 @@ os.environ.setdefault("GYDASH_WAREHOUSE", "memory")
 # A page that fails shows officials a Chinese message (gydash.ui.page_guard); in the suite it fails as an exception,
 # so every test that looks for none (at.exception, the browser tests' exception box) still sees a failing page.
 # tests/test_page_guard.py turns the message back on to test it.
-os.environ.setdefault("GYDASH_PAGE_ERRORS", "raise")
+os.environ.setdefault("GYDASH_ERRORS", "raise")
 if not os.environ.get("GYDASH_STATE_DIR"):
     import tempfile
 

@@ -1,4 +1,4 @@
-"""A page that fails shows a Chinese message with an error number, never a traceback; the log has the details."""
+"""A page or command that fails shows a Chinese message, never a traceback; the log has the details."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ NUMBER = re.compile(r"错误编号 \*\*(\d{4}-\d{6}-[0-9a-f]{4})\*\*")
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard as officials meet it (the suite lets failures through, conftest.py), on the bundled sample data."""
-    monkeypatch.delenv("GYDASH_PAGE_ERRORS", raising=False)
+    monkeypatch.delenv("GYDASH_ERRORS", raising=False)
     monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
     monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
 
@@ -70,10 +70,30 @@ def test_streamlit_control_flow_passes_through(shown) -> None:
 
 
 def test_the_suite_sees_failures_as_exceptions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GYDASH_PAGE_ERRORS=raise (set for the whole suite) lets the failure through, as a developer wants to see it."""
-    monkeypatch.setenv("GYDASH_PAGE_ERRORS", "raise")
+    """GYDASH_ERRORS=raise (set for the whole suite) lets the failure through, as a developer wants to see it."""
+    monkeypatch.setenv("GYDASH_ERRORS", "raise")
     monkeypatch.setenv("GYDASH_DATA_DIR", str(ROOT / "data"))
     monkeypatch.setenv("GYDASH_TODAY", "2026-11-26")
     _fail_with(monkeypatch, RuntimeError("boom"))
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert at.exception and "boom" in at.exception[0].value
+
+
+def test_a_failing_command_says_so_in_chinese(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """`gydash summary` failing inside: one Chinese line on stderr, exit code 70, no traceback; raise mode shows it."""
+    from gydash import cli, summary
+
+    def broken(*args, **kwargs):
+        raise PanicException("boom in Rust")
+
+    monkeypatch.setattr(summary, "build", broken)
+    monkeypatch.delenv("GYDASH_ERRORS", raising=False)
+    code = cli.main(["summary", str(ROOT / "data"), "--today", "2026-11-26"])
+    out, err = capsys.readouterr()
+    assert code == cli.EX_SOFTWARE and not out
+    said = "gydash summary 没能完成：程序内部出错（PanicException: boom in Rust）。数据文件没有受到影响。"
+    assert err.startswith(said)
+    assert "Traceback" not in err and "GYDASH_ERRORS=raise" in err
+    monkeypatch.setenv("GYDASH_ERRORS", "raise")
+    with pytest.raises(PanicException):
+        cli.main(["summary", str(ROOT / "data"), "--today", "2026-11-26"])

@@ -11,6 +11,9 @@ from gydash.base.contract import DATASETS
 from gydash.cli.data_dir import cmd_sample, cmd_summary, cmd_validate
 from gydash.cli.tasks import cmd_hash_password, cmd_import, cmd_imports, cmd_remind, cmd_report
 from gydash.snapshots.dating import FUTURE_MARGIN_DAYS
+from gydash.snapshots.guard import ERRORS_ENV, in_chinese, technical
+
+EX_SOFTWARE = 70  # sysexits.h: an internal error (a script can tell it from refused data, 1, and bad arguments, 2)
 
 
 def _iso_date(text: str) -> date:
@@ -129,3 +132,16 @@ def main(argv: list[str] | None = None) -> int:
         # Point stdout at nothing, so the interpreter's own flush at exit cannot raise a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except BaseException as exc:  # a Rust panic is a BaseException; Ctrl-C and exits pass (in_chinese)
+        if not in_chinese(exc):
+            raise
+        print(failure_message(args.command, exc), file=sys.stderr)
+        return EX_SOFTWARE
+
+
+def failure_message(command: str, exc: BaseException) -> str:
+    """What staff read when a command fails in a way no check foresaw: a bug of gydash's, not of their data."""
+    return (
+        f"gydash {command} 没能完成：程序内部出错（{technical(exc)}）。数据文件没有受到影响。"
+        f"请把这段话告诉系统管理员；设置环境变量 {ERRORS_ENV}=raise 再运行一次，可看到完整的技术细节。"
+    )

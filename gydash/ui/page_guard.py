@@ -5,24 +5,23 @@ Streamlit would show the exception itself: an English traceback with file paths,
 more than a public screen should show. The guard shows where it stopped (what the page drew before stays), an
 error number, and writes the traceback with that number to the server's log for the IT staff.
 
-`GYDASH_PAGE_ERRORS=raise` lets the exception through to Streamlit as before: the test suite sets it
-(tests/conftest.py), so a failing page still fails its tests, and a developer may set it to see the traceback.
+`GYDASH_ERRORS=raise` lets the exception through to Streamlit as before (snapshots.guard.in_chinese): the test
+suite sets it (tests/conftest.py), so a failing page still fails its tests, and IT staff may set it to see the
+traceback on the page.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
 
-from gydash.snapshots.guard import is_panic
+from gydash.snapshots.guard import in_chinese
 
 log = logging.getLogger(__name__)
-ENV = "GYDASH_PAGE_ERRORS"
 
 
 def error_number() -> str:
@@ -43,8 +42,8 @@ def guarded(run: Callable[[], object], where: str) -> None:
     library (polars, the Excel reader) is not one either, and is caught with the rest."""
     try:
         run()
-    except BaseException as exc:  # a Rust panic is a BaseException; all but panics and Exceptions are re-raised
-        if not (isinstance(exc, Exception) or is_panic(exc)) or os.environ.get(ENV, "").strip().lower() == "raise":
+    except BaseException as exc:  # a Rust panic is a BaseException: in_chinese tells it from Streamlit's control flow
+        if not in_chinese(exc):
             raise
         number = error_number()
         log.error("页面出错 %s（错误编号 %s）", where, number, exc_info=exc)

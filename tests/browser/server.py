@@ -88,7 +88,7 @@ def serve(
     url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
     env = os.environ | {"GYDASH_DATA_DIR": str(data_dir), "GYDASH_TODAY": today, "PYTHONUNBUFFERED": "1"}
     env["GYDASH_WAREHOUSE"] = "file"  # a real server keeps its warehouse file (the in-process tests keep it in memory)
-    env.setdefault("GYDASH_PAGE_ERRORS", "raise")  # a failing page shows Streamlit's exception box, which tests look for
+    env.setdefault("GYDASH_ERRORS", "raise")  # a failing page shows Streamlit's exception box, which tests look for
     args = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
     args += ["--browser.gatherUsageStats", "false"]
