@@ -94,6 +94,24 @@ BAD_FILES = [
         id="ind-value-text",
     ),
     pytest.param(
+        "indicators",
+        as_text(bad("indicators", value="2.5%"), "value"),
+        2,
+        "value",
+        "2.5%",
+        "不带 % 号：请只填数字（如 2.5% 填 2.5）",
+        id="ind-value-percent-text",
+    ),
+    pytest.param(
+        "loans",
+        as_text(bad("loans", amount_wan="1,500 ％"), "amount_wan"),
+        2,
+        "amount_wan",
+        "1,500 ％",
+        "不带 % 号",
+        id="loan-amount-percent-text",
+    ),
+    pytest.param(
         "indicators", bad("indicators", value=-3.0), 2, "value", "-3.0", "不能为负数", id="ind-value-negative"
     ),
     pytest.param(

@@ -196,6 +196,9 @@ COERCE = {k: _reading_text(f) for k, f in (("str", to_str), ("int", to_int), ("f
 COERCE |= {"date": _reading_text(to_date), "bool": _reading_text(to_bool)}
 DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date, "bool": pl.Boolean}
 
+# A number followed by a per-cent sign (half or full width) typed into a text cell, such as "2.5%" or "15 ％".
+PERCENT_TEXT = r"^\s*[+-]?[0-9][0-9,，]*(\.[0-9]+)?\s*[%％]\s*$"
+
 # The type a column holds, named when no value of that type can fit the contract's (a duration is no text).
 _HELD = {pl.Duration: "时长", pl.Time: "时刻", pl.Datetime: "日期时间", pl.Date: "日期", pl.Boolean: "是/否"}
 
@@ -220,6 +223,10 @@ def reasons(s: pl.Series, text: pl.Series, bad: pl.Series, kind: str) -> list[tu
         infinite = rest & number.is_infinite().fill_null(False)
         out += [(nan, f"不是数字，应为{want}"), (infinite, f"不是有限的数（正无穷或负无穷），应为{want}")]
         rest = rest & ~nan & ~infinite
+        if text.dtype == pl.String:  # "2.5%" typed as text: say what to type instead
+            percent = rest & text.str.contains(PERCENT_TEXT).fill_null(False)
+            out.append((percent, f"应为{want}，不带 % 号：请只填数字（如 2.5% 填 2.5）"))
+            rest = rest & ~percent
     held = held_type(s)
     if held is not None and held != want:
         return [*out, (rest, f"应为{want}；此列在文件中存为{held}类型，请改为{_SHORT_WORDS[kind]}后重新保存")]
