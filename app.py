@@ -12,10 +12,11 @@ ICON = Path(__file__).parent / "assets" / "favicon.png"
 st.set_page_config(page_title="广元科创党建进度看板", page_icon=str(ICON), layout="wide")
 ui.style()
 
-# Sign-in (when the office makes viewing private) comes before the router, so no page is even listed.
-if not ui.viewing_allowed():
+# A failure in the sign-in check, the sidebar or a page shows a Chinese message and an error number, not a
+# traceback (ui.page_guard). Sign-in (when the office makes viewing private) comes before the router, so no page is
+# even listed; if the check itself fails, no page is shown.
+if not ui.guarded(ui.viewing_allowed, "登录"):
     st.stop()
 nav = st.navigation(ui.pages())
-# A failure in the sidebar or a page shows a Chinese message and an error number, not a traceback (ui.page_guard).
 ui.guarded(ui.sidebar, "侧边栏")
 ui.guarded(nav.run, nav.title)

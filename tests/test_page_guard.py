@@ -97,3 +97,19 @@ def test_a_failing_command_says_so_in_chinese(monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setenv("GYDASH_ERRORS", "raise")
     with pytest.raises(PanicException):
         cli.main(["summary", str(ROOT / "data"), "--today", "2026-11-26"])
+
+
+def test_a_failing_sign_in_check_shows_no_page(shown, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If deciding whether viewing needs a sign-in fails, the message shows and no page or menu does (closed, not
+    open)."""
+    from gydash.access import auth
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom in the staff list")
+
+    monkeypatch.setattr(auth, "config", broken)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert any(NUMBER.search(e.value) for e in at.error)
+    assert "目标进度" not in " ".join(m.value for m in at.markdown)  # the overview did not run
+    assert not at.sidebar.markdown  # nor the sidebar

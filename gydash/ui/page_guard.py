@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -22,6 +23,7 @@ from gydash.base import clock
 from gydash.snapshots.guard import in_chinese
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def error_number() -> str:
@@ -37,15 +39,17 @@ def message(number: str) -> str:
     )
 
 
-def guarded(run: Callable[[], object], where: str) -> None:
-    """Run a page (or the sidebar); an unexpected failure becomes the Chinese message. Streamlit's own control flow
+def guarded(run: Callable[[], T], where: str) -> T | None:
+    """Run a page (or the sidebar, or the sign-in check) and return what it returns; an unexpected failure becomes
+    the Chinese message, and None (so a sign-in check that fails lets no one in). Streamlit's own control flow
     (st.rerun, st.stop, st.switch_page), Ctrl-C and exits are not Exceptions and pass through; a panic in a Rust
     library (polars, the Excel reader) is not one either, and is caught with the rest."""
     try:
-        run()
+        return run()
     except BaseException as exc:  # a Rust panic is a BaseException: in_chinese tells it from Streamlit's control flow
         if not in_chinese(exc):
             raise
         number = error_number()
         log.error("页面出错 %s（错误编号 %s）", where, number, exc_info=exc)
         st.error(message(number), icon=":material/error:")
+        return None
