@@ -155,3 +155,9 @@ def test_dictionary_frame_matches_the_contract():
     frame = templates.dictionary("activities")
     kind = frame.filter(pl.col("英文列名") == "kind").row(0, named=True)
     assert "政策宣讲（policy_briefing）" in kind["可填的值"] and kind["示例"] == "政策宣讲"
+
+
+def test_dictionary_says_a_percentage_is_filled_without_its_sign():
+    """The 数据字典 tells staff what the import would otherwise refuse: "2.5%" typed as text (coerce.PERCENT_TEXT)."""
+    value = templates.dictionary("indicators").filter(pl.col("英文列名") == "value").row(0, named=True)
+    assert "2.5% 填 2.5，不带 % 号" in value["可填的值"]

@@ -121,7 +121,7 @@ def _allowed(dataset: str, col: Column) -> str:
     if col.type == "bool":
         return "是、否"
     if col.name == "value" and dataset == "indicators":
-        return "按指标目录的单位填写（家、个、亿元、%）；除增长率外不能为负数"
+        return "按指标目录的单位填写（家、个、亿元、%），只填数字（2.5% 填 2.5，不带 % 号）；除增长率外不能为负数"
     if col.name == "unit":
         return "家、个、亿元、%；填 万元 时自动换算为亿元"
     if col.name == "round":
