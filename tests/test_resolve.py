@@ -126,6 +126,23 @@ def test_city_derived_from_county_sum_when_not_reported(write, load):
     assert one(series, area=CANGXI)["derived"] is False  # the county rows themselves stay as reported
 
 
+def test_a_derived_city_figure_names_each_source_once_in_order_and_none_when_no_county_gave_one(write, load):
+    write(
+        "indicators",
+        "2025-03-31.parquet",
+        [
+            ind("conversion_output", "利州区", 2024, 12, 1.0, source="市统计局"),
+            ind("conversion_output", "昭化区", 2024, 12, 2.0, source="区科技局"),
+            ind("conversion_output", "苍溪县", 2024, 12, 3.0, source="市统计局"),
+            ind("conversion_output", "利州区", 2024, 11, 1.0),
+            ind("conversion_output", "昭化区", 2024, 11, 2.0),
+        ],
+    )
+    series = resolve.series(load())
+    assert one(series, area=CITY, month=12)["source"] == "区科技局; 市统计局"
+    assert one(series, area=CITY, month=11)["source"] is None
+
+
 def test_non_additive_indicator_is_never_summed(write, load):
     write(
         "indicators",

@@ -21,7 +21,7 @@ import polars as pl
 
 from gydash.base import palette, plan
 from gydash.plan.ledger_rounds import latest_round, round_end, rounds
-from gydash.snapshots import db, resolve
+from gydash.snapshots import resolve
 from gydash.snapshots.store import Data
 
 STATUS_LABELS = palette.words(palette.LEDGER)
@@ -148,7 +148,8 @@ def city_totals(data: Data, today: date) -> pl.DataFrame:
                    as placement_rate
         from s group by round order by round
     """
-    return data.cached(f"city_totals:{today.isoformat()}", lambda: db.query(sql, s=status(data, today)))
+    # On the warehouse's database (a frame registered for the query), not a second one: see resolve.series.
+    return data.cached(f"city_totals:{today.isoformat()}", lambda: data.query(sql, s=status(data, today)))
 
 
 def current(data: Data, today: date, rnd: str | None = None) -> pl.DataFrame:

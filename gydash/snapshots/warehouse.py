@@ -16,16 +16,12 @@ The tables are laid out in snapshots.tables and filled by snapshots.filing.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import functools
 import hashlib
 import itertools
 import json
 import logging
 import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
@@ -147,21 +143,21 @@ def _open(data_dir: Path) -> tuple[Path | None, duckdb.DuckDBPyConnection]:
     """This process's warehouse file for the data dir (the first slot no other process holds), built afresh when it
     is from another contract or schema, or unreadable; in memory when no state dir can be written."""
     if os.environ.get("GYDASH_WAREHOUSE", "").strip().lower() == "memory":
-        return None, _prepared(duckdb.connect(":memory:", config=_config()))
+        return None, _prepared(duckdb.connect(":memory:", config=duck_memory.settings()))
     folder = state_dir()
     if importlog.inside(folder, data_dir):
         log.warning("状态目录 %s 在数据目录里面，数据仓库改放在内存中（数据目录只读不写）", folder)
-        return None, _prepared(duckdb.connect(":memory:", config=_config()))
+        return None, _prepared(duckdb.connect(":memory:", config=duck_memory.settings()))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         log.warning("无法创建状态目录 %s（%s），数据仓库改放在内存中", folder, exc)
-        return None, _prepared(duckdb.connect(":memory:", config=_config()))
+        return None, _prepared(duckdb.connect(":memory:", config=duck_memory.settings()))
     stem = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
     for slot in range(MAX_SLOTS):
         path = folder / f"{stem}-{slot}.duckdb"
         try:
-            return path, _prepared(duckdb.connect(str(path), config=_config(folder)))
+            return path, _prepared(duckdb.connect(str(path), config=duck_memory.settings(folder)))
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 continue  # another process holds this slot
@@ -169,35 +165,11 @@ def _open(data_dir: Path) -> tuple[Path | None, duckdb.DuckDBPyConnection]:
         except duckdb.Error:
             _discard(path)  # not a warehouse we can read (another version's, or damaged): it is disposable
         try:
-            return path, _prepared(duckdb.connect(str(path), config=_config(folder)))
+            return path, _prepared(duckdb.connect(str(path), config=duck_memory.settings(folder)))
         except duckdb.Error as exc:
             log.warning("无法打开数据仓库 %s（%s），改放在内存中", path, exc)
             break
-    return None, _prepared(duckdb.connect(":memory:", config=_config()))
-
-
-def _config(folder: Path | None = None) -> dict:
-    """DuckDB's settings; where it spills beyond its memory limit is always named: left unset, an in-memory
-    database spills into `.tmp` under whatever folder the process was started in (the app's, or a user's)."""
-    spill = folder / "tmp" if folder is not None else _private_spill_dir()
-    # DuckDB's allocator keeps the pages it frees for reuse and gives them back only while DuckDB is busy; with its
-    # background thread they go back a second after they were freed, busy or not (measured on the full data: between
-    # a cold build's batches it held 90–110 MB of them, 40–60 MB with the thread; the build's peak 8 MB less, its
-    # time the same).
-    return {
-        "threads": 2,
-        "memory_limit": duck_memory.MEMORY_LIMIT,
-        "temp_directory": str(spill),
-        "allocator_background_threads": True,
-    }
-
-
-@functools.cache
-def _private_spill_dir() -> Path:
-    """A folder of this process's own in the system's temporary folder, removed when the process exits."""
-    path = Path(tempfile.mkdtemp(prefix="gydash-warehouse-"))
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
+    return None, _prepared(duckdb.connect(":memory:", config=duck_memory.settings()))
 
 
 def _discard(path: Path) -> None:
