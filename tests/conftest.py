@@ -12,6 +12,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from page_views import every_view
 
 # Tests keep the warehouse in memory: a DuckDB file per test's data dir would cost the suite minutes of disk syncs.
 # tests/test_warehouse.py and the browser tests (real servers) use the file, as a server does. Whatever a test
@@ -160,18 +161,10 @@ def html_words(at, marker: str = "") -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-# Pages whose views are tabs drawn only when opened: the tab's key and the views after the first.
-VIEW_TABS = {
-    "pages/counties.py": ("county_view", ["指标对比"]),
-    "pages/duties.py": ("duty_view", ["完成情况日历"]),
-    "pages/commendations.py": ("commendation_view", ["名单", "各县区历年"]),
-    "pages/coverage.py": ("coverage_view", ["清零与待跟进", "流动党员", "与上一期相比"]),
-}
-
-
 def open_every_page(pages, tabs=(), timeout: float = 120):
-    """The app run through each page (paths as app.py registers them), each view of it (VIEW_TABS), and each 数据管理
-    tab in turn, asserting that none of them raises; the AppTest, at the last one shown."""
+    """The app run through each page (paths as app.py registers them), each view of it, views inside views too
+    (page_views.every_view), and each 数据管理 tab in turn, asserting that none of them raises; the AppTest, at the
+    last one shown."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=timeout).run()
@@ -179,10 +172,7 @@ def open_every_page(pages, tabs=(), timeout: float = 120):
     for page in pages:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
-        key, views = VIEW_TABS.get(page, ("", []))
-        for view in views:
-            at.session_state[key] = view
-            at.run()
+        for _, view in every_view(at):
             assert not at.exception, (page, view, [e.value for e in at.exception])
     for tab in tabs:
         at.session_state["data_tab"] = tab

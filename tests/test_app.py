@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import VIEW_TABS
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,15 +33,16 @@ preloaded = packages()
 from streamlit.testing.v1 import AppTest
 
 root = Path(sys.argv[1])
-VIEWS = json.loads(sys.argv[2])
+sys.path.insert(0, str(root / "tests"))
+from page_views import every_view  # noqa: E402
+
 before = packages()
 at = AppTest.from_file(str(root / "app.py"), default_timeout=120).run()
 for page in ["pages/duties.py", "pages/coverage.py", "pages/commendations.py", "pages/counties.py",
              "pages/meeting.py", "pages/data.py"]:
     at.switch_page(page).run()
-    for key, view in VIEWS.get(page, []):
-        at.session_state[key] = view
-        at.run()
+    for _ in every_view(at):
+        pass
 for tab in ["修订记录", "变化对比", "导入模板", "上传导入"]:
     at.session_state["data_tab"] = tab
     at.run()
@@ -87,8 +87,7 @@ def test_pages_import_no_library_on_first_use(monkeypatch, tmp_path):
     """A fresh server's first sessions run side by side; a library first imported inside one of them can reach
     another half-initialised. Everything the pages use is imported with gydash.ui; the libraries of rare actions
     (downloads of the pack and of pictures, Excel files) are not held by a server until first used."""
-    views = {page: [(key, view) for view in names] for page, (key, names) in VIEW_TABS.items()}
-    result = fresh_process(FIRST_USE, tmp_path, json.dumps(views))
+    result = fresh_process(FIRST_USE, tmp_path)
     assert result == {
         "imported by a page": [],
         "imported in a function": [],

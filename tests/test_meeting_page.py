@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import VIEW_TABS, tables
+from conftest import tables
+from page_views import every_view
 from streamlit.testing.v1 import AppTest
 
 from gydash.meeting import render, sections
@@ -141,13 +143,10 @@ def test_every_chart_goes_through_the_download_helper() -> None:
 @pytest.mark.parametrize("page", CHART_PAGES, ids=lambda p: Path(p).stem)
 def test_every_page_offers_png_and_csv_for_its_charts_and_csv_for_its_tables(bundled, page: str) -> None:
     at = run(page)
-    key, views = VIEW_TABS.get(page, ("", []))
     charts = 0
-    for view in [None, *views]:  # each view of the page, as the official opens its tab
-        if view is not None:
-            at.session_state[key] = view
-            at.run()
-            assert not at.exception, [e.value for e in at.exception]
+    # The page as first shown, then each view of it as the official opens its tab (checked as each is shown).
+    for _, view in itertools.chain([(None, None)], every_view(at)):
+        assert not at.exception, (view, [e.value for e in at.exception])
         keys = [b.key for b in at.get("download_button")]
         png = [k for k in keys if k.startswith("dl_") and k.endswith("_png")]
         csv = [k for k in keys if k.startswith("dl_") and k.endswith("_csv")]
