@@ -11,11 +11,14 @@
     "Clear all": "全部清除", "Clear value": "清除", "Choose an option": "请选择", "Choose options": "请选择",
     "Vega visualization": "图表", "Main menu": "主菜单", "Show password text": "显示密码",
     "Hide password text": "隐藏密码", "Press Enter to apply": "按回车确认", "Press Enter to submit form": "按回车提交",
+    "Choose date": "选择日期", "Choose date and time": "选择日期和时间", "Choose date range": "选择日期范围",
+    "Clear date": "清除日期", "Clear dates": "清除日期", "Quick select a date range": "快速选择日期范围",
   };
   const TEXTS = {
     "Page not found": "找不到该页面",
     "The page that you have requested does not seem to exist. Running the app's main page.":
       "链接中的页面不存在，已为您打开首页（目标进度）。",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.": "用方向键选日期，回车确定，Esc 键关闭。",
   };
   const notice = () => {
     for (const dialog of doc.querySelectorAll('[role="dialog"]')) {

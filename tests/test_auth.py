@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 import time
 
@@ -57,6 +58,7 @@ def test_no_configuration_means_no_upload_and_no_default_password(limiter):
         assert not cfg.enabled
         assert not auth.sign_in(cfg, "admin", "admin", limit).ok
     assert "gydash hash-password" in auth.HOW_TO_ENABLE and "secrets.toml" in auth.HOW_TO_ENABLE
+    assert not re.search(r"[A-Za-z]", auth.UPLOAD_OFF + auth.HOW_TO_ENABLE_TITLE)  # what every visitor reads
 
 
 def test_plain_text_passwords_are_ignored_and_named():

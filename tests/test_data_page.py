@@ -86,7 +86,9 @@ def test_catalog_shows_every_file_status_reasons_and_freshness(data_dir):
 
 def test_without_configured_staff_upload_is_disabled_and_says_how_to_enable(data_dir):
     at = page(tab="上传导入")
-    assert any("上传已停用" in i.value and "gydash hash-password" in i.value for i in at.info)
+    assert any("上传已停用" in i.value and "系统管理员" in i.value for i in at.info)
+    assert any(e.label == "系统管理员：开启上传的方法" for e in at.expander)  # the commands, folded away
+    assert "gydash hash-password" in texts(at)
     assert not at.file_uploader
     assert "staff_name" not in {t.key for t in at.text_input}
 

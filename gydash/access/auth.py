@@ -122,11 +122,18 @@ def sign_in(cfg: StaffConfig, name: str, password: str, limit: lockout.RateLimit
     return SignIn(True, f"已登录：{name}", name)
 
 
+# What every visitor reads while no staff account is set up, in Chinese only; the administrator's steps (commands and
+# file names) follow under a heading of their own, folded away (gydash.ui.staff), so an official who opens the tab
+# meets no command line.
+UPLOAD_OFF = (
+    "上传已停用：还没有配置工作人员账号（系统没有默认密码）。请系统管理员按下面的方法开启；在此之前，数据文件可由"
+    "系统管理员在服务器上导入。已经配置仍看到此提示时，请系统管理员查看服务器日志。"
+)
+HOW_TO_ENABLE_TITLE = "系统管理员：开启上传的方法"
 HOW_TO_ENABLE = (
-    "上传已停用：还没有配置工作人员账号（系统没有默认密码）。启用方法：管理员在服务器上运行 "
-    "`uv run gydash hash-password` 生成密码哈希，按 `.streamlit/secrets.toml.example` 的格式写入 "
+    "在服务器上运行 `uv run gydash hash-password` 生成密码哈希，按 `.streamlit/secrets.toml.example` 的格式写入 "
     "`.streamlit/secrets.toml` 的 `[gydash_staff]` 节，然后刷新本页。在此之前可以用命令行 "
-    "`uv run gydash import 文件 --dataset 数据集` 导入。已配置仍看到此提示时，请查看服务器日志。"
+    "`uv run gydash import 文件 --dataset 数据集` 导入。"
 )
 
 

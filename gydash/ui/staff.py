@@ -37,7 +37,9 @@ def staff_sign_in() -> str | None:
     cfg = auth.config(_secrets())
     auth.log_problems(cfg)  # for the administrator; a visitor must not learn which accounts exist
     if not cfg.enabled:
-        st.info(auth.HOW_TO_ENABLE, icon=":material/lock:")
+        st.info(auth.UPLOAD_OFF, icon=":material/lock:")
+        with st.expander(auth.HOW_TO_ENABLE_TITLE):
+            st.markdown(auth.HOW_TO_ENABLE)
         return None
     if cfg.oidc:
         if not st.user.is_logged_in:

@@ -1,6 +1,7 @@
 """Every registered page on a phone (390×844) and on a projector (1280×720, 季度汇报 in presenter mode), in real
-Chromium on the sample data: nothing in the main area runs past the screen edge, no English UI word is shown
-(visible text, or the tooltip and label a hover or tap reveals), and a screenshot of each under artifacts/."""
+Chromium on the sample data, on the phone each of its tabs opened as a user would: nothing in the main area runs past
+the screen edge, no English UI word is shown (visible text, or the tooltip and label a hover or tap reveals), and a
+screenshot of each page and tab under artifacts/."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from gydash.snapshots.sample import write_sample
 
 from .conftest import slug
-from .server import ROOT, Watch, exceptions_on, nav_links, real_errors, registered_pages
+from .server import ROOT, Watch, exceptions_on, nav_links, open_every_tab, real_errors, registered_pages
 
 SHOTS = ROOT / "artifacts"
 PHONE = {"width": 390, "height": 844}
@@ -108,15 +109,38 @@ def check(browser, href: str, viewport: dict, shot: Path) -> list[str]:
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=False)
         found = [f"exception: {e[:200]}" for e in exceptions_on(page)] + real_errors(watch.errors)
-        found += [f"past the edge: {o}" for o in page.evaluate(OVERFLOW_JS)]
-        found += [f"English: {w}" for w in english_words(page)]
+        found += problems_in_sight(page)
         if viewport is not PHONE and MEETING in href:
-            found += every_section(page, watch, shot)
-        else:
-            tall_shot(page, shot.with_name(shot.stem + "-full.png"))
+            return found + every_section(page, watch, shot)
+        tall_shot(page, shot.with_name(shot.stem + "-full.png"))
+        if viewport is PHONE:  # the narrow screen; what English a tab shows does not depend on the size
+            found += every_view(page, watch, shot) + real_errors(watch.errors)
         return found
     finally:
         context.close()
+
+
+def problems_in_sight(page, where: str = "") -> list[str]:
+    """What runs past the screen edge and the English words, of the page as it is now."""
+    found = [f"past the edge: {o}" for o in page.evaluate(OVERFLOW_JS)]
+    found += [f"English: {w}" for w in english_words(page)]
+    found += [f"exception: {e[:200]}" for e in exceptions_on(page)]
+    return [f"{where}: {p}" if where else p for p in found]
+
+
+def every_view(page, watch, shot: Path) -> list[str]:
+    """Each tab of the page opened as a user would (views are drawn only when opened, a view may hold tabs of its
+    own): each checked like the page, and a screenshot of each, whole, beside the page's."""
+    found = []
+
+    def after() -> None:
+        opened = [t.inner_text() for t in page.get_by_role("tab").all() if t.get_attribute("aria-selected") == "true"]
+        where = " / ".join(opened)
+        found.extend(problems_in_sight(page, where))
+        tall_shot(page, shot.with_name(f"{shot.stem}-{slug(where)}.png"))
+
+    open_every_tab(page, watch, after)
+    return found
 
 
 def every_section(page, watch, shot: Path) -> list[str]:
