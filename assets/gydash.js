@@ -1,7 +1,8 @@
 // gydash: Chinese names for the few labels Streamlit's own controls carry only in English (read by screen
-// readers, shown when a field is empty), and Chinese words for the one English notice an official can meet: the
-// dialog shown when a link names no page (an old or mistyped link). Installed once per browser tab by gydash.ui.style(); follows redraws,
-// at most once per animation frame, so a page being drawn is not slowed down.
+// readers, shown when a field is empty), and Chinese words for the English an official can meet in a dialog: the
+// notice shown when a link names no page (an old or mistyped link), the date field's calendar. Installed once per
+// browser tab by gydash.ui.style(); follows redraws, at most once per animation frame, so a page being drawn is not
+// slowed down.
 (() => {
   const doc = window.parent?.document ?? document;
   if (doc.gydashLabels) return;
@@ -13,6 +14,15 @@
     "Hide password text": "隐藏密码", "Press Enter to apply": "按回车确认", "Press Enter to submit form": "按回车提交",
     "Choose date": "选择日期", "Choose date and time": "选择日期和时间", "Choose date range": "选择日期范围",
     "Clear date": "清除日期", "Clear dates": "清除日期", "Quick select a date range": "快速选择日期范围",
+    "Previous month": "上个月", "Next month": "下个月",
+  };
+  // Labels that go on with a value ("Choose date, 2026年7月", also the calendar's hidden heading): their English
+  // start in Chinese.
+  const STARTS = { "Choose date, ": "选择日期，" };
+  const chinese = value => {
+    if (LABELS[value]) return LABELS[value];
+    const start = Object.keys(STARTS).find(s => value?.startsWith(s));
+    return start ? STARTS[start] + value.slice(start.length) : null;
   };
   const TEXTS = {
     "Page not found": "找不到该页面",
@@ -24,18 +34,20 @@
     for (const dialog of doc.querySelectorAll('[role="dialog"]')) {
       const walker = doc.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const zh = TEXTS[n.nodeValue.trim()];
+        const zh = TEXTS[n.nodeValue.trim()] ?? chinese(n.nodeValue);
         if (zh) n.nodeValue = zh;
       }
     }
   };
-  const selector = Object.keys(LABELS)
-    .flatMap(text => ["aria-label", "title", "placeholder"].map(attr => `[${attr}="${text}"]`))
-    .join(",");
+  const ATTRS = ["aria-label", "title", "placeholder"];
+  const selector = [
+    ...Object.keys(LABELS).flatMap(text => ATTRS.map(attr => `[${attr}="${text}"]`)),
+    ...Object.keys(STARTS).flatMap(text => ATTRS.map(attr => `[${attr}^="${text}"]`)),
+  ].join(",");
   const fix = () => {
     for (const el of doc.querySelectorAll(selector)) {
-      for (const attr of ["aria-label", "title", "placeholder"]) {
-        const zh = LABELS[el.getAttribute(attr)];
+      for (const attr of ATTRS) {
+        const zh = chinese(el.getAttribute(attr));
         if (zh) el.setAttribute(attr, zh);
       }
     }
@@ -48,5 +60,10 @@
     (doc.defaultView ?? window).requestAnimationFrame(() => { queued = false; fix(); });
   };
   fix();
-  new MutationObserver(later).observe(doc.body, { subtree: true, childList: true });
+  // Attributes and text too: a control may take its English name after it is drawn (the date field's calendar, on
+  // opening; its heading, on turning the month). Renaming is such a change as well, seen again once: by then no
+  // English is left to rename.
+  new MutationObserver(later).observe(doc.body, {
+    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ATTRS,
+  });
 })();

@@ -240,3 +240,26 @@ def test_a_link_to_no_page_says_so_in_chinese(browser, served):
         assert not english_words(page)
     finally:
         page.close()
+
+
+def test_a_date_fields_calendar_speaks_chinese(browser, hrefs):
+    """数据管理 → 变化对比: the date field's calendar, opened and turned a month back, names its buttons and its
+    heading in Chinese (gydash.js)."""
+    page = browser.new_page(viewport=PHONE, locale="zh-CN", has_touch=True)
+    try:
+        watch = Watch(page)
+        page.goto(next(h for stem, h in hrefs if stem == "data"))
+        watch.settled()
+        watch.run_and_wait(page.get_by_role("tab", name="变化对比").click)
+        page.locator('[data-testid="stDateInputCalendarButton"]').first.click()
+        page.locator('[data-testid="stDateInputCalendar"]').wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=stDateInputCalendar] [aria-label*=\"月\"]') !== null"
+        )
+        page.wait_for_timeout(300)  # gydash.js renames once per animation frame
+        assert not english_words(page)
+        page.locator('[data-testid="stDateInputCalendar"] [aria-label="上个月"]').first.click()  # its heading changes
+        page.wait_for_timeout(300)
+        assert not english_words(page)
+    finally:
+        page.close()
