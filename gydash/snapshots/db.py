@@ -1,4 +1,7 @@
-"""The one DuckDB connection: each query gets its own cursor (Streamlit runs every session on its own thread)."""
+"""The in-memory DuckDB of queries over polars frames alone: a cursor per query (sessions run on their own threads).
+
+Queries over the warehouse's tables go through the warehouse (snapshots.warehouse), even with a frame registered.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,9 @@ _lock = threading.Lock()
 
 def _opened() -> tuple[duckdb.DuckDBPyConnection, duck_memory.Limit]:
     """An in-memory database with the warehouse's settings, and its memory limit. With DuckDB's defaults (a limit of
-    80 % of the machine's memory) a small query held far more than it needed: on the full data the overview's
-    indicator series (6 700 rows) raised the server's memory by 20–30 MB after each new indicators or targets file,
-    for the second before the allocator gave it back, and set the bench's peak (424 MB; 408 MB with the warehouse's
-    settings)."""
+    80 % of the machine's memory, spilling into the working directory) a small query held far more than it needed:
+    the overview's indicator series (6 700 rows on the full data), when it still ran here, raised the server's
+    memory by 20–30 MB for a second after each new indicators or targets file."""
     global _database
     with _lock:
         if _database is None:
