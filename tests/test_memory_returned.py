@@ -42,3 +42,41 @@ def test_an_administrators_own_allocator_setting_is_kept():
     env = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:1000", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
     assert out.stdout.strip() == "dirty_decay_ms:1000"
+
+
+# Sessions run on threads of their own; each thread that allocates would get a glibc arena of its own (up to eight
+# per core), keeping what it freed. glibc lists its arenas on stderr (malloc_stats).
+ARENAS = """
+import ctypes, threading
+{first}
+
+together = threading.Barrier(12)
+
+def work():
+    kept = [bytearray(200_000) for _ in range(50)]  # larger than Python's own small-object pools: glibc's malloc
+    together.wait()  # all twelve threads hold memory at once
+    del kept
+
+threads = [threading.Thread(target=work) for _ in range(12)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+ctypes.CDLL(None).malloc_stats()
+"""
+
+
+def _arenas(first: str, env: dict | None = None) -> int:
+    script = ARENAS.format(first=first)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    return out.stderr.count("Arena ")
+
+
+def test_threads_share_few_glibc_arenas_in_a_gydash_process():
+    assert _arenas("") > 2  # without gydash: an arena for about every thread (up to eight per core)
+    assert _arenas("import gydash") <= 2
+
+
+def test_an_administrators_own_arena_setting_is_kept():
+    env = {"MALLOC_ARENA_MAX": "6", "PATH": "/usr/bin:/bin"}
+    assert _arenas("import gydash", env) == 6
