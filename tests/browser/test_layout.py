@@ -108,14 +108,14 @@ def check(browser, href: str, viewport: dict, shot: Path) -> list[str]:
         page.wait_for_timeout(500)
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=False)
-        found = [f"exception: {e[:200]}" for e in exceptions_on(page)] + real_errors(watch.errors)
-        found += problems_in_sight(page)
+        found = problems_in_sight(page)
         if viewport is not PHONE and MEETING in href:
-            return found + every_section(page, watch, shot)
-        tall_shot(page, shot.with_name(shot.stem + "-full.png"))
+            found += every_section(page, watch, shot)
+        else:
+            tall_shot(page, shot.with_name(shot.stem + "-full.png"))
         if viewport is PHONE:  # the narrow screen; what English a tab shows does not depend on the size
-            found += every_view(page, watch, shot) + real_errors(watch.errors)
-        return found
+            found += every_view(page, watch, shot)
+        return found + real_errors(watch.errors)
     finally:
         context.close()
 
